@@ -1,0 +1,470 @@
+"""The Flowroute v2 HTTP client for numbers and inbound routes.
+
+One :class:`FlowrouteClient` wraps one ``requests.Session`` with Basic auth, timeouts and a
+retry policy. Safe methods (GET, PATCH, DELETE) are retried on 429/502/503/504 and connection
+errors; a POST is retried only after a 429, when Flowroute refused it and nothing happened.
+Any other failed POST raises, and the caller settles what happened by reading.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import requests
+from urllib3.util.retry import Retry
+
+from .config import Credentials, Endpoint, Settings, parse_base_url
+from .errors import ApiError, TransportError, error_from_response
+
+log = logging.getLogger(__name__)
+
+try:
+    __version__ = version("pulumi-flowroute")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"
+
+USER_AGENT = f"pulumi-flowroute/{__version__} python-requests/{requests.__version__}"
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "PATCH", "DELETE"})
+PAGE_LIMIT = 200
+BUILTIN_ROUTE_ID = "0"
+
+_NUMBER_TYPES = {
+    "standard": "standard",
+    "longcode": "standard",
+    "tollfree": "tollfree",
+    "toll-free": "tollfree",
+}
+
+
+def _number_type(raw: Any) -> str | None:
+    """Fold the old (standard/tollfree) and new (longcode/toll-free) spellings into one."""
+    if raw is None:
+        return None
+    return _NUMBER_TYPES.get(str(raw).lower(), str(raw).lower())
+
+
+def _float(raw: Any) -> float | None:
+    return None if raw is None else float(raw)
+
+
+@dataclass(frozen=True)
+class AvailableNumber:
+    """A number in Flowroute's purchasable inventory."""
+
+    value: str
+    number_type: str | None
+    rate_center: str | None
+    state: str | None
+    setup_cost: float | None
+    monthly_cost: float | None
+
+    @classmethod
+    def from_resource(cls, item: Mapping[str, Any]) -> AvailableNumber:
+        attrs = item.get("attributes") or {}
+        return cls(
+            value=str(attrs.get("value") or item["id"]),
+            number_type=_number_type(attrs.get("number_type")),
+            rate_center=attrs.get("rate_center"),
+            state=attrs.get("state"),
+            setup_cost=_float(attrs.get("setup_cost")),
+            monthly_cost=_float(attrs.get("monthly_cost")),
+        )
+
+
+@dataclass(frozen=True)
+class Route:
+    """An inbound voice route (host, number, uri, or the built-in sip-reg route ``"0"``)."""
+
+    id: str
+    route_type: str
+    value: str | None
+    alias: str | None
+    edge_strategy_id: int | None
+
+    @classmethod
+    def from_resource(cls, item: Mapping[str, Any]) -> Route:
+        attrs = item.get("attributes") or {}
+        edge = attrs.get("edge_strategy_id")
+        return cls(
+            id=str(item["id"]),
+            route_type=str(attrs.get("route_type")),
+            value=attrs.get("value"),
+            alias=attrs.get("alias"),
+            edge_strategy_id=int(edge) if edge is not None else None,
+        )
+
+
+def _related_id(relationships: Mapping[str, Any], name: str) -> str | None:
+    data = (relationships.get(name) or {}).get("data")
+    return str(data["id"]) if isinstance(data, dict) and data.get("id") is not None else None
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number on the account. Routes are known only from a details read (``get_number``)."""
+
+    value: str
+    alias: str | None
+    cnam_lookups_enabled: bool
+    number_type: str | None
+    rate_center: str | None
+    state: str | None
+    primary_route_id: str | None = None
+    failover_route_id: str | None = None
+    routes: tuple[Route, ...] = ()
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> Number:
+        """Parse a details document (``data`` plus ``included`` routes)."""
+        number = cls.from_resource(document["data"])
+        included = tuple(
+            Route.from_resource(item)
+            for item in document.get("included") or ()
+            if item.get("type") == "route"
+        )
+        return cls(**{**number.__dict__, "routes": included})
+
+    @classmethod
+    def from_resource(cls, item: Mapping[str, Any]) -> Number:
+        attrs = item.get("attributes") or {}
+        rels = item.get("relationships") or {}
+        return cls(
+            value=str(attrs.get("value") or item["id"]),
+            alias=attrs.get("alias"),
+            cnam_lookups_enabled=bool(attrs.get("cnam_lookups_enabled")),
+            number_type=_number_type(attrs.get("number_type")),
+            rate_center=attrs.get("rate_center"),
+            state=attrs.get("state"),
+            primary_route_id=_related_id(rels, "primary_route"),
+            failover_route_id=_related_id(rels, "failover_route"),
+        )
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: attempts, exponential backoff with jitter, and a total time budget.
+
+    ``max_retry_after`` caps how long a server's ``Retry-After`` may make us wait per attempt.
+    """
+
+    attempts: int = 5
+    backoff_factor: float = 0.5
+    backoff_max: float = 8.0
+    jitter: float = 0.25
+    total_seconds: float = 60.0
+    max_retry_after: float = 30.0
+
+    def start(self) -> Retry:
+        # urllib3's Retry keeps the attempt history and computes backoff + jitter; the loop
+        # below owns the decision because urllib3 cannot express "POST only after 429".
+        return Retry(
+            total=self.attempts - 1,
+            backoff_factor=self.backoff_factor,
+            backoff_max=self.backoff_max,
+            backoff_jitter=self.jitter,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+
+
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+class FlowrouteClient:
+    """Flowroute numbers and routes API, v2.
+
+    Build one from settings (``FlowrouteClient.from_settings``) or directly::
+
+        client = FlowrouteClient("12345678", secret, base_url="https://api.flowroute.com")
+        for item in client.search_available(starts_with="206", limit=5):
+            ...
+
+    The client is safe to share between threads: ``requests.Session`` connection pools are.
+    """
+
+    def __init__(
+        self,
+        access_key: str,
+        secret_key: str,
+        base_url: str | Endpoint = "https://api.flowroute.com",
+        *,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._credentials = Credentials(access_key, secret_key)
+        self.endpoint = base_url if isinstance(base_url, Endpoint) else parse_base_url(base_url)
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self.session = session or requests.Session()
+        self.session.auth = (access_key, secret_key)
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.headers["Accept"] = "application/vnd.api+json, application/json"
+        if self.endpoint.emulator_path is not None:
+            from .emulator.transport import EmulatorAdapter
+
+            self.session.mount(self.endpoint.url, EmulatorAdapter(self.endpoint.emulator_path))
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> FlowrouteClient:
+        creds = settings.credentials
+        return cls(creds.access_key, creds.secret_key, settings.endpoint, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"FlowrouteClient(base_url={self.endpoint.url!r}, credentials=***)"
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- transport ---------------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        return f"{self.endpoint.url}/v2{path}"
+
+    def _send(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> requests.Response:
+        url = path_or_url if "://" in path_or_url else self._url(path_or_url)
+        shown = url[len(self.endpoint.url) :] if url.startswith(self.endpoint.url) else url
+        deadline = time.monotonic() + self.retry.total_seconds
+        retry = self.retry.start()
+        headers = {"Content-Type": "application/vnd.api+json"} if json_body is not None else None
+        while True:
+            delay: float | None
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json_body,
+                    headers=headers,
+                    timeout=self.timeout,
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                reason = type(exc).__name__
+                if method not in IDEMPOTENT_METHODS:
+                    raise TransportError(method, shown, reason) from None
+                log.info("%s %s: %s, will retry", method, shown, reason)
+                failure: requests.Response | TransportError = TransportError(method, shown, reason)
+                delay = None
+            else:
+                log.debug("%s %s -> %s", method, shown, response.status_code)
+                status = response.status_code
+                retryable = status in RETRY_STATUSES and (
+                    method in IDEMPOTENT_METHODS or status == 429
+                )
+                if not retryable:
+                    if status >= 400:
+                        raise error_from_response(method, shown, response)
+                    return response
+                failure = response
+                header = response.headers.get("Retry-After")
+                delay = retry.parse_retry_after(header) if header else None
+            try:
+                retry = retry.increment(method, url)
+            except Exception:
+                raise self._give_up(method, shown, failure) from None
+            wait = min(delay, self.retry.max_retry_after) if delay is not None else None
+            if wait is None:
+                # urllib3 makes the first retry immediate; a refused or failing server deserves
+                # a pause even then.
+                wait = retry.get_backoff_time() or (
+                    self.retry.backoff_factor + random.random() * self.retry.jitter
+                )
+            if time.monotonic() + wait > deadline:
+                raise self._give_up(method, shown, failure)
+            log.info("%s %s: retrying in %.2fs", method, shown, wait)
+            self._sleep(wait)
+
+    @staticmethod
+    def _give_up(
+        method: str, path: str, failure: requests.Response | TransportError
+    ) -> ApiError | TransportError:
+        if isinstance(failure, TransportError):
+            return failure
+        return error_from_response(method, path, failure)
+
+    def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> Any:
+        response = self._send(method, path, params=params, json_body=json_body)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise ApiError(
+                method,
+                path,
+                response.status_code,
+                "Invalid response",
+                "Flowroute answered with a body that is not JSON",
+                None,
+                response,
+            ) from None
+
+    def _pages(self, path: str, params: Mapping[str, Any], limit: int | None) -> Iterator[Any]:
+        """Yield list items, following ``links.next`` until it is absent or ``limit`` is hit."""
+        query = {k: v for k, v in params.items() if v is not None}
+        page_size = min(limit, PAGE_LIMIT) if limit else PAGE_LIMIT
+        query["limit"] = page_size
+        target: str = path
+        request_params: Mapping[str, Any] | None = query
+        seen = 0
+        while True:
+            document = self._json("GET", target, params=request_params) or {}
+            for item in document.get("data") or ():
+                yield item
+                seen += 1
+                if limit is not None and seen >= limit:
+                    return
+            next_link = (document.get("links") or {}).get("next")
+            if not next_link:
+                return
+            # links.next carries the whole query; rebase it so a proxying host cannot redirect
+            # our credentials elsewhere.
+            target = self._rebase(next_link)
+            request_params = None
+
+    def _rebase(self, link: str) -> str:
+        marker = link.find("/v2/")
+        if marker < 0:
+            raise ApiError("GET", link, 200, "Invalid paging link", link, None)
+        return f"{self.endpoint.url}{link[marker:]}"
+
+    # -- numbers -----------------------------------------------------------------------------
+
+    def list_numbers(
+        self,
+        *,
+        starts_with: str | None = None,
+        ends_with: str | None = None,
+        contains: str | None = None,
+        alias: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Number]:
+        """Numbers on the account (no route data: use ``get_number`` for that)."""
+        params = {
+            "starts_with": starts_with,
+            "ends_with": ends_with,
+            "contains": contains,
+            "alias": alias,
+        }
+        for item in self._pages("/numbers", params, limit):
+            yield Number.from_resource(item)
+
+    def search_available(
+        self,
+        *,
+        starts_with: str | None = None,
+        contains: str | None = None,
+        ends_with: str | None = None,
+        rate_center: str | None = None,
+        state: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[AvailableNumber]:
+        """Purchasable inventory matching the filters, in Flowroute's order."""
+        params = {
+            "starts_with": starts_with,
+            "contains": contains,
+            "ends_with": ends_with,
+            "rate_center": rate_center,
+            "state": state,
+        }
+        for item in self._pages("/numbers/available", params, limit):
+            yield AvailableNumber.from_resource(item)
+
+    def purchase_number(self, number: str) -> Number:
+        """Buy ``number``. Not retried after anything but a 429: settle doubts with get_number."""
+        return Number.from_document(self._json("POST", f"/numbers/{number}"))
+
+    def get_number(self, number: str) -> Number:
+        """Details of a number on the account, with its primary and failover routes."""
+        return Number.from_document(self._json("GET", f"/numbers/{number}"))
+
+    def update_number(
+        self,
+        number: str,
+        *,
+        alias: str | None = None,
+        cnam_lookups_enabled: bool | None = None,
+        clear_alias: bool = False,
+    ) -> Number:
+        """Set alias and/or CNAM lookups; ``clear_alias=True`` removes the alias."""
+        body: dict[str, Any] = {"type": "number"}
+        if alias is not None or clear_alias:
+            body["alias"] = alias
+        if cnam_lookups_enabled is not None:
+            body["cnam_lookups_enabled"] = cnam_lookups_enabled
+        return Number.from_document(self._json("PATCH", f"/numbers/{number}", json_body=body))
+
+    def release_number(self, number: str) -> None:
+        """Release the number back to inventory. Irreversible without Flowroute support."""
+        self._send("DELETE", f"/numbers/{number}")
+
+    def set_route(self, number: str, slot: str, route_id: str) -> None:
+        """Point the number's ``primary`` or ``failover`` slot at a route."""
+        body = {"data": {"type": "route", "id": str(route_id)}}
+        self._send("PATCH", self._slot_path(number, slot), json_body=body)
+
+    def remove_route(self, number: str, slot: str) -> None:
+        """Clear a slot: primary goes back to the built-in route ``"0"``, failover to none."""
+        self._send("DELETE", self._slot_path(number, slot))
+
+    @staticmethod
+    def _slot_path(number: str, slot: str) -> str:
+        if slot not in ("primary", "failover"):
+            raise ValueError(f"route slot must be 'primary' or 'failover', not {slot!r}")
+        return f"/numbers/{number}/relationships/{slot}_route"
+
+    # -- routes ------------------------------------------------------------------------------
+
+    def list_routes(
+        self, *, route_type: str | None = None, limit: int | None = None
+    ) -> Iterator[Route]:
+        """Every inbound route, the built-in route ``"0"`` first."""
+        for item in self._pages("/routes", {"route_type": route_type}, limit):
+            yield Route.from_resource(item)
+
+    def find_route(self, route_id: str) -> Route | None:
+        """The route with this id, or None. Flowroute has no single-route GET: this pages."""
+        return next((r for r in self.list_routes() if r.id == str(route_id)), None)
+
+    def create_route(
+        self, route_type: str, value: str, alias: str, edge_strategy_id: int | None = None
+    ) -> Route:
+        """Create an inbound route. Not retried after anything but a 429."""
+        attrs: dict[str, Any] = {"route_type": route_type, "value": value, "alias": alias}
+        if edge_strategy_id is not None:
+            attrs["edge_strategy_id"] = edge_strategy_id
+        body = {"data": {"type": "route", "attributes": attrs}}
+        return Route.from_resource(self._json("POST", "/routes", json_body=body)["data"])
+
+    def update_route(self, route_id: str, **attributes: Any) -> Route:
+        """Change any of ``route_type``, ``value``, ``alias``, ``edge_strategy_id``."""
+        body = {"data": {"type": "route", "id": str(route_id), "attributes": attributes}}
+        document = self._json("PATCH", f"/routes/{route_id}", json_body=body)
+        return Route.from_resource(document["data"])
+
+    def delete_route(self, route_id: str) -> None:
+        """Delete a route; Flowroute refuses (403) while a number still uses it."""
+        self._send("DELETE", f"/routes/{route_id}")

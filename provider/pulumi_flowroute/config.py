@@ -1,0 +1,136 @@
+"""Where the Flowroute API is and who we are: base URL forms and credentials.
+
+Values come from the stack config (``flowroute:accessKey``, ``flowroute:secretKey``,
+``flowroute:baseUrl``) with ``FLOWROUTE_*`` environment fallbacks. Nothing here is ever pickled
+into Pulumi state: the provider builds a :class:`Settings` in ``configure()``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+
+DEFAULT_BASE_URL = "https://api.flowroute.com"
+EMULATOR_SCHEME = "emulator:"
+
+CONFIG_KEYS = {
+    "access_key": ("flowroute:accessKey", "FLOWROUTE_ACCESS_KEY"),
+    "secret_key": ("flowroute:secretKey", "FLOWROUTE_SECRET_KEY"),
+    "base_url": ("flowroute:baseUrl", "FLOWROUTE_BASE_URL"),
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A parsed base URL: either an HTTP(S) root or an embedded emulator state file."""
+
+    url: str
+    emulator_path: str | None = None
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.emulator_path is not None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_base_url(value: str) -> Endpoint:
+    """Accept the three base URL forms of the design and reject everything else.
+
+    ``https://host`` (the real API), ``http://127.0.0.1:PORT`` (an emulator server on loopback)
+    and ``emulator:PATH`` (the embedded emulator with its state in a SQLite file).
+    """
+    text = value.strip()
+    if text.startswith(EMULATOR_SCHEME):
+        path = text[len(EMULATOR_SCHEME) :]
+        if not path:
+            raise ConfigError(
+                f"flowroute:baseUrl {value!r} names no state file; "
+                "use e.g. 'emulator:.flowroute-emulator.db'"
+            )
+        return Endpoint(url="http://flowroute-emulator.invalid", emulator_path=path)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"flowroute:baseUrl {value!r} is not a URL this provider understands; use "
+            "'https://api.flowroute.com', 'http://127.0.0.1:PORT' or 'emulator:PATH'"
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"flowroute:baseUrl {value!r} would send credentials unencrypted to "
+            f"{parts.hostname}; use https, or plain http only to 127.0.0.1 / localhost"
+        )
+    path = parts.path.rstrip("/")
+    if path.endswith("/v2"):
+        # The official SDKs and our client both append /v2: accept a base that already has it.
+        path = path[: -len("/v2")]
+    return Endpoint(url=f"{parts.scheme}://{parts.netloc}{path}")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An access key / secret key pair whose values never appear in ``repr`` or ``str``."""
+
+    access_key: str = field(repr=False)
+    secret_key: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Credentials(access_key=***, secret_key=***)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a client needs, resolved from stack config and environment."""
+
+    credentials: Credentials
+    endpoint: Endpoint
+
+
+def _lookup(config: Mapping[str, str], environ: Mapping[str, str], name: str) -> str | None:
+    key, env = CONFIG_KEYS[name]
+    value = config.get(key) or environ.get(env)
+    return value.strip() if value and value.strip() else None
+
+
+def resolve_settings(
+    config: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build settings from stack config, falling back to ``FLOWROUTE_*`` environment variables.
+
+    The embedded emulator needs no real credentials, so it gets placeholder ones when none are
+    configured; every other endpoint requires both keys.
+    """
+    env = os.environ if environ is None else environ
+    endpoint = parse_base_url(_lookup(config, env, "base_url") or DEFAULT_BASE_URL)
+    access_key = _lookup(config, env, "access_key")
+    secret_key = _lookup(config, env, "secret_key")
+    if endpoint.is_embedded:
+        access_key = access_key or "emulator"
+        secret_key = secret_key or "emulator"
+    missing = [
+        f"{CONFIG_KEYS[name][0]} (or {CONFIG_KEYS[name][1]})"
+        for name, val in (("access_key", access_key), ("secret_key", secret_key))
+        if not val
+    ]
+    if missing or access_key is None or secret_key is None:
+        raise ConfigError(
+            "Flowroute credentials are missing: set "
+            + " and ".join(missing)
+            + ", e.g. `pulumi config set flowroute:accessKey 12345678` and "
+            "`pulumi config set --secret flowroute:secretKey ...`"
+        )
+    return Settings(Credentials(access_key, secret_key), endpoint)

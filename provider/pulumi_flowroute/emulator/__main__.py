@@ -1,0 +1,79 @@
+"""``python -m pulumi_flowroute.emulator serve``: run the emulator as an HTTP server."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from . import inventory
+from .models import FlowrouteBackend
+from .server import make_emulator_server
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pulumi_flowroute.emulator", description="Flowroute v2 API emulator"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the emulated API over HTTP on loopback")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; the client only sends "
+        "credentials over plain http to loopback)",
+    )
+    serve.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one")
+    serve.add_argument(
+        "--db", default=":memory:", help="SQLite state file (default: in memory, lost on exit)"
+    )
+    serve.add_argument("--access-key", help="the only access key accepted (default: any)")
+    serve.add_argument("--secret-key", help="the only secret key accepted (default: any)")
+    serve.add_argument(
+        "--seed",
+        type=int,
+        default=inventory.DEFAULT_SEED,
+        help="inventory seed for a new state file",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if bool(args.access_key) != bool(args.secret_key):
+        print("give both --access-key and --secret-key, or neither", file=sys.stderr)
+        return 2
+    backend = FlowrouteBackend(args.db, seed=args.seed)
+    server = make_emulator_server(
+        backend,
+        host=args.host,
+        port=args.port,
+        access_key=args.access_key,
+        secret_key=args.secret_key,
+    )
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # shutdown() waits for serve_forever to return, so it must run on another thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    host, port = str(server.server_address[0]), int(server.server_address[1])
+    print(f"http://{host}:{port}", flush=True)
+    print(
+        f"Flowroute emulator serving on http://{host}:{port} (state: {args.db}); Ctrl-C stops it",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        backend.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

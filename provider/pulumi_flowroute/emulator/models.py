@@ -1,0 +1,474 @@
+"""The emulator's state: one Flowroute account in SQLite.
+
+Every mutation is one ``BEGIN IMMEDIATE`` transaction, so concurrent requests (threads of the
+server, or several processes sharing a state file) cannot sell the same number twice. The HTTP
+layer (:mod:`.responses`) parses requests and renders documents; this module knows nothing of
+HTTP beyond the typed errors it raises.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from ..values import route_value_problem
+from . import inventory
+from .exceptions import Forbidden, NotFound, Unprocessable
+
+BUILTIN_ROUTE_ID = "0"
+FIRST_ROUTE_ID = 98396
+DEFAULT_BALANCE = 1000.0
+FAULT_KINDS = ("429", "500", "503", "delay", "drop")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inventory (
+    value TEXT PRIMARY KEY, number_type TEXT NOT NULL, rate_center TEXT, state TEXT,
+    setup_cost REAL NOT NULL, monthly_cost REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS numbers (
+    value TEXT PRIMARY KEY, number_type TEXT NOT NULL, rate_center TEXT, state TEXT,
+    setup_cost REAL NOT NULL, monthly_cost REAL NOT NULL,
+    alias TEXT, cnam_lookups_enabled INTEGER NOT NULL DEFAULT 0,
+    primary_route_id TEXT NOT NULL DEFAULT '0', failover_route_id TEXT);
+CREATE TABLE IF NOT EXISTS routes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, route_type TEXT NOT NULL, value TEXT,
+    alias TEXT NOT NULL, edge_strategy_id INTEGER);
+CREATE TABLE IF NOT EXISTS requests (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, method TEXT NOT NULL, path TEXT NOT NULL,
+    query TEXT NOT NULL, content_type TEXT, body TEXT, status INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS faults (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, method TEXT, path TEXT,
+    remaining INTEGER NOT NULL, retry_after INTEGER, seconds REAL);
+"""
+_STATE_TABLES = ("inventory", "numbers", "routes", "requests", "faults", "meta")
+
+
+@dataclass(frozen=True)
+class NumberRecord:
+    value: str
+    number_type: str
+    rate_center: str | None
+    state: str | None
+    setup_cost: float
+    monthly_cost: float
+    alias: str | None = None
+    cnam_lookups_enabled: bool = False
+    primary_route_id: str | None = BUILTIN_ROUTE_ID
+    failover_route_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RouteRecord:
+    id: str
+    route_type: str
+    value: str | None
+    alias: str
+    edge_strategy_id: int | None
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One API request the emulator answered (control-surface calls are not logged)."""
+
+    seq: int
+    method: str
+    path: str
+    query: str
+    content_type: str | None
+    body: str | None
+    status: int
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An injected failure, consumed by the next ``remaining`` matching requests."""
+
+    kind: str
+    retry_after: int | None = None
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    has_more: bool
+
+
+def _number(row: sqlite3.Row) -> NumberRecord:
+    data = dict(row)
+    data["cnam_lookups_enabled"] = bool(data["cnam_lookups_enabled"])
+    return NumberRecord(**data)
+
+
+def _route(row: sqlite3.Row) -> RouteRecord:
+    data = dict(row)
+    data["id"] = str(data["id"])
+    return RouteRecord(**data)
+
+
+def _like_filters(filters: dict[str, str | None]) -> tuple[str, list[Any]]:
+    """SQL for the digit filters shared by account numbers and inventory."""
+    clauses: list[str] = []
+    args: list[Any] = []
+    patterns = {"starts_with": "{}%", "ends_with": "%{}", "contains": "%{}%"}
+    for name, pattern in patterns.items():
+        if filters.get(name):
+            clauses.append("value LIKE ?")
+            args.append(pattern.format(filters[name]))
+    return " AND ".join(clauses) or "1", args
+
+
+def _check_route_value(route_type: str, value: str | None) -> None:
+    problem = route_value_problem(route_type, value or "")
+    if problem:
+        raise Unprocessable({"value": [problem]})
+
+
+class FlowrouteBackend:
+    """One emulated Flowroute account, stored in SQLite (``:memory:`` or a file)."""
+
+    def __init__(self, path: str = ":memory:", *, seed: int = inventory.DEFAULT_SEED) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None, timeout=30.0
+        )
+        self._db.row_factory = sqlite3.Row
+        if path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM meta WHERE key = 'seed'").fetchone() is None:
+                self._seed(db, seed, DEFAULT_BALANCE)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _read(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    # -- control -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _seed(db: sqlite3.Connection, seed: int, balance: float) -> None:
+        for table in _STATE_TABLES:
+            db.execute(f"DELETE FROM {table}")
+        db.execute("DELETE FROM sqlite_sequence WHERE name IN ('routes', 'requests', 'faults')")
+        db.executemany(
+            "INSERT INTO inventory VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (i.value, i.number_type, i.rate_center, i.state, i.setup_cost, i.monthly_cost)
+                for i in inventory.generate(seed)
+            ],
+        )
+        db.execute("INSERT INTO routes VALUES (0, 'sip-reg', NULL, 'sip-reg', NULL)")
+        db.execute(
+            "UPDATE sqlite_sequence SET seq = ? WHERE name = 'routes'", (FIRST_ROUTE_ID - 1,)
+        )
+        db.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("seed", str(seed)), ("balance", repr(float(balance)))],
+        )
+
+    def reset(self, seed: int = inventory.DEFAULT_SEED, balance: float = DEFAULT_BALANCE) -> None:
+        """Forget everything: fresh inventory for ``seed``, no numbers, only route ``"0"``."""
+        with self._transaction() as db:
+            self._seed(db, seed, balance)
+
+    def seed_number(self, value: str, *, alias: str | None = None) -> NumberRecord:
+        """Put an inventory number on the account without a purchase (a pre-owned number)."""
+        return self.purchase(value, charge=False, alias=alias)
+
+    def set_balance(self, balance: float) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE meta SET value = ? WHERE key = 'balance'", (repr(float(balance)),))
+
+    def balance(self) -> float:
+        return float(self._read("SELECT value FROM meta WHERE key = 'balance'")[0][0])
+
+    def log_request(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        content_type: str | None,
+        body: str | None,
+        status: int,
+    ) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO requests (method, path, query, content_type, body, status) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (method, path, query, content_type, body, status),
+            )
+
+    def request_log(self) -> list[LoggedRequest]:
+        return [
+            LoggedRequest(**dict(row)) for row in self._read("SELECT * FROM requests ORDER BY seq")
+        ]
+
+    def clear_request_log(self) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM requests")
+
+    def add_fault(
+        self,
+        kind: str,
+        *,
+        count: int = 1,
+        method: str | None = None,
+        path: str | None = None,
+        retry_after: int | None = None,
+        seconds: float | None = None,
+    ) -> None:
+        """Make the next ``count`` requests matching ``method`` / ``path`` prefix fail.
+
+        Kinds: ``429`` (with ``Retry-After: retry_after``), ``500``, ``503``, ``delay``
+        (answer normally after ``seconds``) and ``drop`` (commit the change, then drop the
+        connection without an answer).
+        """
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"fault kind must be one of {FAULT_KINDS}, not {kind!r}")
+        if count < 1:
+            raise ValueError(f"fault count must be at least 1, not {count}")
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO faults (kind, method, path, remaining, retry_after, seconds) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (kind, method.upper() if method else None, path, count, retry_after, seconds),
+            )
+
+    def clear_faults(self) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM faults")
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        """Consume and return the first armed fault matching this request, if any."""
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT id, kind, retry_after, seconds FROM faults WHERE remaining > 0 "
+                "AND (method IS NULL OR method = ?) AND (path IS NULL OR ? LIKE path || '%') "
+                "ORDER BY id LIMIT 1",
+                (method, path),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?", (row["id"],))
+            return Fault(row["kind"], row["retry_after"], row["seconds"])
+
+    # -- numbers -----------------------------------------------------------------------------
+
+    def list_numbers(self, filters: dict[str, str | None], limit: int, offset: int) -> Page:
+        where, args = _like_filters(filters)
+        if filters.get("alias") is not None:
+            where += " AND alias = ?"
+            args.append(filters["alias"])
+        rows = self._read(
+            f"SELECT * FROM numbers WHERE {where} ORDER BY value LIMIT ? OFFSET ?",
+            [*args, limit + 1, offset],
+        )
+        return Page([_number(r) for r in rows[:limit]], len(rows) > limit)
+
+    def list_available(self, filters: dict[str, str | None], limit: int, offset: int) -> Page:
+        where, args = _like_filters(filters)
+        for column in ("rate_center", "state"):
+            if filters.get(column):
+                where += f" AND lower({column}) = lower(?)"
+                args.append(filters[column])
+        rows = self._read(
+            f"SELECT * FROM inventory WHERE {where} ORDER BY value LIMIT ? OFFSET ?",
+            [*args, limit + 1, offset],
+        )
+        items = [inventory.InventoryItem(**dict(r)) for r in rows[:limit]]
+        return Page(items, len(rows) > limit)
+
+    def purchase(
+        self,
+        value: str,
+        *,
+        charge: bool = True,
+        alias: str | None = None,
+        cnam_lookups_enabled: bool = False,
+    ) -> NumberRecord:
+        with self._transaction() as db:
+            row = db.execute("SELECT * FROM inventory WHERE value = ?", (value,)).fetchone()
+            if row is None:
+                raise NotFound("Number not available for purchase.")
+            balance = float(
+                db.execute("SELECT value FROM meta WHERE key = 'balance'").fetchone()[0]
+            )
+            if charge and balance < row["setup_cost"]:
+                raise Forbidden(
+                    f"Insufficient funds: the setup cost is {row['setup_cost']:.2f} "
+                    f"and the balance is {balance:.2f}."
+                )
+            if charge:
+                db.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'balance'",
+                    (repr(balance - row["setup_cost"]),),
+                )
+            db.execute("DELETE FROM inventory WHERE value = ?", (value,))
+            db.execute(
+                "INSERT INTO numbers (value, number_type, rate_center, state, setup_cost, "
+                "monthly_cost, alias, cnam_lookups_enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (*tuple(row), alias, int(cnam_lookups_enabled)),
+            )
+        return self.get_number(value)
+
+    def get_number(self, value: str) -> NumberRecord:
+        rows = self._read("SELECT * FROM numbers WHERE value = ?", (value,))
+        if not rows:
+            raise NotFound("Could not find that resource on your account.")
+        return _number(rows[0])
+
+    def update_number(self, value: str, changes: dict[str, Any]) -> NumberRecord:
+        with self._transaction() as db:
+            self._require_number(db, value)
+            if "alias" in changes:
+                db.execute(
+                    "UPDATE numbers SET alias = ? WHERE value = ?", (changes["alias"], value)
+                )
+            if "cnam_lookups_enabled" in changes:
+                db.execute(
+                    "UPDATE numbers SET cnam_lookups_enabled = ? WHERE value = ?",
+                    (int(changes["cnam_lookups_enabled"]), value),
+                )
+        return self.get_number(value)
+
+    def release(self, value: str) -> None:
+        with self._transaction() as db:
+            row = self._require_number(db, value)
+            db.execute("DELETE FROM numbers WHERE value = ?", (value,))
+            db.execute(
+                "INSERT INTO inventory VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    row["value"],
+                    row["number_type"],
+                    row["rate_center"],
+                    row["state"],
+                    row["setup_cost"],
+                    row["monthly_cost"],
+                ),
+            )
+
+    def set_route(self, value: str, slot: str, route_id: str) -> None:
+        with self._transaction() as db:
+            self._require_number(db, value)
+            if (
+                not route_id.isdigit()
+                or db.execute("SELECT 1 FROM routes WHERE id = ?", (int(route_id),)).fetchone()
+                is None
+            ):
+                raise NotFound("Route not found.")
+            db.execute(f"UPDATE numbers SET {slot}_route_id = ? WHERE value = ?", (route_id, value))
+
+    def remove_route(self, value: str, slot: str) -> None:
+        with self._transaction() as db:
+            self._require_number(db, value)
+            replacement = BUILTIN_ROUTE_ID if slot == "primary" else None
+            db.execute(
+                f"UPDATE numbers SET {slot}_route_id = ? WHERE value = ?", (replacement, value)
+            )
+
+    @staticmethod
+    def _require_number(db: sqlite3.Connection, value: str) -> sqlite3.Row:
+        row: sqlite3.Row | None = db.execute(
+            "SELECT * FROM numbers WHERE value = ?", (value,)
+        ).fetchone()
+        if row is None:
+            raise NotFound("Could not find that resource on your account.")
+        return row
+
+    # -- routes ------------------------------------------------------------------------------
+
+    def list_routes(self, route_type: str | None, limit: int, offset: int) -> Page:
+        where, args = ("route_type = ?", [route_type]) if route_type else ("1", [])
+        rows = self._read(
+            f"SELECT * FROM routes WHERE {where} ORDER BY id LIMIT ? OFFSET ?",
+            [*args, limit + 1, offset],
+        )
+        return Page([_route(r) for r in rows[:limit]], len(rows) > limit)
+
+    def routes_by_id(self, ids: Sequence[str]) -> list[RouteRecord]:
+        wanted = sorted({int(i) for i in ids if i is not None and i.isdigit()})
+        marks = ",".join("?" * len(wanted))
+        return [
+            _route(r)
+            for r in self._read(f"SELECT * FROM routes WHERE id IN ({marks}) ORDER BY id", wanted)
+        ]
+
+    def create_route(
+        self, route_type: str, value: str, alias: str, edge_strategy_id: int | None
+    ) -> RouteRecord:
+        _check_route_value(route_type, value)
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO routes (route_type, value, alias, edge_strategy_id) "
+                "VALUES (?, ?, ?, ?)",
+                (route_type, value, alias, edge_strategy_id),
+            )
+            route_id = str(cursor.lastrowid)
+        return self.routes_by_id([route_id])[0]
+
+    def update_route(self, route_id: str, changes: dict[str, Any]) -> RouteRecord:
+        with self._transaction() as db:
+            current = self._require_route(db, route_id)
+            merged = {**dict(current), **changes}
+            _check_route_value(merged["route_type"], merged["value"])
+            db.execute(
+                "UPDATE routes SET route_type = ?, value = ?, alias = ?, edge_strategy_id = ? "
+                "WHERE id = ?",
+                (
+                    merged["route_type"],
+                    merged["value"],
+                    merged["alias"],
+                    merged["edge_strategy_id"],
+                    int(route_id),
+                ),
+            )
+        return self.routes_by_id([route_id])[0]
+
+    def delete_route(self, route_id: str) -> None:
+        with self._transaction() as db:
+            self._require_route(db, route_id)
+            users = db.execute(
+                "SELECT count(*) FROM numbers WHERE primary_route_id = ? OR failover_route_id = ?",
+                (route_id, route_id),
+            ).fetchone()[0]
+            if users:
+                raise Forbidden(
+                    "Please disassociate all numbers before deleting.",
+                    title="This Route has numbers still associated to it.",
+                )
+            db.execute("DELETE FROM routes WHERE id = ?", (int(route_id),))
+
+    @staticmethod
+    def _require_route(db: sqlite3.Connection, route_id: str) -> sqlite3.Row:
+        row: sqlite3.Row | None = None
+        if route_id.isdigit():
+            row = db.execute("SELECT * FROM routes WHERE id = ?", (int(route_id),)).fetchone()
+        if row is None:
+            raise NotFound("Invalid Route Id")
+        if str(row["id"]) == BUILTIN_ROUTE_ID:
+            raise Forbidden("The built-in route 0 cannot be changed or deleted.")
+        return row

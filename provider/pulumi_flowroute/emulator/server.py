@@ -1,0 +1,104 @@
+"""The server front door: a real threaded HTTP server on loopback, and a client for its controls.
+
+Run it with ``python -m pulumi_flowroute.emulator serve --port 0``; it prints its URL on the
+first line of stdout.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from . import inventory
+from .models import FlowrouteBackend, LoggedRequest
+from .responses import FlowrouteApp
+
+log = logging.getLogger(__name__)
+
+
+class _Handler(WSGIRequestHandler):
+    # Headers and body go out in separate writes; without TCP_NODELAY a keep-alive client
+    # waits ~40 ms per call on delayed ACKs.
+    disable_nagle_algorithm = True
+    protocol_version = "HTTP/1.1"
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log.debug("%s %s -> %s", self.command, self.path, code)
+
+
+def make_emulator_server(
+    backend: FlowrouteBackend,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+) -> BaseWSGIServer:
+    """A threaded WSGI server for the emulator; ``port=0`` picks a free port."""
+    app = FlowrouteApp(backend, access_key, secret_key)
+    return make_server(host, port, app, threaded=True, request_handler=_Handler)
+
+
+class RemoteEmulator:
+    """The control surface of a running emulator server, with the mock handle's method names."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+        self._session = requests.Session()
+
+    def _call(self, method: str, path: str, body: Any = None) -> requests.Response:
+        response = self._session.request(
+            method, f"{self.url}/_emulator/{path}", json=body, timeout=10
+        )
+        response.raise_for_status()
+        return response
+
+    def reset(self, seed: int = inventory.DEFAULT_SEED, balance: float | None = None) -> None:
+        body: dict[str, Any] = {"seed": seed}
+        if balance is not None:
+            body["balance"] = balance
+        self._call("POST", "reset", body)
+
+    def seed_number(self, number: str, alias: str | None = None) -> None:
+        self._call("POST", "numbers", {"number": number, "alias": alias})
+
+    def set_balance(self, balance: float) -> None:
+        self._call("PUT", "balance", {"balance": balance})
+
+    def requests(self) -> list[LoggedRequest]:
+        return [LoggedRequest(**r) for r in self._call("GET", "requests").json()["requests"]]
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "requests")
+
+    def inject_fault(
+        self,
+        kind: str,
+        *,
+        count: int = 1,
+        method: str | None = None,
+        path: str | None = None,
+        retry_after: int | None = None,
+        seconds: float | None = None,
+    ) -> None:
+        self._call(
+            "POST",
+            "faults",
+            {
+                "kind": kind,
+                "count": count,
+                "method": method,
+                "path": path,
+                "retry_after": retry_after,
+                "seconds": seconds,
+            },
+        )
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    def close(self) -> None:
+        self._session.close()

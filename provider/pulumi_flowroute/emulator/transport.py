@@ -1,0 +1,79 @@
+"""The ``emulator:PATH`` front door: a ``requests`` adapter that answers in-process.
+
+The client mounts it when ``flowroute:baseUrl`` is ``emulator:PATH``. Its state lives in the
+SQLite file at PATH, so several processes (a Pulumi program and its provider) that open the
+same file see one account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request, Response
+
+from .models import FlowrouteBackend
+from .responses import FlowrouteApp
+
+
+def to_werkzeug(prepared: requests.PreparedRequest) -> Request:
+    """The werkzeug request a real server would have parsed from this prepared request."""
+    parts = urlsplit(prepared.url or "")
+    body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
+    headers: Mapping[str, str] = prepared.headers
+    builder = EnvironBuilder(
+        method=prepared.method or "GET",
+        base_url=f"{parts.scheme}://{parts.netloc}",
+        path=parts.path,
+        query_string=parts.query,
+        headers=list(headers.items()),
+        data=body or b"",
+    )
+    try:
+        return builder.get_request()
+    finally:
+        builder.close()
+
+
+def to_requests(prepared: requests.PreparedRequest, answer: Response) -> requests.Response:
+    response = requests.Response()
+    response.status_code = answer.status_code
+    response.reason = HTTP_STATUS_CODES.get(answer.status_code, "")
+    response.headers = CaseInsensitiveDict(dict(answer.headers))
+    response._content = answer.get_data()
+    response.encoding = "utf-8"
+    response.url = prepared.url or ""
+    response.request = prepared
+    return response
+
+
+class EmulatorAdapter(BaseAdapter):
+    """Sends every request to an in-process emulator over the state file at ``path``."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.app = FlowrouteApp(FlowrouteBackend(path))
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: object = None,
+        verify: object = True,
+        cert: object = None,
+        proxies: object = None,
+    ) -> requests.Response:
+        answer, drop = self.app.handle(to_werkzeug(request))
+        if drop:
+            raise requests.ConnectionError(
+                "emulator fault: connection dropped after commit", request=request
+            )
+        return to_requests(request, answer)
+
+    def close(self) -> None:
+        self.app.backend.close()

@@ -1,0 +1,38 @@
+"""URL map of the emulated API and of the emulator's control surface."""
+
+from __future__ import annotations
+
+from werkzeug.routing import Map, Rule
+
+url_map = Map(
+    [
+        Rule("/v2/numbers", methods=["GET"], endpoint="list_numbers"),
+        Rule("/v2/numbers/available", methods=["GET"], endpoint="list_available"),
+        Rule("/v2/numbers/<number>", methods=["POST"], endpoint="purchase"),
+        Rule("/v2/numbers/<number>", methods=["GET"], endpoint="get_number"),
+        Rule("/v2/numbers/<number>", methods=["PATCH"], endpoint="update_number"),
+        Rule("/v2/numbers/<number>", methods=["DELETE"], endpoint="release"),
+        Rule(
+            "/v2/numbers/<number>/relationships/<any(primary_route, failover_route):slot>",
+            methods=["PATCH"],
+            endpoint="set_route",
+        ),
+        Rule(
+            "/v2/numbers/<number>/relationships/<any(primary_route, failover_route):slot>",
+            methods=["DELETE"],
+            endpoint="remove_route",
+        ),
+        Rule("/v2/routes", methods=["GET"], endpoint="list_routes"),
+        Rule("/v2/routes", methods=["POST"], endpoint="create_route"),
+        Rule("/v2/routes/<route_id>", methods=["PATCH"], endpoint="update_route"),
+        Rule("/v2/routes/<route_id>", methods=["DELETE"], endpoint="delete_route"),
+        Rule("/_emulator/reset", methods=["POST"], endpoint="control_reset"),
+        Rule("/_emulator/numbers", methods=["POST"], endpoint="control_seed_number"),
+        Rule("/_emulator/balance", methods=["PUT"], endpoint="control_balance"),
+        Rule("/_emulator/requests", methods=["GET"], endpoint="control_requests"),
+        Rule("/_emulator/requests", methods=["DELETE"], endpoint="control_clear_requests"),
+        Rule("/_emulator/faults", methods=["POST"], endpoint="control_add_fault"),
+        Rule("/_emulator/faults", methods=["DELETE"], endpoint="control_clear_faults"),
+    ],
+    strict_slashes=False,
+)

@@ -1,0 +1,143 @@
+"""Typed errors raised by the Flowroute client.
+
+An :class:`ApiError` carries what Flowroute said (status, title, detail, request id) and the
+``requests`` response; its message never contains credentials, because it is built only from
+the method, the URL path and the error document.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+
+
+class FlowrouteError(Exception):
+    """Base class of every error this library raises."""
+
+
+class ConfigError(FlowrouteError):
+    """The provider configuration (base URL, credentials) is unusable."""
+
+
+class TransportError(FlowrouteError):
+    """The request got no HTTP answer (connection refused or dropped, timeout).
+
+    For a POST the outcome is unknown: the server may have acted before the connection broke.
+    Callers settle that by reading, never by sending the POST again.
+    """
+
+    def __init__(self, method: str, path: str, reason: str) -> None:
+        self.method = method
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{method} {path}: no answer from Flowroute ({reason})")
+
+
+def _detail_text(detail: Any) -> str | None:
+    if detail is None or isinstance(detail, str):
+        return detail
+    # Validation errors carry an object (field -> messages); keep it readable in one line.
+    return json.dumps(detail, sort_keys=True)
+
+
+class ApiError(FlowrouteError):
+    """Flowroute answered with an error status."""
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        title: str | None,
+        detail: Any,
+        request_id: str | None,
+        response: requests.Response | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.request_id = request_id
+        self.response = response
+        parts = [f"{method} {path}: HTTP {status}"]
+        if title:
+            parts.append(title)
+        detail_text = _detail_text(detail)
+        if detail_text:
+            parts.append(detail_text)
+        message = ": ".join(parts)
+        if request_id:
+            message += f" (Flowroute request id {request_id})"
+        super().__init__(message)
+
+    @property
+    def detail_text(self) -> str | None:
+        """The detail as one string, whatever shape Flowroute sent."""
+        return _detail_text(self.detail)
+
+
+class BadRequest(ApiError):
+    """400: malformed query or body."""
+
+
+class Unauthorized(ApiError):
+    """401: the access key / secret key pair was refused."""
+
+
+class Forbidden(ApiError):
+    """403: not allowed (insufficient funds, route still in use, built-in route)."""
+
+
+class NotFound(ApiError):
+    """404: not on the account, not in inventory, or unknown route."""
+
+
+class Unprocessable(ApiError):
+    """422: the body was understood but its values are invalid."""
+
+
+class RateLimited(ApiError):
+    """429: too many requests; retried automatically, raised when retries run out."""
+
+
+class ServerError(ApiError):
+    """5xx: Flowroute failed; retried for safe methods, raised when retries run out."""
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    422: Unprocessable,
+    429: RateLimited,
+}
+
+
+def error_from_response(method: str, path: str, response: requests.Response) -> ApiError:
+    """Build the typed error for an error response, tolerating every documented body shape."""
+    title: str | None = None
+    detail: Any = None
+    request_id: str | None = None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    errors = body.get("errors") if isinstance(body, dict) else None
+    first = errors[0] if isinstance(errors, list) and errors else None
+    if isinstance(first, dict):
+        title = first.get("title") if isinstance(first.get("title"), str) else None
+        detail = first.get("detail")
+        raw_id = first.get("id")
+        request_id = str(raw_id) if raw_id is not None else None
+    elif response.text and body is None:
+        detail = response.text[:200]
+    if title is None:
+        title = response.reason or None
+    cls = _BY_STATUS.get(response.status_code)
+    if cls is None:
+        cls = ServerError if response.status_code >= 500 else ApiError
+    return cls(method, path, response.status_code, title, detail, request_id, response)

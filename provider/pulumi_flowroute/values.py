@@ -1,0 +1,74 @@
+"""Value rules shared by the provider's ``check`` and the emulator's validation.
+
+Keeping them in one place means the provider rejects exactly what Flowroute would reject, before
+any API call is made.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+ROUTE_TYPES = ("host", "number", "uri")
+MAX_ALIAS_LENGTH = 64
+
+_NUMBER_PUNCTUATION = re.compile(r"[\s().\-]")
+_HOST_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+_HOSTNAME = re.compile(rf"^{_HOST_LABEL}(\.{_HOST_LABEL})*\.?$")
+_SIP_URI = re.compile(
+    r"^sips?:(?:(?P<user>[A-Za-z0-9_.!~*'()&=+$,;?/%-]+)@)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^:;@\s]+)"
+    r"(?::(?P<port>\d{1,5}))?(?:;transport=(?:tcp|udp|tls))?$"
+)
+
+
+def normalize_number(text: str) -> str | None:
+    """``+1 (206) 555-1234`` → ``12065551234``; None when it is not a NANP number."""
+    digits = _NUMBER_PUNCTUATION.sub("", text.strip())
+    if digits.startswith("+"):
+        digits = digits[1:]
+    if len(digits) == 10:
+        digits = "1" + digits
+    if len(digits) != 11 or not digits.isdigit() or digits[0] != "1":
+        return None
+    return digits
+
+
+def _port_ok(port: str | None) -> bool:
+    return port is None or (port.isdigit() and 1 <= int(port) <= 65535)
+
+
+def _host_ok(host: str) -> bool:
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return bool(_HOSTNAME.match(host)) and not host.replace(".", "").isdigit()
+
+
+def route_value_problem(route_type: str, value: str) -> str | None:
+    """Why ``value`` is not valid for ``route_type``, or None when it is."""
+    if route_type == "host":
+        host, _, port = value.rpartition(":") if value.count(":") == 1 else (value, "", "")
+        if not host:
+            host, port = value, ""
+        if not _host_ok(host) or not _port_ok(port or None):
+            return (
+                "a host route needs an IP address or hostname with an optional :port "
+                "(e.g. sip.example.com:5060)"
+            )
+        return None
+    if route_type == "number":
+        if not (len(value) == 11 and value.isdigit() and value[0] == "1"):
+            return "a number route needs an 11-digit number starting with 1 (e.g. 12065550100)"
+        return None
+    if route_type == "uri":
+        match = _SIP_URI.match(value)
+        if not match or not _host_ok(match["host"]) or not _port_ok(match["port"]):
+            return (
+                "a uri route needs a sip: or sips: URI (e.g. sip:alice@pbx.example.com:5060"
+                ";transport=tls)"
+            )
+        return None
+    return f"route_type must be one of {', '.join(ROUTE_TYPES)}"
