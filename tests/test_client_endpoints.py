@@ -74,6 +74,7 @@ def test_purchase_without_funds_is_403(emulated: Emulated, first_available: Pick
         emulated.client.purchase_number(value)
     with pytest.raises(NotFound):
         emulated.client.get_number(value)
+    assert next(emulated.client.search_available(starts_with=value)).value == value
 
 
 def test_details_of_number_not_on_account_is_404(emulated: Emulated) -> None:

@@ -240,7 +240,8 @@ class FlowrouteClient:
     ) -> requests.Response:
         url = path_or_url if "://" in path_or_url else self._url(path_or_url)
         shown = url[len(self.endpoint.url) :] if url.startswith(self.endpoint.url) else url
-        deadline = time.monotonic() + self.retry.total_seconds
+        started = time.monotonic()
+        waited = 0.0
         retry = self.retry.start()
         headers = {"Content-Type": "application/vnd.api+json"} if json_body is not None else None
         while True:
@@ -278,17 +279,20 @@ class FlowrouteClient:
                 retry = retry.increment(method, url)
             except Exception:
                 raise self._give_up(method, shown, failure) from None
-            wait = min(delay, self.retry.max_retry_after) if delay is not None else None
+            wait = float(min(delay, self.retry.max_retry_after)) if delay is not None else None
             if wait is None:
                 # urllib3 makes the first retry immediate; a refused or failing server deserves
                 # a pause even then.
                 wait = retry.get_backoff_time() or (
                     self.retry.backoff_factor + random.random() * self.retry.jitter
                 )
-            if time.monotonic() + wait > deadline:
+            # Count both the clock and our own waits: a test's fake sleep does not move the clock.
+            spent = max(time.monotonic() - started, waited)
+            if spent + wait > self.retry.total_seconds:
                 raise self._give_up(method, shown, failure)
             log.info("%s %s: retrying in %.2fs", method, shown, wait)
             self._sleep(wait)
+            waited += wait
 
     @staticmethod
     def _give_up(

@@ -1,0 +1,163 @@
+"""Error documents of every documented shape, and status codes the emulator never sends.
+
+These use ``responses`` directly to serve bodies the emulator would not produce.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import responses
+
+from pulumi_flowroute import FlowrouteClient, RetryPolicy
+from pulumi_flowroute.errors import ApiError, Forbidden, NotFound, ServerError, Unprocessable
+from tests.conftest import ACCESS_KEY, SECRET_KEY
+
+BASE = "https://api.flowroute.com"
+DETAILS = f"{BASE}/v2/numbers/12065551234"
+
+
+@pytest.fixture
+def client() -> FlowrouteClient:
+    return FlowrouteClient(
+        ACCESS_KEY, SECRET_KEY, retry=RetryPolicy(attempts=3), sleep=lambda _: None
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "cls", "title", "detail", "request_id"),
+    [
+        (
+            404,
+            {
+                "errors": [
+                    {
+                        "id": "abc",
+                        "status": 404,
+                        "title": "Not Found",
+                        "detail": "Could not find that resource on your account.",
+                    }
+                ]
+            },
+            NotFound,
+            "Not Found",
+            "Could not find that resource on your account.",
+            "abc",
+        ),
+        (
+            422,
+            {"errors": [{"id": "r1", "status": 422, "detail": {"alias": ["too long"]}}]},
+            Unprocessable,
+            "Unprocessable Entity",
+            {"alias": ["too long"]},
+            "r1",
+        ),
+        (403, {"errors": [{"status": 403}]}, Forbidden, "Forbidden", None, None),
+        (403, {"errors": []}, Forbidden, "Forbidden", None, None),
+        (404, {"message": "nope"}, NotFound, "Not Found", None, None),
+        (500, "<html>oops</html>", ServerError, "Internal Server Error", "<html>oops</html>", None),
+        (
+            418,
+            {"errors": [{"id": 7, "status": "418", "title": "Teapot"}]},
+            ApiError,
+            "Teapot",
+            None,
+            "7",
+        ),
+    ],
+)
+@responses.activate
+def test_every_error_shape_is_parsed(
+    client: FlowrouteClient,
+    status: int,
+    body: object,
+    cls: type[ApiError],
+    title: str,
+    detail: object,
+    request_id: str | None,
+) -> None:
+    if isinstance(body, str):
+        responses.get(DETAILS, body=body, status=status)
+    else:
+        responses.get(DETAILS, json=body, status=status)
+    with pytest.raises(cls) as caught:
+        client.get_number("12065551234")
+    error = caught.value
+    assert (error.status, error.title, error.detail, error.request_id) == (
+        status,
+        title,
+        detail,
+        request_id,
+    )
+    assert error.response is not None and error.response.status_code == status
+    assert str(error).startswith(f"GET /v2/numbers/12065551234: HTTP {status}")
+
+
+@responses.activate
+@pytest.mark.parametrize("status", [502, 504])
+def test_gateway_errors_are_retried_for_get(client: FlowrouteClient, status: int) -> None:
+    responses.get(DETAILS, status=status)
+    responses.get(DETAILS, status=status)
+    responses.get(
+        DETAILS,
+        json={
+            "data": {"type": "number", "id": "12065551234", "attributes": {"value": "12065551234"}}
+        },
+    )
+    assert client.get_number("12065551234").value == "12065551234"
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_unknown_attributes_and_new_number_types_are_tolerated(client: FlowrouteClient) -> None:
+    responses.get(
+        f"{BASE}/v2/numbers/available",
+        json={
+            "data": [
+                {
+                    "type": "number",
+                    "id": "18005550100",
+                    "attributes": {
+                        "value": "18005550100",
+                        "number_type": "toll-free",
+                        "setup_cost": 1,
+                        "monthly_cost": 2,
+                        "tier": 1,
+                        "iso_country": "US",
+                        "inbound_rate": 0.01,
+                    },
+                },
+                {
+                    "type": "number",
+                    "id": "12065550100",
+                    "attributes": {
+                        "value": "12065550100",
+                        "number_type": "longcode",
+                        "rate_center": "seattle",
+                        "state": "wa",
+                        "setup_cost": 1,
+                        "monthly_cost": 1.25,
+                    },
+                },
+            ],
+            "links": {"self": f"{BASE}/v2/numbers/available"},
+        },
+    )
+    found = list(client.search_available())
+    assert [(n.number_type, n.setup_cost) for n in found] == [("tollfree", 1.0), ("standard", 1.0)]
+
+
+@responses.activate
+def test_credentials_never_logged_or_shown(
+    client: FlowrouteClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    responses.get(DETAILS, status=503)
+    responses.get(DETAILS, status=404, json={"errors": [{"status": 404}]})
+    with pytest.raises(NotFound) as caught:
+        client.get_number("12065551234")
+    shown = caplog.text + str(caught.value) + repr(caught.value) + repr(client)
+    assert "GET /v2/numbers/12065551234" in caplog.text
+    assert SECRET_KEY not in shown and ACCESS_KEY not in shown
+    assert responses.calls[0].request.headers["Authorization"].startswith("Basic ")
