@@ -1,4 +1,9 @@
-"""Manage Flowroute phone numbers and inbound voice routing with Pulumi."""
+"""Manage Flowroute phone numbers and inbound voice routing with Pulumi.
+
+Resources: :class:`PhoneNumber`, :class:`InboundRoute`, :class:`NumberRouting`; lookups:
+:func:`get_available_numbers`, :func:`get_number`; the HTTP client :class:`FlowrouteClient`;
+the emulator lives in :mod:`pulumi_flowroute.emulator`.
+"""
 
 from .client import AvailableNumber, FlowrouteClient, Number, RetryPolicy, Route
 from .errors import (
@@ -8,6 +13,11 @@ from .errors import (
     NotFound,
     TransportError,
 )
+from .inbound_route import InboundRoute, RouteArgs
+from .lookups import get_available_numbers, get_number
+from .number_routing import NumberRouting
+from .phone_number import NumberSearch, PhoneNumber
+from .provider_base import ResourceError
 
 __all__ = [
     "ApiError",
@@ -15,9 +25,17 @@ __all__ = [
     "ConfigError",
     "FlowrouteClient",
     "FlowrouteError",
+    "InboundRoute",
     "NotFound",
     "Number",
+    "NumberRouting",
+    "NumberSearch",
+    "PhoneNumber",
+    "ResourceError",
     "RetryPolicy",
     "Route",
+    "RouteArgs",
     "TransportError",
+    "get_available_numbers",
+    "get_number",
 ]

@@ -1,0 +1,479 @@
+"""``PhoneNumber``: a Flowroute number bought (exactly, or the first match of a search) or adopted.
+
+Its whole life is here: ``check`` validates without calling the API, ``create`` buys (never
+twice: a purchase whose answer was lost is settled by reading the number's details), ``read``
+finds drift, ``update`` changes alias / CNAM in place, ``delete`` keeps the number unless
+``release_on_delete=True``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+
+from .client import AvailableNumber, FlowrouteClient, Number
+from .errors import ApiError, Forbidden, NotFound, TransportError
+from .provider_base import (
+    Checker,
+    FlowrouteProvider,
+    ResourceError,
+    as_alias,
+    as_bool,
+    as_cost,
+    as_number,
+    is_unknown,
+)
+
+SEARCH_FIELDS = ("starts_with", "contains", "ends_with", "rate_center", "state")
+INPUTS = (
+    "number",
+    "search",
+    "alias",
+    "cnam_lookups_enabled",
+    "adopt",
+    "release_on_delete",
+    "max_setup_cost",
+    "max_monthly_cost",
+)
+DETAIL_OUTPUTS = ("rate_center", "state", "number_type", "monthly_cost", "setup_cost", "adopted")
+# Changing these needs no API call: they only steer create and delete.
+UNMANAGED_WHEN_UNSET = ("alias", "cnam_lookups_enabled")
+
+
+@dataclass
+class NumberSearch:
+    """Criteria for buying the first matching number from Flowroute's inventory.
+
+    ``starts_with`` / ``contains`` / ``ends_with`` are digits (``starts_with="206"`` means
+    ``1206``); ``state`` is a two-letter abbreviation; ``rate_center`` a Flowroute rate centre
+    such as ``"seattle"``.
+    """
+
+    starts_with: pulumi.Input[str] | None = None
+    contains: pulumi.Input[str] | None = None
+    ends_with: pulumi.Input[str] | None = None
+    rate_center: pulumi.Input[str] | None = None
+    state: pulumi.Input[str] | None = None
+
+    def to_props(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in SEARCH_FIELDS}
+
+
+def _digits(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = str(int(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.isdigit() or len(value) > 11:
+        raise ValueError("use up to 11 digits, e.g. '206'")
+    return value
+
+
+def _state(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value):
+        raise ValueError("use a two-letter state or province abbreviation, e.g. 'wa'")
+    return value.lower()
+
+
+def _rate_center(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("use a Flowroute rate centre name, e.g. 'seattle'")
+    return value.strip().lower()
+
+
+_SEARCH_CONVERTERS = {
+    "starts_with": _digits,
+    "contains": _digits,
+    "ends_with": _digits,
+    "state": _state,
+    "rate_center": _rate_center,
+}
+
+
+def _check_search(check: Checker, search: Any) -> None:
+    if is_unknown(search):
+        check.inputs["search"] = search
+        return
+    if not isinstance(search, Mapping):
+        check.fail("search", search, "use flowroute.NumberSearch(starts_with=..., state=...)")
+        return
+    normalized: dict[str, Any] = {}
+    for key, value in search.items():
+        prop = f"search.{key}"
+        if key not in _SEARCH_CONVERTERS:
+            check.fail(prop, value, f"search fields are {', '.join(SEARCH_FIELDS)}")
+        elif value is None or is_unknown(value):
+            normalized[key] = value
+        else:
+            try:
+                normalized[key] = _SEARCH_CONVERTERS[key](value)
+            except ValueError as error:
+                check.fail(prop, value, str(error))
+    if not any(v is not None for v in normalized.values()) and not check.failures:
+        check.fail("search", dict(search), "give at least one of " + ", ".join(SEARCH_FIELDS))
+    check.inputs["search"] = {k: normalized.get(k) for k in SEARCH_FIELDS}
+
+
+def _matches(search: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
+    """Whether the number held in ``props`` still satisfies ``search`` and the cost limits."""
+    number = str(props.get("number") or "")
+    starts = search.get("starts_with")
+    if starts and not number.startswith(starts if starts.startswith("1") else "1" + starts):
+        return False
+    if search.get("contains") and search["contains"] not in number:
+        return False
+    if search.get("ends_with") and not number.endswith(search["ends_with"]):
+        return False
+    for field in ("state", "rate_center"):
+        if search.get(field) and str(props.get(field) or "").lower() != search[field]:
+            return False
+    return True
+
+
+def _within_costs(props: Mapping[str, Any], candidate: AvailableNumber) -> bool:
+    limits = (
+        ("max_setup_cost", candidate.setup_cost),
+        ("max_monthly_cost", candidate.monthly_cost),
+    )
+    return all(
+        props.get(limit) is None or (cost is not None and cost <= props[limit])
+        for limit, cost in limits
+    )
+
+
+def _describe(props: Mapping[str, Any]) -> str:
+    parts = [f"{k}={v!r}" for k, v in (props.get("search") or {}).items() if v is not None]
+    parts += [
+        f"{k} <= {props[k]:.2f}"
+        for k in ("max_setup_cost", "max_monthly_cost")
+        if props.get(k) is not None
+    ]
+    return ", ".join(parts)
+
+
+class PhoneNumberProvider(FlowrouteProvider):
+    """Dynamic provider behind :class:`PhoneNumber`."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        check = Checker(news)
+        check.take("number", as_number)
+        search = news.get("search")
+        if news.get("number") is not None and search is not None:
+            check.fail(
+                "search",
+                search,
+                "set number (an exact number) or search (buy the first match), not both",
+            )
+        elif news.get("number") is None and search is None:
+            check.fail(
+                "number",
+                None,
+                "set number='12065551234' to buy or adopt an exact "
+                "number, or search=NumberSearch(...) to buy a match",
+            )
+        if search is not None:
+            _check_search(check, search)
+        else:
+            check.inputs["search"] = None
+        check.take("alias", as_alias)
+        check.take("cnam_lookups_enabled", as_bool)
+        adopt = check.take("adopt", as_bool, default=False)
+        check.take("release_on_delete", as_bool, default=False)
+        check.take("max_setup_cost", as_cost)
+        check.take("max_monthly_cost", as_cost)
+        if adopt is True and search is not None:
+            check.fail(
+                "adopt",
+                True,
+                "adopt takes over an exact number you already own; "
+                "set number= instead of search=, or drop adopt",
+            )
+        return CheckResult(check.inputs, check.failures)
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces: list[str] = []
+        number, search = news.get("number"), news.get("search")
+        if number is not None and (is_unknown(number) or number != olds.get("number")):
+            replaces.append("number")
+        elif isinstance(search, Mapping) and search != olds.get("search"):
+            # A new search keeps the held number while that number still matches it.
+            if any(is_unknown(v) for v in search.values()) or not _matches(search, olds):
+                replaces.append("search")
+        elif is_unknown(search):
+            replaces.append("search")
+        changed = []
+        for key in INPUTS:
+            new = news.get(key)
+            if new is None and key in ("number", *UNMANAGED_WHEN_UNSET):
+                continue  # a search's number is an output; an unset alias is left alone
+            if new != olds.get(key):
+                changed.append(key)
+        return DiffResult(
+            changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False
+        )
+
+    # -- create ------------------------------------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = self.client
+        if props.get("number"):
+            number, costs, adopted = self._acquire_exact(client, props)
+        else:
+            number, costs = self._acquire_by_search(client, props)
+            adopted = False
+        number = self._apply_settings(client, number, props)
+        return CreateResult(number.value, self._outputs(props, number, costs, adopted))
+
+    def _acquire_exact(
+        self, client: FlowrouteClient, props: Mapping[str, Any]
+    ) -> tuple[Number, AvailableNumber | None, bool]:
+        value = props["number"]
+        owned = self._details_or_none(client, value)
+        if owned is not None:
+            if not props.get("adopt"):
+                raise ResourceError(
+                    f"{value} is already on your Flowroute account, so it was not bought again. "
+                    "To manage it with Pulumi, set adopt=True on this PhoneNumber (it will only "
+                    "be released on delete if you also set release_on_delete=True)."
+                )
+            self.info(f"adopted {value}, already on the account; nothing was bought")
+            return owned, None, True
+        listing = next(
+            (n for n in client.search_available(starts_with=value, limit=1) if n.value == value),
+            None,
+        )
+        if listing is None:
+            raise ResourceError(
+                f"{value} is neither on your Flowroute account nor in Flowroute's inventory, "
+                "so it cannot be bought. Pick an available number with "
+                "flowroute.get_available_numbers(...) or use search=NumberSearch(...)."
+            )
+        if not _within_costs(props, listing):
+            raise ResourceError(
+                f"{value} costs {listing.setup_cost:.2f} to set up and {listing.monthly_cost:.2f}"
+                f" a month, above the limits ({_describe(props)}); raise max_setup_cost / "
+                "max_monthly_cost or choose another number. Nothing was bought."
+            )
+        return self._purchase(client, value), listing, False
+
+    def _acquire_by_search(
+        self, client: FlowrouteClient, props: Mapping[str, Any]
+    ) -> tuple[Number, AvailableNumber]:
+        for candidate in self._candidates(client, props):
+            try:
+                return self._purchase(client, candidate.value), candidate
+            except NotFound:
+                self.info(f"{candidate.value} was taken by another buyer; trying the next match")
+        raise ResourceError(
+            f"no number in Flowroute's inventory matches {_describe(props)}, or every match "
+            "was taken first. Widen the search or raise the cost limits. Nothing was bought."
+        )
+
+    @staticmethod
+    def _candidates(client: FlowrouteClient, props: Mapping[str, Any]) -> Iterator[AvailableNumber]:
+        criteria = {k: v for k, v in (props.get("search") or {}).items() if v is not None}
+        return (n for n in client.search_available(**criteria) if _within_costs(props, n))
+
+    def _purchase(self, client: FlowrouteClient, value: str) -> Number:
+        """Buy once. If the answer is lost, the number's details say whether we own it now."""
+        try:
+            return client.purchase_number(value)
+        except Forbidden as error:
+            raise ResourceError(
+                f"Flowroute refused to sell {value}: {error.detail_text or error.title}. "
+                "Check the account balance and permissions, then run `pulumi up` again."
+            ) from None
+        except (TransportError, ApiError) as error:
+            if isinstance(error, ApiError) and error.status < 500:
+                raise
+            owned = self._details_or_none(client, value)
+            if owned is not None:
+                self.info(f"the answer to buying {value} was lost; its details show it is ours")
+                return owned
+            raise ResourceError(
+                f"buying {value} got no usable answer ({error}) and the number is not on the "
+                "account, so nothing was bought. Run `pulumi up` again."
+            ) from None
+
+    @staticmethod
+    def _details_or_none(client: FlowrouteClient, value: str) -> Number | None:
+        try:
+            return client.get_number(value)
+        except NotFound:
+            return None
+
+    def _apply_settings(
+        self, client: FlowrouteClient, number: Number, props: Mapping[str, Any]
+    ) -> Number:
+        """Set alias / CNAM after a purchase; a failure here must not lose the number."""
+        alias, cnam = props.get("alias"), props.get("cnam_lookups_enabled")
+        if (alias is None or alias == number.alias) and (
+            cnam is None or cnam == number.cnam_lookups_enabled
+        ):
+            return number
+        try:
+            return client.update_number(number.value, alias=alias, cnam_lookups_enabled=cnam)
+        except (ApiError, TransportError) as error:
+            self.warn(
+                f"{number.value} is yours, but setting its alias / CNAM failed ({error}); "
+                "the next `pulumi up` will try again"
+            )
+            return number
+
+    # -- read, update, delete ----------------------------------------------------------------
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        number = self._details_or_none(self.client, id_)
+        if number is None:
+            return ReadResult("", {})
+        # PhoneNumber.get() reads with no properties of ours: a reference to a number we
+        # neither bought nor manage.
+        reference = props.get("number") is None and props.get("search") is None
+        outs = self._outputs(props, number, None, reference or bool(props.get("adopted")))
+        outs.update(
+            setup_cost=props.get("setup_cost"),
+            monthly_cost=props.get("monthly_cost"),
+            adopt=bool(props.get("adopt")),
+            release_on_delete=bool(props.get("release_on_delete")),
+        )
+        inputs = {k: outs[k] for k in INPUTS}
+        if props.get("search") is not None:
+            inputs["number"] = None  # bought by search: the number is an output, not an input
+        for key in UNMANAGED_WHEN_UNSET:
+            if props.get(key) is None and not reference:
+                inputs[key] = None
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        alias, cnam = news.get("alias"), news.get("cnam_lookups_enabled")
+        alias_change = alias is not None and alias != olds.get("alias")
+        cnam_change = cnam is not None and cnam != olds.get("cnam_lookups_enabled")
+        outs = {**olds, **{k: news.get(k) for k in INPUTS}}
+        outs["number"] = id_
+        if alias_change or cnam_change:
+            number = self.client.update_number(
+                id_,
+                alias=alias if alias_change else None,
+                cnam_lookups_enabled=cnam if cnam_change else None,
+            )
+            outs["alias"], outs["cnam_lookups_enabled"] = number.alias, number.cnam_lookups_enabled
+        else:
+            outs["alias"] = olds.get("alias") if alias is None else alias
+            outs["cnam_lookups_enabled"] = (
+                olds.get("cnam_lookups_enabled") if cnam is None else cnam
+            )
+        outs.pop("__provider", None)
+        return UpdateResult(outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        if not props.get("release_on_delete"):
+            how = "adopted" if props.get("adopted") else "bought"
+            self.warn(
+                f"{id_} ({how} earlier) was removed from Pulumi but stays on your "
+                "Flowroute account and keeps billing; set release_on_delete=True before "
+                "removing a number to release it"
+            )
+            return
+        try:
+            self.client.release_number(id_)
+        except NotFound:
+            self.info(f"{id_} was already gone from the account")
+            return
+        self.info(f"released {id_} back to Flowroute")
+
+    @staticmethod
+    def _outputs(
+        props: Mapping[str, Any], number: Number, costs: AvailableNumber | None, adopted: bool
+    ) -> dict[str, Any]:
+        outs = {k: props.get(k) for k in INPUTS}
+        outs.update(
+            number=number.value,
+            alias=number.alias,
+            cnam_lookups_enabled=number.cnam_lookups_enabled,
+            rate_center=number.rate_center,
+            state=number.state,
+            number_type=number.number_type,
+            setup_cost=costs.setup_cost if costs else None,
+            monthly_cost=costs.monthly_cost if costs else None,
+            adopted=adopted,
+        )
+        return outs
+
+
+class PhoneNumber(pulumi.dynamic.Resource, module="flowroute", name="PhoneNumber"):
+    """A phone number on your Flowroute account, bought or adopted by ``pulumi up``.
+
+    Give exactly one of ``number`` (buy or adopt that exact number) or ``search`` (buy the first
+    available match). Removing the resource keeps the number on the account unless
+    ``release_on_delete=True``.
+    """
+
+    number: pulumi.Output[str]
+    search: pulumi.Output[dict[str, Any] | None]
+    alias: pulumi.Output[str | None]
+    cnam_lookups_enabled: pulumi.Output[bool]
+    adopt: pulumi.Output[bool]
+    release_on_delete: pulumi.Output[bool]
+    max_setup_cost: pulumi.Output[float | None]
+    max_monthly_cost: pulumi.Output[float | None]
+    rate_center: pulumi.Output[str | None]
+    state: pulumi.Output[str | None]
+    number_type: pulumi.Output[str]
+    monthly_cost: pulumi.Output[float | None]
+    setup_cost: pulumi.Output[float | None]
+    adopted: pulumi.Output[bool]
+
+    def __init__(
+        self,
+        resource_name: str,
+        number: pulumi.Input[str] | None = None,
+        search: NumberSearch | Mapping[str, Any] | None = None,
+        alias: pulumi.Input[str] | None = None,
+        cnam_lookups_enabled: pulumi.Input[bool] | None = None,
+        adopt: pulumi.Input[bool] = False,
+        release_on_delete: pulumi.Input[bool] = False,
+        max_setup_cost: pulumi.Input[float] | None = None,
+        max_monthly_cost: pulumi.Input[float] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare a number.
+
+        :param number: the exact number to buy or adopt, e.g. ``"12065551234"``.
+        :param search: buy the first available number matching these criteria instead.
+        :param alias: the number's alias in the Flowroute portal (at most 64 characters);
+            unset leaves whatever alias the number has.
+        :param cnam_lookups_enabled: caller-name lookups on inbound calls; unset leaves it as is.
+        :param adopt: take over ``number`` without buying if it is already on the account.
+        :param release_on_delete: release the number when the resource is deleted or replaced.
+        :param max_setup_cost: refuse to buy a number whose setup cost is higher (USD).
+        :param max_monthly_cost: refuse to buy a number whose monthly cost is higher (USD).
+        """
+        props: dict[str, Any] = {
+            "number": number,
+            "search": search.to_props() if isinstance(search, NumberSearch) else search,
+            "alias": alias,
+            "cnam_lookups_enabled": cnam_lookups_enabled,
+            "adopt": adopt,
+            "release_on_delete": release_on_delete,
+            "max_setup_cost": max_setup_cost,
+            "max_monthly_cost": max_monthly_cost,
+            **dict.fromkeys(DETAIL_OUTPUTS),
+        }
+        super().__init__(PhoneNumberProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> PhoneNumber:
+        """Reference a number already on the account, read-only: nothing is bought or released.
+
+        Pulumi reads it on every run; deleting the reference leaves the number alone.
+        """
+        return PhoneNumber(
+            resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        )

@@ -1,0 +1,160 @@
+"""What every Flowroute dynamic provider shares: configuration, the client, input checking.
+
+The provider instance is pickled into Pulumi state by reference (module and class name only):
+``__getstate__`` returns nothing, so no setting, credential or client is ever stored there. The
+client is built lazily from the stack config handed to ``configure()`` (or, outside the engine,
+from the ``FLOWROUTE_*`` environment variables).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
+from pulumi.output import Unknown
+
+from .client import FlowrouteClient
+from .config import CONFIG_KEYS, resolve_settings
+from .errors import FlowrouteError
+from .values import MAX_ALIAS_LENGTH, normalize_number
+
+
+class ResourceError(FlowrouteError):
+    """A provider operation that cannot go on; the message says what happened and what to do."""
+
+
+def is_unknown(value: Any) -> bool:
+    """True for values that are not known yet (during preview)."""
+    return isinstance(value, Unknown)
+
+
+class FlowrouteProvider(ResourceProvider):
+    """Base class: lazily configured, thread-safe client; nothing pickled into state."""
+
+    def __init__(self) -> None:
+        self._config: dict[str, str] = {}
+        self._client: FlowrouteClient | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._config = {}
+        for key, _env in CONFIG_KEYS.values():
+            value = req.config.get(key)
+            if value is not None:
+                self._config[key] = str(value)
+        self._client = None
+
+    @property
+    def client(self) -> FlowrouteClient:
+        """The client for this deployment, built on first use (``check`` never needs it)."""
+        with self._lock:
+            if self._client is None:
+                settings = resolve_settings(self._config)
+                self._client = FlowrouteClient.from_settings(settings)
+            return self._client
+
+    @staticmethod
+    def info(message: str) -> None:
+        pulumi.log.info(message)
+
+    @staticmethod
+    def warn(message: str) -> None:
+        pulumi.log.warn(message)
+
+
+class Checker:
+    """Collects ``CheckFailure``s while normalising inputs; Unknown values pass unchecked."""
+
+    def __init__(self, news: Mapping[str, Any]) -> None:
+        self.news = news
+        self.inputs: dict[str, Any] = {}
+        self.failures: list[CheckFailure] = []
+
+    def fail(self, prop: str, value: Any, fix: str) -> None:
+        self.failures.append(CheckFailure(prop, f"{prop} = {value!r} is not valid: {fix}"))
+
+    def take(self, prop: str, convert: Callable[[Any], Any], default: Any = None) -> Any:
+        """Normalise ``news[prop]`` with ``convert`` (which raises ValueError with the fix)."""
+        value = self.news.get(prop)
+        if value is None:
+            self.inputs[prop] = default
+            return default
+        if is_unknown(value):
+            self.inputs[prop] = value
+            return value
+        try:
+            self.inputs[prop] = convert(value)
+        except ValueError as error:
+            self.fail(prop, value, str(error))
+            self.inputs[prop] = value
+            return None
+        return self.inputs[prop]
+
+
+def as_number(value: Any) -> str:
+    """A phone number from ``+1 (206) 555-1234``, ``2065551234`` or an int the engine made float."""
+    if isinstance(value, float) and value.is_integer():
+        value = str(int(value))
+    elif isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    normalized = normalize_number(value) if isinstance(value, str) else None
+    if normalized is None:
+        raise ValueError(
+            "give a US/Canada number as 11 digits starting with 1, e.g. '12065551234' "
+            "(punctuation such as '+1 (206) 555-1234' is accepted)"
+        )
+    return normalized
+
+
+def as_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("use true or false")
+    return value
+
+
+def as_alias(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("use a non-empty string")
+    if len(value) > MAX_ALIAS_LENGTH:
+        raise ValueError(f"use at most {MAX_ALIAS_LENGTH} characters (this has {len(value)})")
+    return value
+
+
+def as_cost(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError("use a number of US dollars, e.g. 1.25")
+    if value < 0:
+        raise ValueError("a cost limit cannot be negative; use 0 or more")
+    return float(value)
+
+
+def as_id(value: Any) -> str:
+    """A route id: the engine turns an int into a float, Flowroute wants a digit string."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip().isdigit():
+        raise ValueError("use a Flowroute route id such as '98396' (an InboundRoute's route_id)")
+    return value.strip()
+
+
+def as_int(value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("use a whole number")

@@ -1,0 +1,25 @@
+"""Helpers for calling the dynamic providers directly, as the provider server would."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config
+
+from pulumi_flowroute.provider_base import FlowrouteProvider
+from tests.conftest import ACCESS_KEY, SECRET_KEY
+
+P = TypeVar("P", bound=FlowrouteProvider)
+
+STACK_CONFIG = {
+    "flowroute:accessKey": ACCESS_KEY,
+    "flowroute:secretKey": SECRET_KEY,
+}
+
+
+def configured(cls: type[P], config: dict[str, str] | None = None) -> P:
+    """A provider configured the way ``configure()`` is called by the provider server."""
+    provider = cls()
+    provider.configure(ConfigureRequest(Config(config or dict(STACK_CONFIG), "flowroute-test")))
+    return provider

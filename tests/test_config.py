@@ -1,0 +1,79 @@
+"""Base URL forms, credentials resolution, and keeping secrets out of text."""
+
+from __future__ import annotations
+
+import pytest
+
+from pulumi_flowroute.config import Credentials, parse_base_url, resolve_settings
+from pulumi_flowroute.errors import ConfigError
+
+
+@pytest.mark.parametrize(
+    ("given", "url", "path"),
+    [
+        ("https://api.flowroute.com", "https://api.flowroute.com", None),
+        ("https://api.flowroute.com/v2/", "https://api.flowroute.com", None),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080", None),
+        ("http://localhost:9000/", "http://localhost:9000", None),
+        ("http://[::1]:9000", "http://[::1]:9000", None),
+        (
+            "emulator:.state/flowroute.db",
+            "http://flowroute-emulator.invalid",
+            ".state/flowroute.db",
+        ),
+    ],
+)
+def test_accepted_base_urls(given: str, url: str, path: str | None) -> None:
+    endpoint = parse_base_url(given)
+    assert (endpoint.url, endpoint.emulator_path) == (url, path)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("http://api.flowroute.com", "unencrypted"),
+        ("http://10.0.0.8:8080", "unencrypted"),
+        ("ftp://api.flowroute.com", "not a URL"),
+        ("api.flowroute.com", "not a URL"),
+        ("emulator:", "names no state file"),
+    ],
+)
+def test_refused_base_urls(given: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as caught:
+        parse_base_url(given)
+    assert given in str(caught.value)
+
+
+def test_stack_config_wins_over_environment() -> None:
+    settings = resolve_settings(
+        {"flowroute:accessKey": "111", "flowroute:secretKey": "cfg-secret"},
+        {
+            "FLOWROUTE_ACCESS_KEY": "222",
+            "FLOWROUTE_SECRET_KEY": "env-secret",
+            "FLOWROUTE_BASE_URL": "http://127.0.0.1:1234",
+        },
+    )
+    assert settings.credentials.access_key == "111"
+    assert settings.credentials.secret_key == "cfg-secret"
+    assert settings.endpoint.url == "http://127.0.0.1:1234"
+
+
+def test_missing_credentials_name_both_keys() -> None:
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings({"flowroute:accessKey": "111"}, {})
+    assert "flowroute:secretKey" in str(caught.value)
+    assert "FLOWROUTE_SECRET_KEY" in str(caught.value)
+
+
+def test_embedded_emulator_needs_no_credentials() -> None:
+    settings = resolve_settings({"flowroute:baseUrl": "emulator:dev.db"}, {})
+    assert settings.endpoint.is_embedded
+
+
+def test_credentials_hidden_from_repr() -> None:
+    settings = resolve_settings(
+        {"flowroute:accessKey": "98765432", "flowroute:secretKey": "very-secret"}, {}
+    )
+    shown = repr(settings) + str(settings.credentials)
+    assert "98765432" not in shown and "very-secret" not in shown
+    assert repr(Credentials("a", "b")) == "Credentials(access_key=***, secret_key=***)"

@@ -1,0 +1,263 @@
+"""PhoneNumber's provider methods called directly against ``mock_flowroute()``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.output import Unknown
+
+from pulumi_flowroute import AvailableNumber, FlowrouteClient, ResourceError
+from pulumi_flowroute.emulator import MockFlowroute
+from pulumi_flowroute.phone_number import PhoneNumberProvider
+from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.providers import configured
+
+
+@pytest.fixture
+def provider(mock: MockFlowroute) -> PhoneNumberProvider:
+    return configured(PhoneNumberProvider)
+
+
+@pytest.fixture
+def client(mock: MockFlowroute) -> FlowrouteClient:
+    return FlowrouteClient(ACCESS_KEY, SECRET_KEY)
+
+
+def checked(provider: PhoneNumberProvider, **news: Any) -> dict[str, Any]:
+    result = provider.check({}, news)
+    assert result.failures == [], [f.reason for f in result.failures]
+    return result.inputs
+
+
+def posts(mock: MockFlowroute) -> list[str]:
+    return [r.path for r in mock.requests() if r.method == "POST"]
+
+
+def test_check_normalises_and_fills_defaults(
+    provider: PhoneNumberProvider, mock: MockFlowroute
+) -> None:
+    inputs = checked(provider, number="+1 (206) 555-1234", max_setup_cost=2)
+    assert inputs["number"] == "12065551234"
+    assert (inputs["adopt"], inputs["release_on_delete"]) == (False, False)
+    assert inputs["max_setup_cost"] == 2.0
+    by_search = checked(provider, search={"starts_with": 425.0, "state": "WA"})
+    assert by_search["search"] == {
+        "starts_with": "425",
+        "contains": None,
+        "ends_with": None,
+        "rate_center": None,
+        "state": "wa",
+    }
+    assert mock.requests() == []
+
+
+def test_check_tolerates_unknowns(provider: PhoneNumberProvider) -> None:
+    assert provider.check({}, {"number": Unknown(), "alias": Unknown()}).failures == []
+    result = provider.check({}, {"search": {"starts_with": Unknown()}})
+    assert result.failures == []
+
+
+def test_create_exact_number(provider: PhoneNumberProvider, mock: MockFlowroute) -> None:
+    result = provider.create(
+        checked(provider, number="12065551234", alias="Support line", cnam_lookups_enabled=True)
+    )
+    assert result.id == "12065551234"
+    outs = result.outs or {}
+    assert outs["alias"] == "Support line" and outs["cnam_lookups_enabled"] is True
+    assert (outs["rate_center"], outs["state"], outs["number_type"]) == (
+        "seattle",
+        "wa",
+        "standard",
+    )
+    assert (outs["setup_cost"], outs["monthly_cost"], outs["adopted"]) == (1.0, 1.25, False)
+    assert posts(mock) == ["/v2/numbers/12065551234"]
+
+
+def test_create_refuses_a_number_already_owned(
+    provider: PhoneNumberProvider, mock: MockFlowroute
+) -> None:
+    mock.seed_number("12065551234", alias="Bought in the portal")
+    with pytest.raises(ResourceError, match="already on your Flowroute account.*adopt=True"):
+        provider.create(checked(provider, number="12065551234"))
+    assert posts(mock) == []
+
+
+def test_adopt_takes_over_without_buying(
+    provider: PhoneNumberProvider, mock: MockFlowroute
+) -> None:
+    mock.seed_number("12065551234", alias="Bought in the portal")
+    result = provider.create(checked(provider, number="12065551234", adopt=True))
+    outs = result.outs or {}
+    assert outs["adopted"] is True and outs["alias"] == "Bought in the portal"
+    assert posts(mock) == []
+    provider.delete(result.id, outs)
+    assert [r.method for r in mock.requests()].count("DELETE") == 0
+
+
+def test_exact_number_not_for_sale(provider: PhoneNumberProvider, mock: MockFlowroute) -> None:
+    with pytest.raises(ResourceError, match="neither on your Flowroute account nor in"):
+        provider.create(checked(provider, number="12065550000"))
+    assert posts(mock) == []
+
+
+def test_exact_number_above_cost_limit(provider: PhoneNumberProvider, mock: MockFlowroute) -> None:
+    with pytest.raises(ResourceError, match=r"above the limits \(max_monthly_cost <= 1.00\)"):
+        provider.create(checked(provider, number="12065551234", max_monthly_cost=1))
+    assert posts(mock) == []
+
+
+def test_search_buys_first_match_within_costs(
+    provider: PhoneNumberProvider, client: FlowrouteClient
+) -> None:
+    candidates = [
+        n for n in client.search_available(starts_with="206", limit=50) if n.setup_cost == 0.0
+    ]
+    outs = (
+        provider.create(checked(provider, search={"starts_with": "206"}, max_setup_cost=0)).outs
+        or {}
+    )
+    assert outs["number"] == candidates[0].value
+    assert outs["setup_cost"] == 0.0 and outs["search"]["starts_with"] == "206"
+
+
+def test_search_moves_past_a_number_taken_meanwhile(
+    provider: PhoneNumberProvider,
+    client: FlowrouteClient,
+    mock: MockFlowroute,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stale = list(client.search_available(starts_with="253", limit=3))
+    mock.seed_number(stale[0].value)  # another buyer gets there first
+
+    def stale_listing(**_: Any) -> list[AvailableNumber]:
+        return stale
+
+    monkeypatch.setattr(provider.client, "search_available", stale_listing)
+    outs = provider.create(checked(provider, search={"starts_with": "253"})).outs or {}
+    assert outs["number"] == stale[1].value
+    assert posts(mock) == [f"/v2/numbers/{stale[0].value}", f"/v2/numbers/{stale[1].value}"]
+
+
+def test_search_with_nothing_left_names_the_criteria(
+    provider: PhoneNumberProvider, mock: MockFlowroute
+) -> None:
+    with pytest.raises(ResourceError) as caught:
+        provider.create(checked(provider, search={"starts_with": "206", "state": "ny"}))
+    assert "starts_with='206', state='ny'" in str(caught.value)
+    assert posts(mock) == []
+
+
+def test_lost_purchase_answer_is_settled_by_reading(
+    provider: PhoneNumberProvider, mock: MockFlowroute
+) -> None:
+    mock.inject_fault("drop", method="POST")
+    outs = provider.create(checked(provider, number="12065551234", alias="Desk")).outs or {}
+    assert outs["number"] == "12065551234" and outs["alias"] == "Desk"
+    assert posts(mock) == ["/v2/numbers/12065551234"]
+
+
+def test_failed_purchase_is_reported_and_a_rerun_converges(
+    provider: PhoneNumberProvider, mock: MockFlowroute
+) -> None:
+    mock.inject_fault("503", method="POST")
+    inputs = checked(provider, number="12065551234")
+    with pytest.raises(ResourceError, match="nothing was bought. Run `pulumi up` again"):
+        provider.create(inputs)
+    assert provider.create(inputs).id == "12065551234"
+    assert posts(mock) == ["/v2/numbers/12065551234"] * 2
+
+
+def test_alias_failure_after_purchase_keeps_the_number(
+    provider: PhoneNumberProvider, mock: MockFlowroute
+) -> None:
+    mock.inject_fault("500", method="PATCH")
+    inputs = checked(provider, number="12065551234", alias="Desk")
+    outs = provider.create(inputs).outs or {}
+    assert outs["number"] == "12065551234" and outs["alias"] is None
+    # The next up sees the alias missing and sets it in place.
+    diff = provider.diff("12065551234", outs, inputs)
+    assert diff.changes is True and diff.replaces == []
+
+
+def _bought(provider: PhoneNumberProvider, **news: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    inputs = checked(provider, **news)
+    return inputs, provider.create(inputs).outs or {}
+
+
+def test_read_reports_drift_and_disappearance(
+    provider: PhoneNumberProvider, client: FlowrouteClient
+) -> None:
+    inputs, outs = _bought(provider, number="12065551234", alias="Desk")
+    client.update_number("12065551234", alias="Changed in portal")
+    read = provider.read("12065551234", outs)
+    assert read.outs is not None and read.inputs is not None
+    assert read.outs["alias"] == read.inputs["alias"] == "Changed in portal"
+    assert read.outs["setup_cost"] == 1.0
+    assert provider.diff("12065551234", read.outs, inputs).changes is True
+    client.release_number("12065551234")
+    assert provider.read("12065551234", outs).id == ""
+
+
+def test_read_keeps_a_search_number_out_of_inputs(provider: PhoneNumberProvider) -> None:
+    inputs, outs = _bought(provider, search={"starts_with": "503"})
+    read = provider.read(outs["number"], outs)
+    assert read.inputs is not None and read.inputs["number"] is None
+    assert read.inputs["search"] == inputs["search"]
+    assert provider.diff(outs["number"], read.outs or {}, inputs).changes is False
+
+
+def test_diff(provider: PhoneNumberProvider) -> None:
+    inputs, outs = _bought(provider, search={"starts_with": "425"}, alias="A")
+    held = outs["number"]
+    same = provider.diff(held, outs, inputs)
+    assert (same.changes, same.replaces) == (False, [])
+    still = provider.diff(held, outs, {**inputs, "search": {**inputs["search"], "state": "wa"}})
+    assert (still.changes, still.replaces) == (True, [])
+    moved = provider.diff(
+        held, outs, {**inputs, "search": {**inputs["search"], "starts_with": "206"}}
+    )
+    assert moved.replaces == ["search"]
+    renamed = provider.diff(held, outs, {**inputs, "alias": "B"})
+    assert (renamed.changes, renamed.replaces) == (True, [])
+    flagged = provider.diff(held, outs, {**inputs, "release_on_delete": True})
+    assert (flagged.changes, flagged.replaces) == (True, [])
+    pinned = provider.diff(held, outs, {**inputs, "search": None, "number": held})
+    assert pinned.replaces == []
+    other = provider.diff(held, outs, {**inputs, "search": None, "number": "12065551234"})
+    assert other.replaces == ["number"]
+    unknown = provider.diff(held, outs, {**inputs, "search": None, "number": Unknown()})
+    assert unknown.replaces == ["number"]
+
+
+def test_update_alias_in_place_and_flags_without_calls(
+    provider: PhoneNumberProvider, mock: MockFlowroute
+) -> None:
+    inputs, outs = _bought(provider, number="12065551234", alias="A")
+    mock.clear_requests()
+    renamed = provider.update("12065551234", outs, {**inputs, "alias": "B"}).outs or {}
+    assert renamed["alias"] == "B" and renamed["setup_cost"] == 1.0
+    assert [(r.method, r.json()) for r in mock.requests()] == [
+        ("PATCH", {"type": "number", "alias": "B"})
+    ]
+    mock.clear_requests()
+    flagged = (
+        provider.update(
+            "12065551234", renamed, {**inputs, "alias": "B", "release_on_delete": True}
+        ).outs
+        or {}
+    )
+    assert mock.requests() == []
+    assert flagged["release_on_delete"] is True and flagged["rate_center"] == "seattle"
+
+
+def test_delete_keeps_or_releases(
+    provider: PhoneNumberProvider, client: FlowrouteClient, mock: MockFlowroute
+) -> None:
+    _, kept = _bought(provider, number="12065551234")
+    provider.delete("12065551234", kept)
+    assert client.get_number("12065551234").value == "12065551234"
+    _, released = _bought(provider, search={"starts_with": "720"}, release_on_delete=True)
+    provider.delete(released["number"], released)
+    provider.delete(released["number"], released)  # already gone: not an error
+    assert {n.value for n in client.list_numbers()} == {"12065551234"}
