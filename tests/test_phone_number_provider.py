@@ -78,7 +78,7 @@ def test_create_refuses_a_number_already_owned(
     provider: PhoneNumberProvider, mock: MockFlowroute
 ) -> None:
     mock.seed_number("12065551234", alias="Bought in the portal")
-    with pytest.raises(ResourceError, match="already on your Flowroute account.*adopt=True"):
+    with pytest.raises(ResourceError, match=r"already on your Flowroute account.*adopt=True"):
         provider.create(checked(provider, number="12065551234"))
     assert posts(mock) == []
 
@@ -162,7 +162,7 @@ def test_failed_purchase_is_reported_and_a_rerun_converges(
 ) -> None:
     mock.inject_fault("503", method="POST")
     inputs = checked(provider, number="12065551234")
-    with pytest.raises(ResourceError, match="nothing was bought. Run `pulumi up` again"):
+    with pytest.raises(ResourceError, match=r"nothing was bought\. Run `pulumi up` again"):
         provider.create(inputs)
     assert provider.create(inputs).id == "12065551234"
     assert posts(mock) == ["/v2/numbers/12065551234"] * 2
