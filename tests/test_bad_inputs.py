@@ -1,0 +1,103 @@
+"""Malformed inputs: each is refused by ``check`` naming the property, before any API call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pulumi_flowroute.emulator import MockFlowroute
+from pulumi_flowroute.inbound_route import InboundRouteProvider
+from pulumi_flowroute.number_routing import NumberRoutingProvider
+from pulumi_flowroute.phone_number import PhoneNumberProvider
+from pulumi_flowroute.provider_base import FlowrouteProvider
+from tests.providers import configured
+
+NUMBER = {"number": "12065551234"}
+ROUTE = {"route_type": "host", "value": "sip.example.com", "alias": "pbx"}
+ROUTING = {"number": "12065551234", "primary_route_id": "98396"}
+
+CASES: list[tuple[type[FlowrouteProvider], dict[str, Any], str]] = [
+    (PhoneNumberProvider, {"number": "206555123"}, "number"),
+    (PhoneNumberProvider, {"number": "22065551234"}, "number"),
+    (PhoneNumberProvider, {"number": "+44 20 7946 0958"}, "number"),
+    (PhoneNumberProvider, {"number": "call-me-maybe"}, "number"),
+    (PhoneNumberProvider, {"number": 12.5}, "number"),
+    (PhoneNumberProvider, {}, "number"),
+    (PhoneNumberProvider, {"number": "12065551234", "search": {"starts_with": "206"}}, "search"),
+    (PhoneNumberProvider, {"search": {}}, "search"),
+    (PhoneNumberProvider, {"search": "206"}, "search"),
+    (PhoneNumberProvider, {"search": {"starts_with": "2o6"}}, "search.starts_with"),
+    (PhoneNumberProvider, {"search": {"contains": "12-34"}}, "search.contains"),
+    (PhoneNumberProvider, {"search": {"ends_with": "123456789012"}}, "search.ends_with"),
+    (PhoneNumberProvider, {"search": {"state": "Washington"}}, "search.state"),
+    (PhoneNumberProvider, {"search": {"rate_center": "  "}}, "search.rate_center"),
+    (PhoneNumberProvider, {"search": {"area_code": "206"}}, "search.area_code"),
+    (PhoneNumberProvider, {**NUMBER, "alias": "x" * 65}, "alias"),
+    (PhoneNumberProvider, {**NUMBER, "alias": ""}, "alias"),
+    (PhoneNumberProvider, {**NUMBER, "cnam_lookups_enabled": "yes"}, "cnam_lookups_enabled"),
+    (PhoneNumberProvider, {**NUMBER, "adopt": "true"}, "adopt"),
+    (PhoneNumberProvider, {**NUMBER, "release_on_delete": 1}, "release_on_delete"),
+    (PhoneNumberProvider, {**NUMBER, "max_setup_cost": -1.0}, "max_setup_cost"),
+    (PhoneNumberProvider, {**NUMBER, "max_monthly_cost": "cheap"}, "max_monthly_cost"),
+    (PhoneNumberProvider, {"search": {"starts_with": "206"}, "adopt": True}, "adopt"),
+    (InboundRouteProvider, {**ROUTE, "route_type": "fax"}, "route_type"),
+    (InboundRouteProvider, {**ROUTE, "route_type": None}, "route_type"),
+    (InboundRouteProvider, {**ROUTE, "value": None}, "value"),
+    (InboundRouteProvider, {**ROUTE, "value": "sip .example.com"}, "value"),
+    (InboundRouteProvider, {**ROUTE, "value": "pbx.example.com:99999"}, "value"),
+    (InboundRouteProvider, {**ROUTE, "route_type": "number", "value": "sip.example.com"}, "value"),
+    (InboundRouteProvider, {**ROUTE, "route_type": "number", "value": "2065550100"}, "value"),
+    (
+        InboundRouteProvider,
+        {**ROUTE, "route_type": "uri", "value": "help@pbx.example.com"},
+        "value",
+    ),
+    (
+        InboundRouteProvider,
+        {**ROUTE, "route_type": "uri", "value": "sip:help@pbx.example.com;transport=sctp"},
+        "value",
+    ),
+    (InboundRouteProvider, {**ROUTE, "alias": ""}, "alias"),
+    (InboundRouteProvider, {**ROUTE, "alias": "a" * 65}, "alias"),
+    (InboundRouteProvider, {**ROUTE, "edge_strategy_id": 1.5}, "edge_strategy_id"),
+    (InboundRouteProvider, {**ROUTE, "edge_strategy_id": -2}, "edge_strategy_id"),
+    (NumberRoutingProvider, {**ROUTING, "number": "555-1234"}, "number"),
+    (NumberRoutingProvider, {**ROUTING, "number": None}, "number"),
+    (NumberRoutingProvider, {**ROUTING, "primary_route_id": ""}, "primary_route_id"),
+    (NumberRoutingProvider, {**ROUTING, "primary_route_id": None}, "primary_route_id"),
+    (NumberRoutingProvider, {**ROUTING, "primary_route_id": "pbx"}, "primary_route_id"),
+    (NumberRoutingProvider, {**ROUTING, "failover_route_id": ""}, "failover_route_id"),
+    (NumberRoutingProvider, {**ROUTING, "failover_route_id": 3.5}, "failover_route_id"),
+]
+
+
+@pytest.mark.parametrize(
+    ("cls", "news", "prop"),
+    CASES,
+    ids=[f"{c.__name__[:-8]}-{p}-{i}" for i, (c, _, p) in enumerate(CASES)],
+)
+def test_bad_input_is_refused_before_any_request(
+    mock: MockFlowroute, cls: type[FlowrouteProvider], news: dict[str, Any], prop: str
+) -> None:
+    result = configured(cls).check({}, news)
+    assert [f.property for f in result.failures] == [prop]
+    reason = result.failures[0].reason
+    assert reason.startswith(f"{prop} = ") and "is not valid:" in reason
+    assert mock.requests() == []
+
+
+def test_the_table_is_broad() -> None:
+    assert len(CASES) >= 30
+    assert {c for c, _, _ in CASES} == {
+        PhoneNumberProvider,
+        InboundRouteProvider,
+        NumberRoutingProvider,
+    }
+
+
+def test_every_mistake_is_reported_at_once(mock: MockFlowroute) -> None:
+    result = configured(PhoneNumberProvider).check(
+        {}, {"number": "123", "alias": "", "max_setup_cost": -5}
+    )
+    assert {f.property for f in result.failures} == {"number", "alias", "max_setup_cost"}

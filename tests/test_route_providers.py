@@ -1,0 +1,155 @@
+"""InboundRoute and NumberRouting provider methods called directly against the mock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pulumi_flowroute import FlowrouteClient, ResourceError
+from pulumi_flowroute.emulator import MockFlowroute
+from pulumi_flowroute.inbound_route import InboundRouteProvider
+from pulumi_flowroute.number_routing import NumberRoutingProvider
+from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.providers import configured
+
+PBX = {"route_type": "host", "value": "sip.example.com:5060", "alias": "proj.dev.pbx"}
+
+
+@pytest.fixture
+def routes(mock: MockFlowroute) -> InboundRouteProvider:
+    return configured(InboundRouteProvider)
+
+
+@pytest.fixture
+def routing(mock: MockFlowroute) -> NumberRoutingProvider:
+    return configured(NumberRoutingProvider)
+
+
+@pytest.fixture
+def client(mock: MockFlowroute) -> FlowrouteClient:
+    client = FlowrouteClient(ACCESS_KEY, SECRET_KEY)
+    client.purchase_number("12065551234")
+    return client
+
+
+def make_route(routes: InboundRouteProvider, **news: Any) -> dict[str, Any]:
+    check = routes.check({}, news)
+    assert check.failures == []
+    return routes.create(check.inputs).outs or {}
+
+
+def test_route_create_read_update_delete(
+    routes: InboundRouteProvider, client: FlowrouteClient, mock: MockFlowroute
+) -> None:
+    outs = make_route(routes, **PBX)
+    assert outs["route_id"].isdigit() and outs["alias"] == "proj.dev.pbx"
+    assert routes.diff(outs["route_id"], outs, dict(PBX, edge_strategy_id=None)).changes is False
+    client.update_route(outs["route_id"], value="10.0.0.9")
+    read = routes.read(outs["route_id"], outs)
+    assert read.outs is not None and read.outs["value"] == "10.0.0.9"
+    assert read.inputs is not None and read.inputs["value"] == "10.0.0.9"
+    diff = routes.diff(outs["route_id"], read.outs, dict(PBX, edge_strategy_id=None))
+    assert (diff.changes, diff.replaces) == (True, [])
+    mock.clear_requests()
+    updated = routes.update(outs["route_id"], read.outs, dict(PBX, edge_strategy_id=2)).outs
+    assert updated is not None
+    assert (updated["value"], updated["edge_strategy_id"]) == ("sip.example.com:5060", 2)
+    assert [r.method for r in mock.requests()] == ["PATCH"]
+    routes.delete(outs["route_id"], updated)
+    assert routes.read(outs["route_id"], updated).id == ""
+    routes.delete(outs["route_id"], updated)  # already gone: not an error
+
+
+def test_lost_create_answer_is_found_by_alias(
+    routes: InboundRouteProvider, client: FlowrouteClient, mock: MockFlowroute
+) -> None:
+    mock.inject_fault("drop", method="POST", path="/v2/routes")
+    outs = make_route(routes, **PBX)
+    assert [r.id for r in client.list_routes()] == ["0", outs["route_id"]]
+    assert [r.method for r in mock.requests()].count("POST") == 2  # the purchase and one route
+
+
+def test_route_left_by_a_crashed_run_is_taken_over(
+    routes: InboundRouteProvider, client: FlowrouteClient
+) -> None:
+    earlier = client.create_route("host", "sip.example.com:5060", "proj.dev.pbx")
+    assert make_route(routes, **PBX)["route_id"] == earlier.id
+    client.update_route(earlier.id, value="10.9.9.9")
+    with pytest.raises(ResourceError, match=r"already exists .* and differs"):
+        make_route(routes, **PBX)
+
+
+def test_route_in_use_names_the_number(
+    routes: InboundRouteProvider, client: FlowrouteClient
+) -> None:
+    outs = make_route(routes, **PBX)
+    client.set_route("12065551234", "failover", outs["route_id"])
+    with pytest.raises(ResourceError) as caught:
+        routes.delete(outs["route_id"], outs)
+    assert "failover route of 12065551234" in str(caught.value)
+    assert client.find_route(outs["route_id"]) is not None
+
+
+def test_routing_patches_only_what_differs(
+    routes: InboundRouteProvider,
+    routing: NumberRoutingProvider,
+    client: FlowrouteClient,
+    mock: MockFlowroute,
+) -> None:
+    pbx = make_route(routes, **PBX)["route_id"]
+    cell = make_route(routes, route_type="number", value="12065550100", alias="cell")["route_id"]
+    news = routing.check(
+        {}, {"number": "+1 206 555 1234", "primary_route_id": float(pbx), "failover_route_id": cell}
+    )
+    assert news.failures == [] and news.inputs["primary_route_id"] == pbx
+    mock.clear_requests()
+    outs = routing.create(news.inputs).outs or {}
+    assert outs == {"number": "12065551234", "primary_route_id": pbx, "failover_route_id": cell}
+    assert [r.path.rsplit("/", 1)[1] for r in mock.requests() if r.method == "PATCH"] == [
+        "primary_route",
+        "failover_route",
+    ]
+    mock.clear_requests()
+    moved = routing.update("12065551234", outs, {**news.inputs, "failover_route_id": None}).outs
+    assert moved == {"number": "12065551234", "primary_route_id": pbx, "failover_route_id": None}
+    assert [(r.method, r.path.rsplit("/", 1)[1]) for r in mock.requests()] == [
+        ("DELETE", "failover_route"),
+        ("GET", "12065551234"),
+    ]
+
+
+def test_routing_read_drift_diff_and_delete(
+    routes: InboundRouteProvider, routing: NumberRoutingProvider, client: FlowrouteClient
+) -> None:
+    pbx = make_route(routes, **PBX)["route_id"]
+    inputs = {"number": "12065551234", "primary_route_id": pbx, "failover_route_id": None}
+    outs = routing.create(inputs).outs or {}
+    client.set_route("12065551234", "primary", "0")
+    read = routing.read("12065551234", outs)
+    assert read.outs is not None and read.outs["primary_route_id"] == "0"
+    assert routing.diff("12065551234", read.outs, inputs).changes is True
+    assert routing.diff("12065551234", outs, {**inputs, "number": "12065550000"}).replaces == [
+        "number"
+    ]
+    routing.update("12065551234", read.outs, inputs)
+    assert client.get_number("12065551234").primary_route_id == pbx
+    routing.delete("12065551234", outs)
+    details = client.get_number("12065551234")
+    assert (details.primary_route_id, details.failover_route_id) == ("0", None)
+    client.release_number("12065551234")
+    routing.delete("12065551234", outs)  # number gone: nothing to undo
+    assert routing.read("12065551234", outs).id == ""
+
+
+def test_routing_to_unknown_route_or_number(
+    routing: NumberRoutingProvider, client: FlowrouteClient
+) -> None:
+    with pytest.raises(ResourceError, match="Flowroute has no such route"):
+        routing.create(
+            {"number": "12065551234", "primary_route_id": "424242", "failover_route_id": None}
+        )
+    with pytest.raises(ResourceError, match="not on your Flowroute account"):
+        routing.create(
+            {"number": "12065550000", "primary_route_id": "0", "failover_route_id": None}
+        )
