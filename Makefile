@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml requirements.txt
 	touch $(STAMP)
 
 up: $(STAMP)
-	@$(BIN)/python scripts/up.py
+	@./scripts/up
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

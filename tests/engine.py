@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from google.protobuf import empty_pb2, struct_pb2
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.dynamic.dynamic import ResourceProvider, serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime._serialization import _serialize
@@ -41,8 +41,8 @@ def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
 
 
 def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
-    props: dict[str, Any] = rpc.deserialize_properties(struct)
-    return props
+    """Plain values, Unknowns kept as the engine's sentinel string."""
+    return dict(json_format.MessageToDict(struct))
 
 
 def wrap_secret(value: str) -> dict[str, str]:

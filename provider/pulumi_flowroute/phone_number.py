@@ -86,7 +86,7 @@ def _rate_center(value: Any) -> str:
     return value.strip().lower()
 
 
-_SEARCH_CONVERTERS = {
+SEARCH_CONVERTERS = {
     "starts_with": _digits,
     "contains": _digits,
     "ends_with": _digits,
@@ -105,13 +105,13 @@ def _check_search(check: Checker, search: Any) -> None:
     normalized: dict[str, Any] = {}
     for key, value in search.items():
         prop = f"search.{key}"
-        if key not in _SEARCH_CONVERTERS:
+        if key not in SEARCH_CONVERTERS:
             check.fail(prop, value, f"search fields are {', '.join(SEARCH_FIELDS)}")
         elif value is None or is_unknown(value):
             normalized[key] = value
         else:
             try:
-                normalized[key] = _SEARCH_CONVERTERS[key](value)
+                normalized[key] = SEARCH_CONVERTERS[key](value)
             except ValueError as error:
                 check.fail(prop, value, str(error))
     if not any(v is not None for v in normalized.values()) and not check.failures:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..values import route_value_problem
@@ -23,6 +25,7 @@ from .exceptions import Forbidden, NotFound, Unprocessable
 BUILTIN_ROUTE_ID = "0"
 FIRST_ROUTE_ID = 98396
 DEFAULT_BALANCE = 1000.0
+SQLITE_TIMEOUT = 30.0
 FAULT_KINDS = ("429", "500", "503", "delay", "drop")
 
 _SCHEMA = """
@@ -137,13 +140,15 @@ class FlowrouteBackend:
 
     def __init__(self, path: str = ":memory:", *, seed: int = inventory.DEFAULT_SEED) -> None:
         self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._db = sqlite3.connect(
-            path, check_same_thread=False, isolation_level=None, timeout=30.0
+            path, check_same_thread=False, isolation_level=None, timeout=SQLITE_TIMEOUT
         )
         self._db.row_factory = sqlite3.Row
         if path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._enable_wal()
         self._db.executescript(_SCHEMA)
         with self._transaction() as db:
             if db.execute("SELECT 1 FROM meta WHERE key = 'seed'").fetchone() is None:
@@ -151,6 +156,20 @@ class FlowrouteBackend:
 
     def close(self) -> None:
         self._db.close()
+
+    def _enable_wal(self) -> None:
+        # WAL lets readers in other processes go on while one writes. Switching needs a moment
+        # alone with the file, and SQLite answers "locked" at once instead of waiting, so a
+        # second process opening a brand-new file at the same time retries.
+        deadline = time.monotonic() + SQLITE_TIMEOUT
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

@@ -1,0 +1,195 @@
+"""The stack program's shape under ``pulumi.runtime.set_mocks``, and its config validation."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+
+from pulumi_flowroute.fleet import FleetConfigError, deploy_fleet, parse_fleet
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Answers registrations like a provider would, and remembers them."""
+
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        self.resources.append(args)
+        outputs = dict(args.inputs)
+        if args.typ.endswith(":InboundRoute"):
+            outputs["route_id"] = f"id-{args.name}"
+        if args.typ.endswith(":PhoneNumber") and not outputs.get("number"):
+            outputs["number"] = "1" + outputs["search"]["starts_with"] + "5550000"
+        resource_id = outputs.get("route_id") or outputs.get("number") or args.name
+        return (str(resource_id) if args.custom else None), outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[Any] | None]:
+        return {}, None
+
+    def names(self, suffix: str) -> list[str]:
+        return sorted(r.name for r in self.resources if r.typ.endswith(suffix))
+
+
+@pytest.fixture
+def mocks() -> RecordingMocks:
+    recorder = RecordingMocks()
+    pulumi.runtime.set_mocks(recorder, project="flowroute-fleet", stack="dev", preview=False)
+    return recorder
+
+
+def fleet_from(numbers: Any, routes: Any = None) -> Any:
+    return parse_fleet(DEV["flowroute-fleet:routes"] if routes is None else routes, numbers)
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_dev_stack_shape(mocks: RecordingMocks) -> Any:
+    exports = deploy_fleet(fleet_from(DEV["flowroute-fleet:numbers"]))
+
+    def check(resolved: dict[str, Any]) -> None:
+        assert mocks.names(":RoutedNumber") == ["helpdesk", "sales", "support"]
+        assert mocks.names(":PhoneNumber") == ["helpdesk", "sales", "support"]
+        assert mocks.names(":InboundRoute") == [
+            "route-office-pbx",
+            "route-on-call-cell",
+            "sales-primary",
+        ]
+        assert mocks.names(":NumberRouting") == [
+            "helpdesk-routing",
+            "sales-routing",
+            "support-routing",
+        ]
+        assert resolved["support"] == {
+            "number": "12065551234",
+            "primary_route_id": "id-route-office-pbx",
+            "failover_route_id": "id-route-on-call-cell",
+        }
+        assert resolved["sales"]["primary_route_id"] == "id-sales-primary"
+        assert resolved["helpdesk"]["failover_route_id"] is None
+        sales = next(r for r in mocks.resources if r.name == "sales" and r.custom)
+        assert sales.inputs["search"]["starts_with"] == "425"
+        assert sales.inputs["max_monthly_cost"] == 1.5
+        assert all(
+            r.typ.startswith("pulumi-python:dynamic/flowroute:")
+            for r in mocks.resources
+            if r.custom
+        )
+
+    return pulumi.Output.from_input(exports).apply(check)
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_inline_alias_defaults_to_project_stack_name(mocks: RecordingMocks) -> Any:
+    exports = deploy_fleet(
+        fleet_from(
+            {
+                "x": {
+                    "number": "12065551234",
+                    "primary": {"route_type": "host", "value": "10.0.0.1"},
+                }
+            },
+            routes={},
+        )
+    )
+
+    def check(route_id: str) -> None:
+        assert route_id == "id-x-primary"
+        route = next(r for r in mocks.resources if r.typ.endswith(":InboundRoute"))
+        assert route.inputs["alias"] == "flowroute-fleet.dev.x-primary"
+
+    return pulumi.Output.from_input(exports["x"]["primary_route_id"]).apply(check)
+
+
+BAD_CONFIGS: list[tuple[dict[str, Any], list[str]]] = [
+    ({"a": {"primary": "office-pbx"}}, ["numbers.a = "]),
+    ({"a": {"number": "555", "primary": "office-pbx"}}, ["numbers.a.number = '555'"]),
+    (
+        {"a": {"number": "12065551234", "search": {"starts_with": "206"}, "primary": "office-pbx"}},
+        ["numbers.a = "],
+    ),
+    (
+        {"a": {"search": {"starts_with": "20x"}, "primary": "office-pbx"}},
+        ["numbers.a.search.starts_with = '20x'"],
+    ),
+    (
+        {"a": {"search": {"zip": "98101"}, "primary": "office-pbx"}},
+        ["numbers.a.search.zip = '98101'"],
+    ),
+    ({"a": {"number": "12065551234"}}, ["numbers.a.primary = None"]),
+    ({"a": {"number": "12065551234", "primary": "nope"}}, ["numbers.a.primary = 'nope'"]),
+    (
+        {"a": {"number": "12065551234", "primary": {"route_type": "fax", "value": "1"}}},
+        ["numbers.a.primary.route_type = 'fax'"],
+    ),
+    (
+        {"a": {"number": "12065551234", "primary": {"route_type": "uri", "value": "x"}}},
+        ["numbers.a.primary.value = 'x'"],
+    ),
+    (
+        {"a": {"number": "12065551234", "primary": {"route_id": "abc"}}},
+        ["numbers.a.primary.route_id = 'abc'"],
+    ),
+    (
+        {"a": {"number": "12065551234", "primary": "office-pbx", "alias": "x" * 70}},
+        ["numbers.a.alias = "],
+    ),
+    (
+        {"a": {"number": "12065551234", "primary": "office-pbx", "max_setup_cost": -1}},
+        ["numbers.a.max_setup_cost = -1"],
+    ),
+    (
+        {"a": {"number": "12065551234", "primary": "office-pbx", "relase_on_delete": True}},
+        ["numbers.a.relase_on_delete = True"],
+    ),
+    ({}, ["numbers = {}"]),
+]
+
+
+@pytest.mark.parametrize(("numbers", "expected"), BAD_CONFIGS)
+def test_config_mistakes_name_their_path(numbers: dict[str, Any], expected: list[str]) -> None:
+    with pytest.raises(FleetConfigError) as caught:
+        fleet_from(numbers)
+    assert len(caught.value.problems) == len(expected)
+    for problem, prefix in zip(caught.value.problems, expected, strict=True):
+        assert problem.startswith(prefix), problem
+
+
+def test_every_mistake_at_once_and_nothing_registered(mocks: RecordingMocks) -> None:
+    numbers = {
+        "a": {"number": "555", "primary": "nope"},
+        "b": {
+            "search": {"state": "Washington"},
+            "primary": "office-pbx",
+            "failover": {"route_type": "number", "value": "2065550100"},
+        },
+    }
+    pulumi.runtime.set_all_config(
+        {
+            "flowroute-fleet:routes": json.dumps(
+                {**DEV["flowroute-fleet:routes"], "bad": {"route_type": "host"}}
+            ),
+            "flowroute-fleet:numbers": json.dumps(numbers),
+        }
+    )
+    with pytest.raises(FleetConfigError) as caught:
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+    assert [p.split(" = ")[0] for p in caught.value.problems] == [
+        "routes.bad.value",
+        "numbers.a.number",
+        "numbers.a.primary",
+        "numbers.b.search.state",
+        "numbers.b.failover.value",
+    ]
+    assert "the stack config has 5 problems" in str(caught.value)
+    assert mocks.resources == []
