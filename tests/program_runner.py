@@ -57,6 +57,7 @@ class ResourceState:
     dependencies: list[str] = field(default_factory=list)
     protect: bool = False
     secret_keys: list[str] = field(default_factory=list)
+    external: bool = False  # read with Resource.get: Pulumi never deletes it
 
 
 @dataclass
@@ -209,6 +210,25 @@ class Deployment:
         self.new[urn] = state
         return urn, state.id, state.outputs
 
+    def read(self, request: resource_pb2.ReadResourceRequest) -> tuple[str, dict[str, Any]]:
+        """A ``Resource.get``: read an existing object; it is never created or deleted."""
+        urn = self.urn(request.type, request.name, request.parent)
+        props, _ = _strip_secrets(_plain(request.properties))
+        id_, outputs, _ = self.provider.read(urn, request.id, props, props)
+        if not id_:
+            raise DeploymentError(f"{urn}: no object with id {request.id!r} exists")
+        self._op("read", urn)
+        self.new[urn] = ResourceState(
+            urn=urn,
+            type=request.type,
+            custom=True,
+            id=id_,
+            outputs=outputs,
+            parent=request.parent,
+            external=True,
+        )
+        return urn, outputs
+
     def _op(self, kind: str, urn: str) -> None:
         self.result.operations.append((kind, urn))
 
@@ -226,7 +246,7 @@ class Deployment:
         if state.protect:
             raise DeploymentError(f"{state.urn} is protected; remove protect to delete it")
         self._op(kind, state.urn)
-        if state.custom and not self.preview:
+        if state.custom and not state.external and not self.preview:
             self.provider.delete(state.urn, state.id, state.outputs)
 
 
@@ -258,6 +278,17 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
         return resource_pb2.RegisterResourceResponse(
             urn=urn, id=id_, object=_struct(_wrap(outputs, secret))
         )
+
+    def ReadResource(self, request: Any, context: Any) -> Any:
+        deployment = self.runner.deployment
+        assert deployment is not None
+        try:
+            urn, outputs = deployment.read(request)
+        except (DeploymentError, grpc.RpcError) as error:
+            message = error.details() if isinstance(error, grpc.RpcError) else str(error)
+            self.runner.failures.append(message)
+            context.abort(grpc.StatusCode.UNKNOWN, message)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=_struct(outputs))
 
     def RegisterResourceOutputs(self, request: Any, context: Any) -> Any:
         deployment = self.runner.deployment
@@ -384,7 +415,7 @@ class ProgramRunner:
         resources = self.state.load()
         with self._provider() as provider:
             for urn, state in list(resources.items()):
-                if not state.custom:
+                if not state.custom or state.external:
                     continue
                 id_, outputs, inputs = provider.read(urn, state.id, state.outputs, state.inputs)
                 if not id_:
@@ -408,7 +439,7 @@ class ProgramRunner:
                 if state.protect:
                     result.error = f"{urn} is protected; remove protect to delete it"
                     break
-                if state.custom:
+                if state.custom and not state.external:
                     provider.delete(urn, state.id, state.outputs)
                 result.operations.append(("delete", urn))
                 del resources[urn]
