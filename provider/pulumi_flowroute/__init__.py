@@ -1,11 +1,13 @@
 """Manage Flowroute phone numbers and inbound voice routing with Pulumi.
 
-Resources: :class:`PhoneNumber`, :class:`InboundRoute`, :class:`NumberRouting`; lookups:
+Resources: :class:`PhoneNumber`, :class:`InboundRoute`, :class:`NumberRouting`; the component
+:class:`RoutedNumber`; lookups:
 :func:`get_available_numbers`, :func:`get_number`; the HTTP client :class:`FlowrouteClient`;
 the emulator lives in :mod:`pulumi_flowroute.emulator`.
 """
 
 from .client import AvailableNumber, FlowrouteClient, Number, RetryPolicy, Route
+from .components import RoutedNumber
 from .errors import (
     ApiError,
     ConfigError,
@@ -33,6 +35,7 @@ __all__ = [
     "PhoneNumber",
     "ResourceError",
     "RetryPolicy",
+    "RoutedNumber",
     "Route",
     "RouteArgs",
     "TransportError",
