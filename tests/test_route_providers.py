@@ -138,6 +138,8 @@ def test_routing_read_drift_diff_and_delete(
     details = client.get_number("12065551234")
     assert (details.primary_route_id, details.failover_route_id) == ("0", None)
     client.release_number("12065551234")
+    with pytest.raises(ResourceError, match="run `pulumi refresh`"):
+        routing.update("12065551234", outs, {**inputs, "primary_route_id": "0"})
     routing.delete("12065551234", outs)  # number gone: nothing to undo
     assert routing.read("12065551234", outs).id == ""
 

@@ -27,6 +27,14 @@ def _outputs(number: Number) -> dict[str, Any]:
     }
 
 
+def _not_on_account(number: str) -> ResourceError:
+    return ResourceError(
+        f"{number} is not on your Flowroute account, so its routing cannot be set. Buy or "
+        "adopt it with a PhoneNumber first (and pass that PhoneNumber's .number here so Pulumi "
+        "orders them); if it was released outside Pulumi, run `pulumi refresh`."
+    )
+
+
 class NumberRoutingProvider(FlowrouteProvider):
     """Dynamic provider behind :class:`NumberRouting`."""
 
@@ -61,16 +69,19 @@ class NumberRoutingProvider(FlowrouteProvider):
         client = self.client
         value = current.value
         touched = False
-        if wanted["primary_route_id"] != current.primary_route_id:
-            self._set(client, value, "primary", wanted["primary_route_id"])
-            touched = True
-        failover = wanted.get("failover_route_id")
-        if failover != current.failover_route_id:
-            if failover is None:
-                client.remove_route(value, "failover")
-            else:
-                self._set(client, value, "failover", failover)
-            touched = True
+        try:
+            if wanted["primary_route_id"] != current.primary_route_id:
+                self._set(client, value, "primary", wanted["primary_route_id"])
+                touched = True
+            failover = wanted.get("failover_route_id")
+            if failover != current.failover_route_id:
+                if failover is None:
+                    client.remove_route(value, "failover")
+                else:
+                    self._set(client, value, "failover", failover)
+                touched = True
+        except NotFound:
+            raise _not_on_account(value) from None
         return self._details(client, value) if touched else current
 
     @staticmethod
@@ -91,11 +102,7 @@ class NumberRoutingProvider(FlowrouteProvider):
         try:
             return client.get_number(number)
         except NotFound:
-            raise ResourceError(
-                f"{number} is not on your Flowroute account, so its routing cannot be set. "
-                "Buy or adopt it with a PhoneNumber first (and pass that PhoneNumber's "
-                ".number here so Pulumi orders them)."
-            ) from None
+            raise _not_on_account(number) from None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:

@@ -65,30 +65,37 @@ def _subscriber(rng: random.Random) -> str:
             return exchange + f"{rng.randint(0, 9999):04d}"
 
 
+def _fill(
+    rng: random.Random,
+    items: dict[str, InventoryItem],
+    prefix: str,
+    count: int,
+    number_type: str,
+    centres: tuple[str, ...],
+    state: str | None,
+    prices: tuple[tuple[float, float], ...],
+) -> None:
+    added = 0
+    while added < count:
+        value = "1" + prefix + _subscriber(rng)
+        if value in items:
+            continue
+        setup, monthly = rng.choice(prices)
+        centre = rng.choice(centres) if centres else None
+        items[value] = InventoryItem(value, number_type, centre, state, setup, monthly)
+        added += 1
+
+
 def generate(seed: int = DEFAULT_SEED) -> list[InventoryItem]:
     """The full inventory for ``seed``, sorted by number."""
     rng = random.Random(seed)
     items: dict[str, InventoryItem] = {}
     for area, state, centres in STANDARD_AREAS:
-        count = 0
-        while count < NUMBERS_PER_AREA:
-            value = "1" + area + _subscriber(rng)
-            if value in items:
-                continue
-            setup, monthly = rng.choice(STANDARD_PRICES)
-            items[value] = InventoryItem(
-                value, "standard", rng.choice(centres), state, setup, monthly
-            )
-            count += 1
+        _fill(rng, items, area, NUMBERS_PER_AREA, "standard", centres, state, STANDARD_PRICES)
     for value, centre in DOCUMENTED_NUMBERS:
         items[value] = InventoryItem(value, "standard", centre, "wa", 1.0, 1.25)
     for prefix in TOLL_FREE_PREFIXES:
-        count = 0
-        while count < NUMBERS_PER_TOLL_FREE_PREFIX:
-            value = "1" + prefix + _subscriber(rng)
-            if value in items:
-                continue
-            setup, monthly = rng.choice(TOLL_FREE_PRICES)
-            items[value] = InventoryItem(value, "tollfree", None, None, setup, monthly)
-            count += 1
+        _fill(
+            rng, items, prefix, NUMBERS_PER_TOLL_FREE_PREFIX, "tollfree", (), None, TOLL_FREE_PRICES
+        )
     return sorted(items.values(), key=lambda item: item.value)

@@ -26,6 +26,7 @@ BUILTIN_ROUTE_ID = "0"
 FIRST_ROUTE_ID = 98396
 DEFAULT_BALANCE = 1000.0
 SQLITE_TIMEOUT = 30.0
+REQUEST_LOG_LIMIT = 10_000
 FAULT_KINDS = ("429", "500", "503", "delay", "drop")
 
 _SCHEMA = """
@@ -235,10 +236,15 @@ class FlowrouteBackend:
         status: int,
     ) -> None:
         with self._transaction() as db:
-            db.execute(
+            cursor = db.execute(
                 "INSERT INTO requests (method, path, query, content_type, body, status) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (method, path, query, content_type, body, status),
+            )
+            # A long-lived dev state file would otherwise grow with every request.
+            db.execute(
+                "DELETE FROM requests WHERE seq <= ?",
+                ((cursor.lastrowid or 0) - REQUEST_LOG_LIMIT,),
             )
 
     def request_log(self) -> list[LoggedRequest]:
@@ -283,6 +289,9 @@ class FlowrouteBackend:
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         """Consume and return the first armed fault matching this request, if any."""
+        # Most requests meet no fault: a plain read spares them a write transaction.
+        if not self._read("SELECT 1 FROM faults WHERE remaining > 0 LIMIT 1"):
+            return None
         with self._transaction() as db:
             row = db.execute(
                 "SELECT id, kind, retry_after, seconds FROM faults WHERE remaining > 0 "
