@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from pulumi_flowroute import FlowrouteClient, RetryPolicy
+from pulumi_flowroute.emulator import RemoteEmulator
 from pulumi_flowroute.errors import RateLimited, ServerError, TransportError
-from tests.conftest import ACCESS_KEY, SECRET_KEY, Emulated
+from tests.conftest import ACCESS_KEY, SECRET_KEY, Emulated, ServerProcess
 
 Pick = Callable[..., Any]
 
@@ -117,3 +119,33 @@ def test_connection_refused_is_a_transport_error() -> None:
         client.get_number("12065551234")
     assert "ConnectionError" in str(caught.value)
     assert SECRET_KEY not in str(caught.value)
+
+
+def test_read_timeout_retries_a_get_but_never_a_post(server: ServerProcess) -> None:
+    control = RemoteEmulator(server.url)
+    control.reset()
+    sleeps: list[float] = []
+    client = FlowrouteClient(
+        ACCESS_KEY,
+        SECRET_KEY,
+        server.url,
+        timeout=(2.0, 0.3),
+        retry=RetryPolicy(attempts=3),
+        sleep=sleeps.append,
+    )
+    try:
+        control.inject_fault("delay", method="GET", seconds=1.0)
+        assert [r.id for r in client.list_routes()] == ["0"]
+        assert len(sleeps) == 1
+        control.inject_fault("delay", method="POST", seconds=1.0)
+        with pytest.raises(TransportError, match="ReadTimeout"):
+            client.create_route("host", "pbx.example.com", "pbx")
+        # The slow POST still lands, once: the client did not send it again.
+        deadline = time.monotonic() + 10
+        while not any(r.method == "POST" for r in control.requests()):
+            assert time.monotonic() < deadline, "the delayed POST never completed"
+            time.sleep(0.05)
+        assert [r.alias for r in client.list_routes()] == ["sip-reg", "pbx"]
+        assert [r.method for r in control.requests()].count("POST") == 1
+    finally:
+        control.close()
