@@ -222,6 +222,8 @@ def test_diff(provider: PhoneNumberProvider) -> None:
     assert (renamed.changes, renamed.replaces) == (True, [])
     flagged = provider.diff(held, outs, {**inputs, "release_on_delete": True})
     assert (flagged.changes, flagged.replaces) == (True, [])
+    sparse = provider.diff(held, {**outs, "search": {"starts_with": "425"}}, inputs)
+    assert (sparse.changes, sparse.replaces) == (False, [])
     pinned = provider.diff(held, outs, {**inputs, "search": None, "number": held})
     assert pinned.replaces == []
     other = provider.diff(held, outs, {**inputs, "search": None, "number": "12065551234"})

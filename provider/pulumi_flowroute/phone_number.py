@@ -119,6 +119,12 @@ def _check_search(check: Checker, search: Any) -> None:
     check.inputs["search"] = {k: normalized.get(k) for k in SEARCH_FIELDS}
 
 
+def _set_fields(search: Any) -> Any:
+    if not isinstance(search, Mapping):
+        return search
+    return {k: v for k, v in search.items() if v is not None}
+
+
 def _matches(search: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
     """Whether the number held in ``props`` still satisfies ``search`` and the cost limits."""
     number = str(props.get("number") or "")
@@ -197,6 +203,9 @@ class PhoneNumberProvider(FlowrouteProvider):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces: list[str] = []
+        # The engine drops null members of objects: compare searches by their set fields only.
+        news = {**news, "search": _set_fields(news.get("search"))}
+        olds = {**olds, "search": _set_fields(olds.get("search"))}
         number, search = news.get("number"), news.get("search")
         if number is not None and (is_unknown(number) or number != olds.get("number")):
             replaces.append("number")
