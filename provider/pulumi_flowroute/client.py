@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import requests
+from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
 from .config import Credentials, Endpoint, Settings, parse_base_url
@@ -277,7 +278,7 @@ class FlowrouteClient:
                 delay = retry.parse_retry_after(header) if header else None
             try:
                 retry = retry.increment(method, url)
-            except Exception:
+            except MaxRetryError:
                 raise self._give_up(method, shown, failure) from None
             wait = float(min(delay, self.retry.max_retry_after)) if delay is not None else None
             if wait is None:
