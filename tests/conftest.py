@@ -42,6 +42,7 @@ class ServerProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # Buffered stdout, as under a real pipe: the server must flush its URL itself.
             env={**os.environ, "PYTHONUNBUFFERED": ""},
         )
         assert self.process.stdout is not None

@@ -20,7 +20,7 @@ import requests
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
-from .config import Credentials, Endpoint, Settings, parse_base_url
+from .config import DEFAULT_BASE_URL, Credentials, Endpoint, Settings, parse_base_url
 from .errors import ApiError, TransportError, error_from_response
 
 log = logging.getLogger(__name__)
@@ -194,7 +194,7 @@ class FlowrouteClient:
         self,
         access_key: str,
         secret_key: str,
-        base_url: str | Endpoint = "https://api.flowroute.com",
+        base_url: str | Endpoint = DEFAULT_BASE_URL,
         *,
         timeout: tuple[float, float] = (5.0, 30.0),
         retry: RetryPolicy | None = None,
