@@ -252,3 +252,25 @@ def test_iterator_limit_stops_early(emulated: Emulated) -> None:
     assert len(list(emulated.client.search_available(limit=450))) == 450
     gets = [r.query for r in emulated.control.requests()]
     assert gets == ["limit=200", "limit=200&offset=200", "limit=200&offset=400"]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "status"),
+    [
+        (lambda c: c.remove_route("12065550000", "failover"), NotFound, 404),
+        (lambda c: list(c.list_numbers(contains="x1")), BadRequest, 400),
+        (lambda c: c.update_route("424242", alias="x"), NotFound, 404),
+        (lambda c: c.purchase_number("not-a-number"), NotFound, 404),
+        (lambda c: c.release_number("12065550000"), NotFound, 404),
+    ],
+    ids=["remove-route", "list-numbers", "update-route", "purchase", "release"],
+)
+def test_remaining_error_paths(
+    emulated: Emulated,
+    call: Callable[[FlowrouteClient], Any],
+    error: type[Exception],
+    status: int,
+) -> None:
+    with pytest.raises(error):
+        call(emulated.client)
+    assert [r.status for r in emulated.control.requests()] == [status]
