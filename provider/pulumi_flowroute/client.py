@@ -175,9 +175,6 @@ class RetryPolicy:
         )
 
 
-NO_RETRY = RetryPolicy(attempts=1)
-
-
 class FlowrouteClient:
     """Flowroute numbers and routes API, v2.
 
