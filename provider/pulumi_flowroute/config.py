@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
@@ -98,6 +99,16 @@ class Settings:
 
     credentials: Credentials
     endpoint: Endpoint
+
+
+def read_config(get: Callable[[str], Any]) -> dict[str, str]:
+    """The ``flowroute:*`` values a stack config holds, given its lookup by namespaced key."""
+    found = {}
+    for key, _env in CONFIG_KEYS.values():
+        value = get(key)
+        if value is not None:
+            found[key] = str(value)
+    return found
 
 
 def _lookup(config: Mapping[str, str], environ: Mapping[str, str], name: str) -> str | None:

@@ -9,17 +9,12 @@ from __future__ import annotations
 import pulumi
 
 from .client import AvailableNumber, FlowrouteClient, Number
-from .config import CONFIG_KEYS, resolve_settings
+from .config import read_config, resolve_settings
 
 
 def _client() -> FlowrouteClient:
-    config = pulumi.Config("flowroute")
-    values = {}
-    for key, _env in CONFIG_KEYS.values():
-        value = config.get(key.split(":", 1)[1])
-        if value:
-            values[key] = value
-    return FlowrouteClient.from_settings(resolve_settings(values))
+    settings = resolve_settings(read_config(pulumi.runtime.get_config))
+    return FlowrouteClient.from_settings(settings)
 
 
 def get_available_numbers(

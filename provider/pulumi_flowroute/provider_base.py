@@ -18,7 +18,7 @@ from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 
 from .client import FlowrouteClient
-from .config import CONFIG_KEYS, resolve_settings
+from .config import read_config, resolve_settings
 from .errors import FlowrouteError
 from .values import MAX_ALIAS_LENGTH, normalize_number
 
@@ -50,11 +50,7 @@ class FlowrouteProvider(ResourceProvider):
         return f"{type(self).__name__}()"
 
     def configure(self, req: ConfigureRequest) -> None:
-        self._config = {}
-        for key, _env in CONFIG_KEYS.values():
-            value = req.config.get(key)
-            if value is not None:
-                self._config[key] = str(value)
+        self._config = read_config(req.config.get)
         self._client = None
 
     @property

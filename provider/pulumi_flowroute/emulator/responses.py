@@ -286,7 +286,7 @@ class FlowrouteApp:
                 "state": item.state,
                 "value": item.value,
             },
-            "links": {"related": f"{request.host_url.rstrip('/')}/v2/numbers/{item.value}"},
+            "links": {"related": f"{FlowrouteApp._root(request)}/v2/numbers/{item.value}"},
         }
 
     # -- numbers -----------------------------------------------------------------------------
