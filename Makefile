@@ -3,17 +3,25 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The library is installed as a regular (not editable) package: Pulumi's Python language host
+# looks for pulumi_flowroute/pulumi-plugin.json in site-packages, which an editable install lacks.
+# So the venv is refreshed whenever the library's files change.
+SOURCES := $(shell find provider -name '*.py' -o -name '*.json' -o -name 'py.typed')
 
-.PHONY: up test lint typecheck unit bench clean
+.PHONY: up cli test lint typecheck unit e2e bench clean
 
-$(STAMP): pyproject.toml requirements.txt
+$(STAMP): pyproject.toml requirements.txt $(SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.txt '.[dev]'
 	touch $(STAMP)
 
+# The real Pulumi CLI: the one on PATH, else a one-time build from the Go module proxy.
+cli:
+	@scripts/pulumi-cli
+
 up: $(STAMP)
-	@./scripts/up
+	@scripts/up
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -23,9 +31,13 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not e2e"
 
-test: lint typecheck unit
+# The end-to-end suite alone: the real Pulumi CLI driving temporary copies of the project.
+e2e: $(STAMP)
+	$(BIN)/pytest -m e2e
+
+test: lint typecheck unit e2e
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_client.py

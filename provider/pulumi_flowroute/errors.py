@@ -11,10 +11,15 @@ import json
 from typing import Any
 
 import requests
+from pulumi import RunError
 
 
-class FlowrouteError(Exception):
-    """Base class of every error this library raises."""
+class FlowrouteError(RunError):
+    """Base class of every error this library raises.
+
+    A ``pulumi.RunError``: raised in a Pulumi program (a stack config mistake, a lookup that
+    fails), the CLI shows its message alone, without the Python traceback.
+    """
 
 
 class ConfigError(FlowrouteError):

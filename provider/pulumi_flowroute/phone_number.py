@@ -474,6 +474,11 @@ class PhoneNumber(pulumi.dynamic.Resource, module="flowroute", name="PhoneNumber
             **dict.fromkeys(DETAIL_OUTPUTS),
         }
         super().__init__(PhoneNumberProvider(), resource_name, props, opts)
+        # The id is the number, and the engine keeps it known in a preview whenever the number
+        # stays (an alias update). The ``number`` output itself would be unknown there, as the
+        # engine previews an update's outputs from its inputs, where a search leaves it unset,
+        # so routing that depends on it would preview a replacement that up never makes.
+        self.number = self.id.apply(str)
 
     @staticmethod
     def get(

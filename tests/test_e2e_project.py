@@ -1,0 +1,177 @@
+"""The project's own dev stack under the real Pulumi CLI, on a temporary copy of the project."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cli import ROOT, PulumiProject, provide_cli, writes
+
+pytestmark = pytest.mark.e2e
+DB = ".flowroute/dev.db"
+LEFT_OUT = {".git", ".venv", ".pulumi", ".flowroute", "tests", "bench", "build", "tools"}
+
+
+@pytest.fixture(scope="session")
+def cli_root() -> str:
+    return provide_cli()
+
+
+@pytest.fixture
+def project(tmp_path: Path, cli_root: str) -> Iterator[PulumiProject]:
+    copy = tmp_path / "project"
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=lambda _dir, names: [
+            n for n in names if n in LEFT_OUT or n.endswith((".egg-info", "__pycache__"))
+        ],
+    )
+    (copy / ".venv").symlink_to(ROOT / ".venv")
+    yield PulumiProject(copy, cli_root, "dev")
+
+
+def edit_numbers(project: PulumiProject, edit: dict[str, dict[str, object] | None]) -> None:
+    """Change entries of ``flowroute-fleet:numbers`` in the dev stack file (None removes one)."""
+    path = project.path / "stacks" / "Pulumi.dev.yaml"
+    document = yaml.safe_load(path.read_text())
+    numbers = document["config"]["flowroute-fleet:numbers"]
+    for name, change in edit.items():
+        if change is None:
+            del numbers[name]
+        else:
+            numbers[name].update(change)
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def built(project: PulumiProject) -> dict[str, str]:
+    """Deploy the dev stack; return each entry's number."""
+    project.ok("up")
+    outputs = project.pulumi("stack", "output", "numbers", "--json", "--stack", "dev")
+    assert outputs.ok, outputs.output
+    return {name: entry["number"] for name, entry in yaml.safe_load(outputs.output).items()}
+
+
+def test_preview_calls_no_api_then_up_builds_and_a_second_up_changes_nothing(
+    project: PulumiProject,
+) -> None:
+    preview = project.ok("preview")
+    assert "+ 13 to create" in preview
+    assert "Traceback" not in preview
+    assert not (project.path / DB).exists() or project.emulator(DB).request_log() == []
+
+    up = project.ok("up")
+    assert "+ 13 created" in up
+    emulator = project.emulator(DB)
+    purchases = [r for r in emulator.request_log() if r.method == "POST" and "/numbers/" in r.path]
+    assert len(purchases) == 3
+    emulator.clear_request_log()
+
+    again = project.ok("up")
+    assert "13 unchanged" in again
+    assert writes(emulator.request_log()) == []
+
+
+def test_make_up_leaves_the_stack_file_as_committed(project: PulumiProject) -> None:
+    before = (project.path / "stacks" / "Pulumi.dev.yaml").read_text()
+    project.ok("up")
+    assert (project.path / "stacks" / "Pulumi.dev.yaml").read_text() == before
+
+
+def test_alias_change_is_an_update_in_preview_and_up(project: PulumiProject) -> None:
+    built(project)
+    edit_numbers(project, {"sales": {"alias": "Sales team"}, "support": {"alias": "Support"}})
+    preview = project.ok("preview")
+    assert "~ 2 to update" in preview
+    assert "replace" not in preview
+    emulator = project.emulator(DB)
+    emulator.clear_request_log()
+    up = project.ok("up")
+    assert "~ 2 updated" in up
+    assert "replaced" not in up
+    assert sorted(m for m, _ in writes(emulator.request_log())) == ["PATCH", "PATCH"]
+
+
+def test_drift_shows_after_refresh_and_up_puts_it_back(project: PulumiProject) -> None:
+    numbers = built(project)
+    emulator = project.emulator(DB)
+    with emulator._transaction() as db:
+        db.execute(
+            "UPDATE numbers SET alias = 'changed in the portal' WHERE value = ?",
+            (numbers["support"],),
+        )
+    refresh = project.ok("refresh")
+    assert "~ 1 updated" in refresh
+    preview = project.ok("preview", "--diff")
+    assert "changed in the portal" in preview and "Support line" in preview
+    project.ok("up")
+    assert project.emulator(DB).get_number(numbers["support"]).alias == "Support line"
+
+
+def test_changed_search_replaces_the_number_and_keeps_the_old_one(
+    project: PulumiProject,
+) -> None:
+    numbers = built(project)
+    edit_numbers(project, {"sales": {"search": {"starts_with": "206", "state": "wa"}}})
+    up = project.ok("up")
+    assert "replaced" in up
+    assert f"{numbers['sales']} (bought earlier) was removed from Pulumi but stays" in up
+    after = built(project)
+    assert after["sales"].startswith("1206") and after["sales"] != numbers["sales"]
+    owned = {n.value for n in project.emulator(DB).list_numbers({}, 200, 0).items}
+    assert numbers["sales"] in owned
+
+
+def test_removed_number_warns_that_it_keeps_billing(project: PulumiProject) -> None:
+    numbers = built(project)
+    edit_numbers(project, {"helpdesk": None})
+    up = project.ok("up")
+    assert "keeps billing" in up and numbers["helpdesk"] in up
+    owned = {n.value for n in project.emulator(DB).list_numbers({}, 200, 0).items}
+    assert numbers["helpdesk"] in owned
+
+
+def test_release_on_delete_releases_the_number(project: PulumiProject) -> None:
+    numbers = built(project)
+    edit_numbers(project, {"helpdesk": {"release_on_delete": True}})
+    project.ok("up")
+    edit_numbers(project, {"helpdesk": None})
+    up = project.ok("up")
+    assert f"released {numbers['helpdesk']}" in up
+    owned = {n.value for n in project.emulator(DB).list_numbers({}, 200, 0).items}
+    assert numbers["helpdesk"] not in owned
+
+
+def test_protected_number_is_not_deleted(project: PulumiProject) -> None:
+    built(project)
+    edit_numbers(project, {"support": {"protect": True}})
+    project.ok("up")
+    edit_numbers(project, {"support": None})
+    run = project.op("up")
+    assert not run.ok
+    assert "protected" in run.output
+    assert "Traceback" not in run.output
+
+
+def test_destroy_removes_routes_and_keeps_numbers(project: PulumiProject) -> None:
+    numbers = built(project)
+    destroy = project.ok("destroy")
+    assert "13 deleted" in destroy
+    emulator = project.emulator(DB)
+    owned = {n.value for n in emulator.list_numbers({}, 200, 0).items}
+    assert set(numbers.values()) <= owned
+    assert [r.id for r in emulator.list_routes(None, 200, 0).items] == ["0"]
+
+
+def test_stack_config_mistakes_are_one_report_without_traceback(project: PulumiProject) -> None:
+    edit_numbers(project, {"support": {"primary": "ofice-pbx", "max_setup_cost": -1}})
+    run = project.op("preview")
+    assert not run.ok
+    assert "the stack config has 2 problems" in run.output
+    assert "numbers.support.primary = 'ofice-pbx': no shared route has this name" in run.output
+    assert "Traceback" not in run.output
+    assert "unhandled exception" not in run.output
