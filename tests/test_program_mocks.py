@@ -46,6 +46,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
 def mocks() -> RecordingMocks:
     recorder = RecordingMocks()
     pulumi.runtime.set_mocks(recorder, project="flowroute-fleet", stack="dev", preview=False)
+    # Settings are checked before anything registers: the dev stack's embedded emulator needs
+    # no credentials.
+    pulumi.runtime.set_all_config({"flowroute:baseUrl": DEV["flowroute:baseUrl"]})
     return recorder
 
 
@@ -192,4 +195,29 @@ def test_every_mistake_at_once_and_nothing_registered(mocks: RecordingMocks) -> 
         "numbers.b.failover.value",
     ]
     assert "the stack config has 5 problems" in str(caught.value)
+    assert mocks.resources == []
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({}, "Flowroute credentials are missing: set flowroute:accessKey"),
+        (
+            {
+                "flowroute:baseUrl": "http://api.example.com",
+                "flowroute:accessKey": "81234567",
+                "flowroute:secretKey": "s3cret",
+            },
+            "would send credentials unencrypted to api.example.com",
+        ),
+    ],
+)
+def test_unusable_settings_stop_the_program_before_it_registers(
+    mocks: RecordingMocks, monkeypatch: pytest.MonkeyPatch, config: dict[str, str], expected: str
+) -> None:
+    for name in ("FLOWROUTE_ACCESS_KEY", "FLOWROUTE_SECRET_KEY", "FLOWROUTE_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    pulumi.runtime.set_all_config(config)
+    with pytest.raises(pulumi.RunError, match=expected):
+        deploy_fleet(fleet_from(DEV["flowroute-fleet:numbers"]))
     assert mocks.resources == []

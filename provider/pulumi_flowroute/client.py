@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -49,6 +50,12 @@ def _number_type(raw: Any) -> str | None:
     if raw is None:
         return None
     return _NUMBER_TYPES.get(str(raw).lower(), str(raw).lower())
+
+
+def _reason(exc: requests.RequestException) -> str:
+    """``ConnectionError: [Errno 111] Connection refused`` out of urllib3's nested wrapping."""
+    errno = re.search(r"\[Errno -?\d+\][^'\")]*", str(exc))
+    return f"{type(exc).__name__}: {errno.group(0).strip()}" if errno else type(exc).__name__
 
 
 def _float(raw: Any) -> float | None:
@@ -254,11 +261,11 @@ class FlowrouteClient:
                     timeout=self.timeout,
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
-                reason = type(exc).__name__
+                lost = TransportError(method, shown, _reason(exc), self.endpoint.url)
                 if method not in IDEMPOTENT_METHODS:
-                    raise TransportError(method, shown, reason) from None
-                log.info("%s %s: %s, will retry", method, shown, reason)
-                failure: requests.Response | TransportError = TransportError(method, shown, reason)
+                    raise lost from None
+                log.info("%s %s: %s, will retry", method, shown, lost.reason)
+                failure: requests.Response | TransportError = lost
                 delay = None
             else:
                 log.debug("%s %s -> %s", method, shown, response.status_code)

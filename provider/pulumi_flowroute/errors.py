@@ -33,11 +33,15 @@ class TransportError(FlowrouteError):
     Callers settle that by reading, never by sending the POST again.
     """
 
-    def __init__(self, method: str, path: str, reason: str) -> None:
+    def __init__(self, method: str, path: str, reason: str, base_url: str = "") -> None:
         self.method = method
         self.path = path
         self.reason = reason
-        super().__init__(f"{method} {path}: no answer from Flowroute ({reason})")
+        where = f" at {base_url}" if base_url else ""
+        super().__init__(
+            f"{method} {path}: no answer from Flowroute{where} ({reason}); check that "
+            "flowroute:baseUrl is right and reachable from here"
+        )
 
 
 def _detail_text(detail: Any) -> str | None:
@@ -49,6 +53,9 @@ def _detail_text(detail: Any) -> str | None:
 
 class ApiError(FlowrouteError):
     """Flowroute answered with an error status."""
+
+    #: What the user can do about it, added to the message.
+    hint: str | None = None
 
     def __init__(
         self,
@@ -76,6 +83,8 @@ class ApiError(FlowrouteError):
         message = ": ".join(parts)
         if request_id:
             message += f" (Flowroute request id {request_id})"
+        if self.hint:
+            message += f". {self.hint}"
         super().__init__(message)
 
     @property
@@ -90,6 +99,11 @@ class BadRequest(ApiError):
 
 class Unauthorized(ApiError):
     """401: the access key / secret key pair was refused."""
+
+    hint = (
+        "Check flowroute:accessKey and flowroute:secretKey (or FLOWROUTE_ACCESS_KEY / "
+        "FLOWROUTE_SECRET_KEY) against API Control in the Flowroute portal"
+    )
 
 
 class Forbidden(ApiError):

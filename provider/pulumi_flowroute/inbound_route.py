@@ -19,6 +19,7 @@ from .errors import ApiError, Forbidden, NotFound, TransportError
 from .provider_base import (
     Checker,
     FlowrouteProvider,
+    FlowrouteResource,
     ResourceError,
     as_alias,
     as_int,
@@ -193,7 +194,7 @@ class InboundRouteProvider(FlowrouteProvider):
         return users
 
 
-class InboundRoute(pulumi.dynamic.Resource, module="flowroute", name="InboundRoute"):
+class InboundRoute(FlowrouteResource, module="flowroute", name="InboundRoute"):
     """An inbound voice route. ``route_id`` is what ``NumberRouting`` points numbers at."""
 
     route_id: pulumi.Output[str]

@@ -14,7 +14,14 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Up
 
 from .client import BUILTIN_ROUTE_ID, FlowrouteClient, Number
 from .errors import NotFound
-from .provider_base import Checker, FlowrouteProvider, ResourceError, as_id, as_number
+from .provider_base import (
+    Checker,
+    FlowrouteProvider,
+    FlowrouteResource,
+    ResourceError,
+    as_id,
+    as_number,
+)
 
 INPUTS = ("number", "primary_route_id", "failover_route_id")
 
@@ -135,7 +142,7 @@ class NumberRoutingProvider(FlowrouteProvider):
         self.info(f"{id_} routes back to the built-in route {BUILTIN_ROUTE_ID} with no failover")
 
 
-class NumberRouting(pulumi.dynamic.Resource, module="flowroute", name="NumberRouting"):
+class NumberRouting(FlowrouteResource, module="flowroute", name="NumberRouting"):
     """Points a number's inbound calls at a primary and an optional failover route."""
 
     number: pulumi.Output[str]

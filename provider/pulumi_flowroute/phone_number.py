@@ -21,6 +21,7 @@ from .errors import ApiError, Forbidden, NotFound, TransportError
 from .provider_base import (
     Checker,
     FlowrouteProvider,
+    FlowrouteResource,
     ResourceError,
     as_alias,
     as_bool,
@@ -414,7 +415,7 @@ class PhoneNumberProvider(FlowrouteProvider):
         return outs
 
 
-class PhoneNumber(pulumi.dynamic.Resource, module="flowroute", name="PhoneNumber"):
+class PhoneNumber(FlowrouteResource, module="flowroute", name="PhoneNumber"):
     """A phone number on your Flowroute account, bought or adopted by ``pulumi up``.
 
     Give exactly one of ``number`` (buy or adopt that exact number) or ``search`` (buy the first

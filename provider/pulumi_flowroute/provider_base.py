@@ -9,7 +9,9 @@ from the ``FLOWROUTE_*`` environment variables).
 from __future__ import annotations
 
 import math
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -50,6 +52,7 @@ class FlowrouteProvider(ResourceProvider):
         return f"{type(self).__name__}()"
 
     def configure(self, req: ConfigureRequest) -> None:
+        _report_our_errors_plainly()
         self._config = read_config(req.config.get)
         self._client = None
 
@@ -69,6 +72,61 @@ class FlowrouteProvider(ResourceProvider):
     @staticmethod
     def warn(message: str) -> None:
         pulumi.log.warn(message)
+
+
+def _report_our_errors_plainly() -> None:
+    """Let the CLI show a FlowrouteError raised in a provider method by its message alone.
+
+    The SDK's provider server (``python -m pulumi.dynamic``, running only our providers and the
+    program's other dynamic ones) answers a failed call with ``traceback.format_exc()``, and the
+    CLI prints that to the user: a dozen lines of frames above a message that already says what
+    happened and what to do. It offers no hook, so ``format_exc`` is wrapped in that process,
+    for our errors only; any other exception (a bug) keeps its traceback.
+    """
+    original = traceback.format_exc
+    if getattr(original, "flowroute_plain", False):
+        return
+
+    def format_exc(limit: int | None = None, chain: bool = True) -> str:
+        error = sys.exc_info()[1]
+        if isinstance(error, FlowrouteError):
+            return f"{error}\n"
+        return original(limit, chain)
+
+    format_exc.flowroute_plain = True  # type: ignore[attr-defined]
+    traceback.format_exc = format_exc
+
+
+def check_settings(get: Callable[[str], Any] = pulumi.runtime.get_config) -> None:
+    """Fail the program, once and before any resource is registered, on unusable settings.
+
+    Missing credentials or a base URL that would leak them are known from the stack config
+    alone; found here, ``pulumi preview`` stops with one message instead of every resource
+    failing midway through ``pulumi up``. Raises :class:`ConfigError` (a ``pulumi.RunError``).
+    """
+    config = read_config(get)
+    key = hash(tuple(sorted(config.items())))
+    if key not in _settings_checked:
+        resolve_settings(config)
+        _settings_checked.add(key)
+
+
+_settings_checked: set[int] = set()
+
+
+class FlowrouteResource(pulumi.dynamic.Resource):
+    """Base of the library's dynamic resources: settings are checked before registering."""
+
+    def __init__(
+        self,
+        provider: FlowrouteProvider,
+        name: str,
+        props: dict[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        if not (opts and opts.id):  # a read-only get() makes no change: let it read as it can
+            check_settings()
+        super().__init__(provider, name, props, opts)
 
 
 class Checker:

@@ -1,0 +1,224 @@
+"""A user's infra repo under the real Pulumi CLI: the library installed from a built wheel.
+
+Also what a user reads when something is wrong: each mistake a user can make shows in the CLI
+as one message that says what to do, never as a Python traceback.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli import ROOT, PulumiProject, provide_cli, writes
+from tests.conftest import ServerProcess
+
+pytestmark = pytest.mark.e2e
+PASSPHRASE = "correct horse battery staple"
+DB = "account.db"
+PROGRAM = textwrap.dedent(
+    """
+    import pulumi
+    import pulumi_flowroute as flowroute
+
+    config = pulumi.Config("infra")
+    pbx = flowroute.InboundRoute("pbx", route_type="host", value="sip.example.com:5060")
+    main = flowroute.PhoneNumber(
+        "main", number=config.get("number") or "12065551234", alias=config.get("alias") or "Main"
+    )
+    flowroute.NumberRouting("main-routing", number=main.number, primary_route_id=pbx.route_id)
+    pulumi.export("number", main.number)
+    """
+)
+
+
+@pytest.fixture(scope="session")
+def cli_root() -> str:
+    return provide_cli()
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
+        check=True,
+    )
+    return next(out.glob("pulumi_flowroute-*.whl"))
+
+
+@pytest.fixture(scope="session")
+def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An infra repo's virtualenv: the wheel and its dependencies, nothing from this checkout."""
+    path = tmp_path_factory.mktemp("infra-venv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
+    subprocess.run(
+        [str(path / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)], check=True
+    )
+    return path
+
+
+@pytest.fixture
+def infra(tmp_path: Path, venv: Path, cli_root: str) -> Iterator[PulumiProject]:
+    repo = tmp_path / "infra"
+    repo.mkdir()
+    (repo / "Pulumi.yaml").write_text(
+        "name: infra\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
+    )
+    (repo / "__main__.py").write_text(PROGRAM)
+    (repo / "venv").symlink_to(venv)
+    project = PulumiProject(
+        repo, cli_root, "prod", python=str(venv / "bin" / "python"), passphrase=PASSPHRASE
+    )
+    assert project.pulumi("stack", "init", "prod").ok
+    yield project
+
+
+def configure(project: PulumiProject, *settings: str, secret: bool = False) -> None:
+    for setting in settings:
+        key, _, value = setting.partition("=")
+        args = ["config", "set", "--stack", "prod", *(["--secret"] if secret else []), key, value]
+        run = project.pulumi(*args)
+        assert run.ok, run.output
+
+
+def test_the_wheel_ships_pulumi_plugin_json(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        marker = json.loads(archive.read("pulumi_flowroute/pulumi-plugin.json"))
+    assert marker == {"resource": False}
+
+
+@pytest.mark.parametrize("where", ["wheel", "project"])
+def test_the_language_host_takes_no_package_for_a_resource_plugin(
+    where: str, request: pytest.FixtureRequest
+) -> None:
+    # The language host's rule: a distribution named pulumi-* is a resource plugin unless
+    # <location>/<module>/pulumi-plugin.json says "resource": false (pulumi/pulumi#8011).
+    python = (
+        str(request.getfixturevalue("venv") / "bin" / "python")
+        if where == "wheel"
+        else str(ROOT / ".venv" / "bin" / "python")
+    )
+    listed = subprocess.run(
+        [python, "-m", "pip", "list", "-v", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    plugins = []
+    for package in json.loads(listed.stdout):
+        if not package["name"].startswith("pulumi-"):
+            continue
+        module = package["name"].replace("-", "_")
+        marker = Path(package["location"]) / module / "pulumi-plugin.json"
+        if not marker.is_file() or json.loads(marker.read_text()).get("resource", True):
+            plugins.append(package["name"])
+    assert plugins == []
+
+
+def test_lifecycle_from_the_wheel(infra: PulumiProject) -> None:
+    configure(infra, f"flowroute:baseUrl=emulator:{DB}")
+    preview = infra.ok("preview")
+    assert "+ 4 to create" in preview
+    assert not (infra.path / DB).exists()
+
+    assert "+ 4 created" in infra.ok("up")
+    emulator = infra.emulator(DB)
+    emulator.clear_request_log()
+    assert "4 unchanged" in infra.ok("up")
+    assert writes(emulator.request_log()) == []
+
+    configure(infra, "infra:alias=Main line")
+    assert "~ 1 to update" in infra.ok("preview")
+    up = infra.ok("up")
+    assert "~ 1 updated" in up and "replace" not in up
+    assert emulator.get_number("12065551234").alias == "Main line"
+
+    destroy = infra.ok("destroy")
+    assert "4 deleted" in destroy
+    assert "12065551234 (bought earlier) was removed from Pulumi but stays" in destroy
+
+
+def test_secret_key_is_encrypted_in_the_stack_file_and_absent_from_state(
+    infra: PulumiProject,
+) -> None:
+    access, secret = "81234567", "s3cr3t-Flowroute-key-for-e2e"
+    server = ServerProcess(
+        "--access-key", access, "--secret-key", secret, "--db", str(infra.path / DB)
+    )
+    try:
+        configure(infra, f"flowroute:baseUrl={server.url}", f"flowroute:accessKey={access}")
+        configure(infra, f"flowroute:secretKey={secret}", secret=True)
+        assert "+ 4 created" in infra.ok("up")
+        exported = infra.pulumi("stack", "export", "--stack", "prod")
+    finally:
+        server.stop()
+    assert exported.ok, exported.output
+    stack_file = (infra.path / "Pulumi.prod.yaml").read_text()
+    assert "secure:" in stack_file
+    basic = base64.b64encode(f"{access}:{secret}".encode()).decode()
+    for text in (stack_file, exported.output):
+        assert secret not in text and basic not in text
+
+
+def _failure(infra: PulumiProject, operation: str) -> str:
+    run = infra.op(operation)
+    assert not run.ok, run.output
+    assert "Traceback" not in run.output
+    return run.output
+
+
+def _stopped_before_registering(output: str, message: str) -> None:
+    """The program failed at its first resource: one stack-level error, none per resource.
+
+    (Under the inline runner the SDK's automation server logs a RunError and also returns it,
+    so the stack shows the message twice; the language host shows it once.)
+    """
+    assert message in output
+    assert "pulumi-python:dynamic" not in output
+
+
+def test_missing_credentials_stop_the_preview_once(infra: PulumiProject) -> None:
+    output = _failure(infra, "preview")
+    _stopped_before_registering(output, "Flowroute credentials are missing: set flowroute:")
+
+
+def test_plain_http_to_a_remote_host_stops_the_preview(infra: PulumiProject) -> None:
+    configure(infra, "flowroute:baseUrl=http://api.example.com", "flowroute:accessKey=1")
+    configure(infra, "flowroute:secretKey=s3cret", secret=True)
+    output = _failure(infra, "preview")
+    _stopped_before_registering(output, "would send credentials unencrypted to api.example.com")
+
+
+def test_wrong_credentials_name_the_settings_to_check(infra: PulumiProject) -> None:
+    server = ServerProcess("--access-key", "81234567", "--secret-key", "right")
+    try:
+        configure(infra, f"flowroute:baseUrl={server.url}", "flowroute:accessKey=81234567")
+        configure(infra, "flowroute:secretKey=wrong", secret=True)
+        output = _failure(infra, "up")
+    finally:
+        server.stop()
+    assert "HTTP 401" in output
+    assert "Check flowroute:accessKey and flowroute:secretKey" in output
+
+
+def test_unreachable_api_names_the_url(infra: PulumiProject) -> None:
+    # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    configure(infra, "flowroute:baseUrl=http://127.0.0.1:9", "flowroute:accessKey=81234567")
+    configure(infra, "flowroute:secretKey=s3cret", secret=True)
+    output = _failure(infra, "up")
+    assert "no answer from Flowroute at http://127.0.0.1:9" in output
+    assert "Connection refused" in output
+
+
+def test_number_not_for_sale_says_what_to_do(infra: PulumiProject) -> None:
+    configure(infra, f"flowroute:baseUrl=emulator:{DB}", "infra:number=12065550199")
+    output = _failure(infra, "up")
+    assert "12065550199 is neither on your Flowroute account nor in Flowroute's inventory" in output
