@@ -88,6 +88,7 @@ def test_alias_change_is_an_update_in_preview_and_up(project: PulumiProject) -> 
     preview = project.ok("preview")
     assert "~ 2 to update" in preview
     assert "replace" not in preview
+    assert "[unknown]" not in preview  # the stack's outputs stay as they are
     emulator = project.emulator(DB)
     emulator.clear_request_log()
     up = project.ok("up")

@@ -73,7 +73,13 @@ class RoutedNumber(pulumi.ComponentResource):
         )
         self.number = self.phone_number.number
         self.primary_route_id = self.routing.primary_route_id
-        self.failover_route_id = self.routing.failover_route_id
+        # Without a failover the output is known to be none; the routing's own output would
+        # preview as unknown, since the SDK reads a null output in a preview as not known yet.
+        self.failover_route_id = (
+            self.routing.failover_route_id
+            if failover is not None
+            else pulumi.Output.from_input(None)
+        )
         self.register_outputs(
             {
                 "number": self.number,

@@ -260,8 +260,8 @@ class PhoneNumberProvider(FlowrouteProvider):
         if listing is None:
             raise ResourceError(
                 f"{value} is neither on your Flowroute account nor in Flowroute's inventory, "
-                "so it cannot be bought. Pick an available number with "
-                "flowroute.get_available_numbers(...) or use search=NumberSearch(...)."
+                "so it cannot be bought. Check the digits, or use search=NumberSearch(...) to buy "
+                "the first available match (bought once, then kept)."
             )
         if not _within_costs(props, listing):
             raise ResourceError(
