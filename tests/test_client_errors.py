@@ -12,7 +12,7 @@ import responses
 
 from pulumi_flowroute import FlowrouteClient, RetryPolicy
 from pulumi_flowroute.errors import ApiError, Forbidden, NotFound, ServerError, Unprocessable
-from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.conftest import ACCESS_KEY, SECRET_KEY, ServerProcess
 
 BASE = "https://api.flowroute.com"
 DETAILS = f"{BASE}/v2/numbers/12065551234"
@@ -161,3 +161,35 @@ def test_credentials_never_logged_or_shown(
     assert "GET /v2/numbers/12065551234" in caplog.text
     assert SECRET_KEY not in shown and ACCESS_KEY not in shown
     assert responses.calls[0].request.headers["Authorization"].startswith("Basic ")
+
+
+@responses.activate
+@pytest.mark.parametrize("method", ["GET", "PATCH", "POST"])
+def test_redirects_are_never_followed(client: FlowrouteClient, method: str) -> None:
+    elsewhere = "https://elsewhere.example.com/v2/numbers/12065551234"
+    responses.add(method, DETAILS, status=301, headers={"Location": elsewhere})
+    responses.add(method, elsewhere, json={"data": {}})
+    with pytest.raises(ApiError) as caught:
+        if method == "GET":
+            client.get_number("12065551234")
+        elif method == "PATCH":
+            client.update_number("12065551234", alias="Moved")
+        else:
+            client.purchase_number("12065551234")
+    assert caught.value.status == 301
+    assert f"redirected to {elsewhere!r}, not followed" in str(caught.value)
+    assert [call.request.url for call in responses.calls] == [DETAILS]
+
+
+def test_plain_http_to_loopback_ignores_proxy_settings(
+    server: ServerProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A proxy would see the Basic auth header of a plain-http request in clear. Nothing listens
+    # on the proxy's port, so a request sent through it would fail.
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "")
+    client = FlowrouteClient(ACCESS_KEY, SECRET_KEY, server.url, retry=RetryPolicy(attempts=1))
+    assert next(r.id for r in client.list_routes()) == "0"
+    assert FlowrouteClient(ACCESS_KEY, SECRET_KEY).session.trust_env  # https may use a proxy

@@ -99,12 +99,29 @@ def test_get_hit_by_dropped_connection_is_retried(emulated: Emulated) -> None:
     assert len(emulated.api_requests()) == 2
 
 
-def test_500_is_not_retried_even_for_get(emulated: Emulated) -> None:
-    emulated.control.inject_fault("500", count=1, method="GET")
+@pytest.mark.parametrize(("method", "ok"), [("GET", 200), ("PATCH", 200), ("DELETE", 204)])
+def test_500_is_retried_for_safe_methods(
+    emulated: Emulated, first_available: Pick, method: str, ok: int
+) -> None:
+    value = emulated.client.purchase_number(first_available(emulated.client)).value
+    emulated.control.inject_fault("500", count=1, method=method)
+    if method == "GET":
+        emulated.client.get_number(value)
+    elif method == "PATCH":
+        emulated.client.update_number(value, alias="Retried")
+    else:
+        emulated.client.release_number(value)
+    path = f"/v2/numbers/{value}"
+    assert [s for m, p, s in emulated.api_requests() if (m, p) == (method, path)] == [500, ok]
+
+
+def test_500_on_a_post_is_never_retried(emulated: Emulated, first_available: Pick) -> None:
+    value = first_available(emulated.client)
+    emulated.control.inject_fault("500", count=1, method="POST")
     with pytest.raises(ServerError) as caught:
-        list(emulated.client.list_routes())
+        emulated.client.purchase_number(value)
     assert caught.value.status == 500 and caught.value.request_id
-    assert len(emulated.api_requests()) == 1
+    assert [m for m, _, _ in emulated.api_requests() if m == "POST"] == ["POST"]
 
 
 def test_connection_refused_is_a_transport_error() -> None:

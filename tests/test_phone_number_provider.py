@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from pulumi_flowroute import AvailableNumber, FlowrouteClient, ResourceError
+from pulumi_flowroute import AvailableNumber, FlowrouteClient, ResourceError, RetryPolicy
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.phone_number import PhoneNumberProvider
 from tests.conftest import ACCESS_KEY, SECRET_KEY
@@ -171,6 +171,7 @@ def test_failed_purchase_is_reported_and_a_rerun_converges(
 def test_alias_failure_after_purchase_keeps_the_number(
     provider: PhoneNumberProvider, mock: MockFlowroute
 ) -> None:
+    provider.client.retry = RetryPolicy(attempts=1)  # the PATCH fails for good
     mock.inject_fault("500", method="PATCH")
     inputs = checked(provider, number="12065551234", alias="Desk")
     outs = provider.create(inputs).outs or {}

@@ -1,7 +1,7 @@
 """The Flowroute v2 HTTP client for numbers and inbound routes.
 
 One :class:`FlowrouteClient` wraps one ``requests.Session`` with Basic auth, timeouts and a
-retry policy. Safe methods (GET, PATCH, DELETE) are retried on 429/502/503/504 and connection
+retry policy. Safe methods (GET, PATCH, DELETE) are retried on 429/500/502/503/504 and connection
 errors; a POST is retried only after a 429, when Flowroute refused it and nothing happened.
 Any other failed POST raises, and the caller settles what happened by reading.
 """
@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import MaxRetryError
@@ -32,7 +33,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0"
 
 USER_AGENT = f"pulumi-flowroute/{__version__} python-requests/{requests.__version__}"
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "PATCH", "DELETE"})
 PAGE_LIMIT = 200
 BUILTIN_ROUTE_ID = "0"
@@ -211,6 +212,10 @@ class FlowrouteClient:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self.session = session or requests.Session()
+        if urlsplit(self.endpoint.url).scheme == "http":
+            # Plain http goes to loopback only; an HTTP(S)_PROXY from the environment would carry
+            # the Basic auth header in clear to the proxy.
+            self.session.trust_env = False
         self.session.auth = (access_key, secret_key)
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers["Accept"] = "application/vnd.api+json, application/json"
@@ -259,6 +264,8 @@ class FlowrouteClient:
                     json=json_body,
                     headers=headers,
                     timeout=self.timeout,
+                    # A redirect would re-send the body and the credentials to another URL.
+                    allow_redirects=False,
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 lost = TransportError(method, shown, _reason(exc), self.endpoint.url)
@@ -274,7 +281,7 @@ class FlowrouteClient:
                     method in IDEMPOTENT_METHODS or status == 429
                 )
                 if not retryable:
-                    if status >= 400:
+                    if status >= 300:
                         raise error_from_response(method, shown, response)
                     return response
                 failure = response

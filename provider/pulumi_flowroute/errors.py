@@ -156,6 +156,11 @@ def error_from_response(method: str, path: str, response: requests.Response) -> 
         detail = response.text[:200]
     if title is None:
         title = response.reason or None
+    if 300 <= response.status_code < 400:
+        detail = (
+            f"redirected to {response.headers.get('Location')!r}, not followed: the request and "
+            "its credentials would go elsewhere. Check flowroute:baseUrl"
+        )
     cls = _BY_STATUS.get(response.status_code)
     if cls is None:
         cls = ServerError if response.status_code >= 500 else ApiError
