@@ -13,6 +13,7 @@ import pytest
 
 from pulumi_flowroute import FlowrouteClient, RetryPolicy
 from pulumi_flowroute.emulator import MockFlowroute, RemoteEmulator, mock_flowroute
+from tests.cli import provide_cli
 
 ACCESS_KEY = "81234567"
 SECRET_KEY = "s3cr3t-Flowroute-key-for-tests"
@@ -103,3 +104,9 @@ def first_available() -> Callable[..., Any]:
         return next(client.search_available(limit=1, **filters)).value
 
     return pick
+
+
+@pytest.fixture(scope="session")
+def cli_root() -> str:
+    """The real Pulumi CLI for the end-to-end tests (see tests/cli.py)."""
+    return provide_cli()

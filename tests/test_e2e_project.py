@@ -9,16 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.cli import ROOT, PulumiProject, provide_cli, writes
+from tests.cli import ROOT, PulumiProject, writes
 
 pytestmark = pytest.mark.e2e
 DB = ".flowroute/dev.db"
 LEFT_OUT = {".git", ".venv", ".pulumi", ".flowroute", "tests", "bench", "build", "tools"}
-
-
-@pytest.fixture(scope="session")
-def cli_root() -> str:
-    return provide_cli()
 
 
 @pytest.fixture
@@ -46,6 +41,11 @@ def edit_numbers(project: PulumiProject, edit: dict[str, dict[str, object] | Non
         else:
             numbers[name].update(change)
     path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def owned(project: PulumiProject) -> set[str]:
+    """The numbers on the emulated account."""
+    return {n.value for n in project.emulator(DB).list_numbers({}, 200, 0).items}
 
 
 def built(project: PulumiProject) -> dict[str, str]:
@@ -123,8 +123,7 @@ def test_changed_search_replaces_the_number_and_keeps_the_old_one(
     assert f"{numbers['sales']} (bought earlier) was removed from Pulumi but stays" in up
     after = built(project)
     assert after["sales"].startswith("1206") and after["sales"] != numbers["sales"]
-    owned = {n.value for n in project.emulator(DB).list_numbers({}, 200, 0).items}
-    assert numbers["sales"] in owned
+    assert numbers["sales"] in owned(project)
 
 
 def test_removed_number_warns_that_it_keeps_billing(project: PulumiProject) -> None:
@@ -132,8 +131,7 @@ def test_removed_number_warns_that_it_keeps_billing(project: PulumiProject) -> N
     edit_numbers(project, {"helpdesk": None})
     up = project.ok("up")
     assert "keeps billing" in up and numbers["helpdesk"] in up
-    owned = {n.value for n in project.emulator(DB).list_numbers({}, 200, 0).items}
-    assert numbers["helpdesk"] in owned
+    assert numbers["helpdesk"] in owned(project)
 
 
 def test_release_on_delete_releases_the_number(project: PulumiProject) -> None:
@@ -143,8 +141,7 @@ def test_release_on_delete_releases_the_number(project: PulumiProject) -> None:
     edit_numbers(project, {"helpdesk": None})
     up = project.ok("up")
     assert f"released {numbers['helpdesk']}" in up
-    owned = {n.value for n in project.emulator(DB).list_numbers({}, 200, 0).items}
-    assert numbers["helpdesk"] not in owned
+    assert numbers["helpdesk"] not in owned(project)
 
 
 def test_protected_number_is_not_deleted(project: PulumiProject) -> None:
@@ -162,10 +159,8 @@ def test_destroy_removes_routes_and_keeps_numbers(project: PulumiProject) -> Non
     numbers = built(project)
     destroy = project.ok("destroy")
     assert "13 deleted" in destroy
-    emulator = project.emulator(DB)
-    owned = {n.value for n in emulator.list_numbers({}, 200, 0).items}
-    assert set(numbers.values()) <= owned
-    assert [r.id for r in emulator.list_routes(None, 200, 0).items] == ["0"]
+    assert set(numbers.values()) <= owned(project)
+    assert [r.id for r in project.emulator(DB).list_routes(None, 200, 0).items] == ["0"]
 
 
 def test_stack_config_mistakes_are_one_report_without_traceback(project: PulumiProject) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import ROOT, PulumiProject, provide_cli, writes
+from tests.cli import ROOT, PulumiProject, writes
 from tests.conftest import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -37,11 +37,6 @@ PROGRAM = textwrap.dedent(
     pulumi.export("number", main.number)
     """
 )
-
-
-@pytest.fixture(scope="session")
-def cli_root() -> str:
-    return provide_cli()
 
 
 @pytest.fixture(scope="session")
