@@ -69,6 +69,34 @@ CASES: list[tuple[type[FlowrouteProvider], dict[str, Any], str]] = [
     (NumberRoutingProvider, {**ROUTING, "primary_route_id": "pbx"}, "primary_route_id"),
     (NumberRoutingProvider, {**ROUTING, "failover_route_id": ""}, "failover_route_id"),
     (NumberRoutingProvider, {**ROUTING, "failover_route_id": 3.5}, "failover_route_id"),
+    # Unicode digits pass str.isdigit() but are not digits to Flowroute.
+    (PhoneNumberProvider, {"number": "1206555\u0661\u0662\u0663\u0664"}, "number"),
+    (PhoneNumberProvider, {"search": {"starts_with": "\u00b2\u2070\u2076"}}, "search.starts_with"),
+    (PhoneNumberProvider, {"search": {"contains": "\uff15\uff15\uff15"}}, "search.contains"),
+    (
+        NumberRoutingProvider,
+        {**ROUTING, "primary_route_id": "\u0669\u0668\u0663\u0669\u0666"},
+        "primary_route_id",
+    ),
+    # NANP: the area code and the exchange never start with 0 or 1.
+    (PhoneNumberProvider, {"number": "11065551234"}, "number"),
+    (PhoneNumberProvider, {"number": "12061551234"}, "number"),
+    (InboundRouteProvider, {**ROUTE, "route_type": "number", "value": "12060550100"}, "value"),
+    # A trailing newline slips past a regex anchored with $.
+    (InboundRouteProvider, {**ROUTE, "value": "sip.example.com\n"}, "value"),
+    (
+        InboundRouteProvider,
+        {**ROUTE, "route_type": "uri", "value": "sip:help@pbx.example.com\n"},
+        "value",
+    ),
+    (InboundRouteProvider, {**ROUTE, "value": ".".join(["a" * 63] * 4)}, "value"),
+    (PhoneNumberProvider, {"search": {"rate_center": "s" * 65}}, "search.rate_center"),
+    (PhoneNumberProvider, {"search": {"rate_center": "seattle\n"}}, "search.rate_center"),
+    (PhoneNumberProvider, {**NUMBER, "alias": "line\r\nInjected: yes"}, "alias"),
+    (PhoneNumberProvider, {**NUMBER, "alias": "nul\x00byte"}, "alias"),
+    (InboundRouteProvider, {**ROUTE, "alias": "\x1b[31mred"}, "alias"),
+    (NumberRoutingProvider, {**ROUTING, "primary_route_id": "9" * 20}, "primary_route_id"),
+    (NumberRoutingProvider, {**ROUTING, "failover_route_id": 2.0**31}, "failover_route_id"),
 ]
 
 

@@ -29,6 +29,7 @@ from .provider_base import (
     as_number,
     is_unknown,
 )
+from .values import MAX_RATE_CENTER_LENGTH, is_digits
 
 SEARCH_FIELDS = ("starts_with", "contains", "ends_with", "rate_center", "state")
 INPUTS = (
@@ -70,9 +71,12 @@ def _digits(value: Any) -> str:
         value = str(int(value))
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not value.isdigit() or len(value) > 11:
-        raise ValueError("use up to 11 digits, e.g. '206'")
+    if not isinstance(value, str) or not is_digits(value) or len(value) > 11:
+        raise ValueError("use up to 11 digits 0-9, e.g. '206'")
     return value
+
+
+_RATE_CENTER = re.compile(rf"[A-Za-z0-9][A-Za-z0-9 .'-]{{0,{MAX_RATE_CENTER_LENGTH - 1}}}")
 
 
 def _state(value: Any) -> str:
@@ -82,9 +86,12 @@ def _state(value: Any) -> str:
 
 
 def _rate_center(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("use a Flowroute rate centre name, e.g. 'seattle'")
-    return value.strip().lower()
+    if not isinstance(value, str) or not _RATE_CENTER.fullmatch(value.strip(" ")):
+        raise ValueError(
+            f"use a Flowroute rate centre name of up to {MAX_RATE_CENTER_LENGTH} letters, "
+            "digits and spaces, e.g. 'seattle'"
+        )
+    return value.strip(" ").lower()
 
 
 SEARCH_CONVERTERS = {

@@ -22,7 +22,7 @@ from pulumi.output import Unknown
 from .client import FlowrouteClient
 from .config import read_config, resolve_settings
 from .errors import FlowrouteError
-from .values import MAX_ALIAS_LENGTH, normalize_number
+from .values import MAX_ALIAS_LENGTH, MAX_ROUTE_ID, control_character, is_digits, normalize_number
 
 
 class ResourceError(FlowrouteError):
@@ -184,6 +184,11 @@ def as_alias(value: Any) -> str:
         raise ValueError("use a non-empty string")
     if len(value) > MAX_ALIAS_LENGTH:
         raise ValueError(f"use at most {MAX_ALIAS_LENGTH} characters (this has {len(value)})")
+    bad = control_character(value)
+    if bad is not None:
+        raise ValueError(
+            f"remove the control character {bad!r}; an alias is one line of printable text"
+        )
     return value
 
 
@@ -201,8 +206,12 @@ def as_id(value: Any) -> str:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not value.strip().isdigit():
+    if not isinstance(value, str) or not is_digits(value.strip()):
         raise ValueError("use a Flowroute route id such as '98396' (an InboundRoute's route_id)")
+    if int(value) > MAX_ROUTE_ID:
+        raise ValueError(
+            f"route ids are at most {MAX_ROUTE_ID}; use an InboundRoute's route_id, e.g. '98396'"
+        )
     return value.strip()
 
 

@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 
 ROUTE_TYPES = ("host", "number", "uri")
 MAX_ALIAS_LENGTH = 64
+MAX_HOSTNAME_LENGTH = 253
+MAX_RATE_CENTER_LENGTH = 64
+# Flowroute's route ids are 32-bit integers; a larger one can never name a route.
+MAX_ROUTE_ID = 2**31 - 1
+
+# ASCII only: str.isdigit() also accepts other scripts' digits and superscripts.
+ASCII_DIGITS = re.compile(r"[0-9]+")
+# NANP: country code 1, then an area code and an exchange that each start with 2-9.
+_NANP = re.compile(r"1[2-9][0-9]{2}[2-9][0-9]{6}")
 
 _NUMBER_PUNCTUATION = re.compile(r"[\s().\-]")
 _HOST_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
-_HOSTNAME = re.compile(rf"^{_HOST_LABEL}(\.{_HOST_LABEL})*\.?$")
+_HOSTNAME = re.compile(rf"{_HOST_LABEL}(\.{_HOST_LABEL})*\.?")
 _SIP_URI = re.compile(
-    r"^sips?:(?:(?P<user>[A-Za-z0-9_.!~*'()&=+$,;?/%-]+)@)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^:;@\s]+)"
-    r"(?::(?P<port>\d{1,5}))?(?:;transport=(?:tcp|udp|tls))?$"
+    r"sips?:(?:(?P<user>[A-Za-z0-9_.!~*'()&=+$,;?/%-]+)@)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^:;@\s]+)"
+    r"(?::(?P<port>\d{1,5}))?(?:;transport=(?:tcp|udp|tls))?"
 )
 
 
@@ -28,13 +38,24 @@ def normalize_number(text: str) -> str | None:
         digits = digits[1:]
     if len(digits) == 10:
         digits = "1" + digits
-    if len(digits) != 11 or not digits.isdigit() or digits[0] != "1":
-        return None
-    return digits
+    return digits if _NANP.fullmatch(digits) else None
+
+
+def is_digits(value: str) -> bool:
+    """Only the ASCII digits 0-9, at least one."""
+    return ASCII_DIGITS.fullmatch(value) is not None
+
+
+def control_character(text: str) -> str | None:
+    """The first character that would break a log line or a terminal (CR, LF, NUL, ESC...)."""
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return char
+    return None
 
 
 def _port_ok(port: str | None) -> bool:
-    return port is None or (port.isdigit() and 1 <= int(port) <= 65535)
+    return port is None or (is_digits(port) and 1 <= int(port) <= 65535)
 
 
 def _host_ok(host: str) -> bool:
@@ -44,7 +65,11 @@ def _host_ok(host: str) -> bool:
         ipaddress.ip_address(host)
         return True
     except ValueError:
-        return bool(_HOSTNAME.match(host)) and not host.replace(".", "").isdigit()
+        return (
+            len(host) <= MAX_HOSTNAME_LENGTH
+            and _HOSTNAME.fullmatch(host) is not None
+            and not is_digits(host.replace(".", ""))
+        )
 
 
 def route_value_problem(route_type: str, value: str) -> str | None:
@@ -60,11 +85,14 @@ def route_value_problem(route_type: str, value: str) -> str | None:
             )
         return None
     if route_type == "number":
-        if not (len(value) == 11 and value.isdigit() and value[0] == "1"):
-            return "a number route needs an 11-digit number starting with 1 (e.g. 12065550100)"
+        if not _NANP.fullmatch(value):
+            return (
+                "a number route needs an 11-digit US/Canada number starting with 1 whose area "
+                "code and exchange start with 2-9 (e.g. 12065550100)"
+            )
         return None
     if route_type == "uri":
-        match = _SIP_URI.match(value)
+        match = _SIP_URI.fullmatch(value)
         if not match or not _host_ok(match["host"]) or not _port_ok(match["port"]):
             return (
                 "a uri route needs a sip: or sips: URI (e.g. sip:alice@pbx.example.com:5060"

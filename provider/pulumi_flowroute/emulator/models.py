@@ -9,6 +9,7 @@ HTTP beyond the typed errors it raises.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -20,7 +21,7 @@ from typing import Any
 
 from ..values import route_value_problem
 from . import inventory
-from .exceptions import Forbidden, NotFound, Unprocessable
+from .exceptions import BadRequest, Forbidden, NotFound, Unprocessable
 
 BUILTIN_ROUTE_ID = "0"
 FIRST_ROUTE_ID = 98396
@@ -110,6 +111,13 @@ def _number(row: sqlite3.Row) -> NumberRecord:
     data = dict(row)
     data["cnam_lookups_enabled"] = bool(data["cnam_lookups_enabled"])
     return NumberRecord(**data)
+
+
+def _route_key(route_id: str | None) -> int | None:
+    """The table key for a route id, or None for one that can name no route (SQLite: 64 bits)."""
+    if route_id is None or not re.fullmatch(r"[0-9]{1,18}", route_id):
+        return None
+    return int(route_id)
 
 
 def _route(row: sqlite3.Row) -> RouteRecord:
@@ -217,7 +225,13 @@ class FlowrouteBackend:
 
     def seed_number(self, value: str, *, alias: str | None = None) -> NumberRecord:
         """Put an inventory number on the account without a purchase (a pre-owned number)."""
-        return self.purchase(value, charge=False, alias=alias)
+        try:
+            return self.purchase(value, charge=False, alias=alias)
+        except NotFound:
+            raise BadRequest(
+                f"{value} is not in the emulator's inventory, so it cannot be seeded; pick one "
+                "from GET /v2/numbers/available"
+            ) from None
 
     def set_balance(self, balance: float) -> None:
         with self._transaction() as db:
@@ -402,10 +416,10 @@ class FlowrouteBackend:
     def set_route(self, value: str, slot: str, route_id: str) -> None:
         with self._transaction() as db:
             self._require_number(db, value)
+            key = _route_key(route_id)
             if (
-                not route_id.isdigit()
-                or db.execute("SELECT 1 FROM routes WHERE id = ?", (int(route_id),)).fetchone()
-                is None
+                key is None
+                or db.execute("SELECT 1 FROM routes WHERE id = ?", (key,)).fetchone() is None
             ):
                 raise NotFound("Route not found.")
             db.execute(f"UPDATE numbers SET {slot}_route_id = ? WHERE value = ?", (route_id, value))
@@ -438,7 +452,7 @@ class FlowrouteBackend:
         return Page([_route(r) for r in rows[:limit]], len(rows) > limit)
 
     def routes_by_id(self, ids: Sequence[str]) -> list[RouteRecord]:
-        wanted = sorted({int(i) for i in ids if i is not None and i.isdigit()})
+        wanted = sorted({k for k in map(_route_key, ids) if k is not None})
         marks = ",".join("?" * len(wanted))
         return [
             _route(r)
@@ -493,8 +507,9 @@ class FlowrouteBackend:
     @staticmethod
     def _require_route(db: sqlite3.Connection, route_id: str) -> sqlite3.Row:
         row: sqlite3.Row | None = None
-        if route_id.isdigit():
-            row = db.execute("SELECT * FROM routes WHERE id = ?", (int(route_id),)).fetchone()
+        key = _route_key(route_id)
+        if key is not None:
+            row = db.execute("SELECT * FROM routes WHERE id = ?", (key,)).fetchone()
         if row is None:
             raise NotFound("Invalid Route Id")
         if str(row["id"]) == BUILTIN_ROUTE_ID:
