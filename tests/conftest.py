@@ -37,14 +37,14 @@ class Emulated:
 class ServerProcess:
     """``python -m pulumi_flowroute.emulator serve`` on a free port, as a newcomer runs it."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pulumi_flowroute.emulator", "serve", "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             # Buffered stdout, as under a real pipe: the server must flush its URL itself.
-            env={**os.environ, "PYTHONUNBUFFERED": ""},
+            env={**os.environ, "PYTHONUNBUFFERED": "", **(env or {})},
         )
         assert self.process.stdout is not None
         self.url = self.process.stdout.readline().strip()
@@ -64,7 +64,11 @@ class ServerProcess:
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[ServerProcess]:
-    proc = ServerProcess("--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY)
+    keys = {
+        "FLOWROUTE_EMULATOR_ACCESS_KEY": ACCESS_KEY,
+        "FLOWROUTE_EMULATOR_SECRET_KEY": SECRET_KEY,
+    }
+    proc = ServerProcess(env=keys)
     yield proc
     proc.stop()
 
@@ -89,7 +93,7 @@ def emulated(request: pytest.FixtureRequest) -> Iterator[Emulated]:
         yield Emulated("mock", client, handle, sleeps)
     else:
         proc: ServerProcess = request.getfixturevalue("server")
-        control = RemoteEmulator(proc.url)
+        control = RemoteEmulator(proc.url, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
         control.reset()
         client = _client(proc.url, sleeps)
         yield Emulated("server", client, control, sleeps)

@@ -139,7 +139,7 @@ def test_connection_refused_is_a_transport_error() -> None:
 
 
 def test_read_timeout_retries_a_get_but_never_a_post(server: ServerProcess) -> None:
-    control = RemoteEmulator(server.url)
+    control = RemoteEmulator(server.url, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
     control.reset()
     sleeps: list[float] = []
     client = FlowrouteClient(

@@ -13,9 +13,9 @@ import pytest
 import requests
 
 from pulumi_flowroute import FlowrouteClient
-from pulumi_flowroute.emulator import RemoteEmulator
+from pulumi_flowroute.emulator import EmulatorControlError, RemoteEmulator
 from pulumi_flowroute.emulator.inventory import generate
-from pulumi_flowroute.errors import NotFound
+from pulumi_flowroute.errors import NotFound, Unauthorized
 from tests.conftest import ACCESS_KEY, SECRET_KEY, ServerProcess
 
 AUTH = (ACCESS_KEY, SECRET_KEY)
@@ -23,7 +23,7 @@ AUTH = (ACCESS_KEY, SECRET_KEY)
 
 @pytest.fixture
 def url(server: ServerProcess) -> str:
-    RemoteEmulator(server.url).reset()
+    RemoteEmulator(server.url, access_key=ACCESS_KEY, secret_key=SECRET_KEY).reset()
     return server.url
 
 
@@ -200,3 +200,63 @@ def test_server_stops_cleanly_and_keeps_its_file(tmp_path: Path, sig: signal.Sig
         assert FlowrouteClient("k", "s", second.url).find_route(route.id) == route
     finally:
         second.stop()
+
+
+def test_controls_need_the_servers_credentials(url: str) -> None:
+    anonymous = RemoteEmulator(url)
+    with pytest.raises(EmulatorControlError, match="401 Authentication failed"):
+        anonymous.reset()
+    answer = requests.get(f"{url}/_emulator/requests", timeout=5)
+    assert answer.status_code == 401
+
+
+def test_controls_refuse_a_cross_site_form_post(url: str) -> None:
+    client = FlowrouteClient(ACCESS_KEY, SECRET_KEY, url)
+    route = client.create_route("host", "pbx.example.com", "pbx")
+    answer = requests.post(
+        f"{url}/_emulator/reset",
+        data="{}",
+        headers={"Content-Type": "text/plain"},
+        auth=AUTH,
+        timeout=5,
+    )
+    assert answer.status_code == 415
+    assert "application/json" in answer.json()["errors"][0]["detail"]
+    assert client.find_route(route.id) == route
+
+
+def test_controls_answer_only_to_loopback_host_names(url: str) -> None:
+    port = url.rsplit(":", 1)[1]
+    for host, status in (("evil.example:" + port, 403), ("localhost:" + port, 200)):
+        answer = requests.get(
+            f"{url}/_emulator/requests", headers={"Host": host}, auth=AUTH, timeout=5
+        )
+        assert answer.status_code == status, host
+
+
+def test_seeding_a_number_outside_the_inventory_says_why(url: str) -> None:
+    control = RemoteEmulator(url, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+    with pytest.raises(EmulatorControlError, match="not in the emulator's inventory"):
+        control.seed_number("12025550000")
+
+
+@pytest.mark.parametrize("how", ["env", "file"])
+def test_secret_key_never_on_the_command_line(tmp_path: Path, how: str) -> None:
+    secret = "s3cret-from-" + how
+    env = {"FLOWROUTE_EMULATOR_ACCESS_KEY": "k"}
+    args: tuple[str, ...] = ()
+    if how == "env":
+        env["FLOWROUTE_EMULATOR_SECRET_KEY"] = secret
+    else:
+        key_file = tmp_path / "secret"
+        key_file.write_text(secret + "\n")
+        args = ("--secret-key-file", str(key_file))
+    proc = ServerProcess(*args, env=env)
+    try:
+        cmdline = Path(f"/proc/{proc.process.pid}/cmdline").read_bytes()
+        assert secret.encode() not in cmdline
+        assert FlowrouteClient("k", secret, proc.url).find_route("0") is not None
+        with pytest.raises(Unauthorized):
+            FlowrouteClient("k", "wrong", proc.url).find_route("0")
+    finally:
+        proc.stop()

@@ -48,7 +48,7 @@ def engine(server: ServerProcess) -> Iterator[ProviderServer]:
 
 @pytest.fixture
 def control(server: ServerProcess) -> Iterator[RemoteEmulator]:
-    remote = RemoteEmulator(server.url)
+    remote = RemoteEmulator(server.url, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
     remote.reset()
     yield remote
     remote.clear_faults()

@@ -10,9 +10,10 @@
 from .mock import MockFlowroute, mock_flowroute
 from .models import FlowrouteBackend, LoggedRequest
 from .responses import FlowrouteApp
-from .server import RemoteEmulator, make_emulator_server
+from .server import EmulatorControlError, RemoteEmulator, make_emulator_server
 
 __all__ = [
+    "EmulatorControlError",
     "FlowrouteApp",
     "FlowrouteBackend",
     "LoggedRequest",

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from . import inventory
 from .models import FlowrouteBackend
 from .server import make_emulator_server
+
+ACCESS_KEY_ENV = "FLOWROUTE_EMULATOR_ACCESS_KEY"
+SECRET_KEY_ENV = "FLOWROUTE_EMULATOR_SECRET_KEY"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,8 +34,23 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--db", default=":memory:", help="SQLite state file (default: in memory, lost on exit)"
     )
-    serve.add_argument("--access-key", help="the only access key accepted (default: any)")
-    serve.add_argument("--secret-key", help="the only secret key accepted (default: any)")
+    serve.add_argument(
+        "--access-key",
+        default=os.environ.get(ACCESS_KEY_ENV),
+        help=f"the only access key accepted (default: ${ACCESS_KEY_ENV}, else any)",
+    )
+    keys = serve.add_mutually_exclusive_group()
+    keys.add_argument(
+        "--secret-key-file",
+        type=Path,
+        help="read the only secret key accepted from this file (its first line)",
+    )
+    keys.add_argument(
+        "--secret-key",
+        default=os.environ.get(SECRET_KEY_ENV),
+        help=f"the only secret key accepted (default: ${SECRET_KEY_ENV}, else any); "
+        "prefer the variable or --secret-key-file, as `ps` shows a command line",
+    )
     serve.add_argument(
         "--seed",
         type=int,
@@ -42,8 +62,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.secret_key_file is not None:
+        try:
+            args.secret_key = args.secret_key_file.read_text().splitlines()[0].strip()
+        except (OSError, IndexError) as error:
+            print(f"cannot read a secret key from {args.secret_key_file}: {error}", file=sys.stderr)
+            return 2
     if bool(args.access_key) != bool(args.secret_key):
-        print("give both --access-key and --secret-key, or neither", file=sys.stderr)
+        print(
+            "give both an access key and a secret key, or neither "
+            f"(--access-key / ${ACCESS_KEY_ENV}, --secret-key-file / ${SECRET_KEY_ENV})",
+            file=sys.stderr,
+        )
         return 2
     backend = FlowrouteBackend(args.db, seed=args.seed)
     server = make_emulator_server(

@@ -9,13 +9,14 @@ alike.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from werkzeug import exceptions as http_exceptions
 from werkzeug.datastructures import MultiDict
@@ -98,7 +99,7 @@ def _digit_filters(args: MultiDict[str, str]) -> dict[str, str | None]:
         raw = args.get(name)
         if raw is None or raw == "":
             continue
-        if not raw.isdigit():
+        if not re.fullmatch(r"[0-9]+", raw):
             raise exc.BadRequest(f"{name} must contain digits only, not {raw!r}.")
         # Flowroute assumes the country code: starts_with=206 means 1206.
         filters[name] = raw if name != "starts_with" or raw.startswith("1") else "1" + raw
@@ -108,8 +109,13 @@ def _digit_filters(args: MultiDict[str, str]) -> dict[str, str | None]:
 class FlowrouteApp:
     """WSGI application emulating Flowroute's numbers and routes API over one backend.
 
-    With ``access_key``/``secret_key`` set, only that pair is accepted; without, any non-empty
-    Basic-auth pair is (like moto, so users' tests need no real keys). Missing auth is 401.
+    With ``access_key``/``secret_key`` set, only that pair is accepted, on the API and on the
+    ``/_emulator/`` control routes; without, any non-empty Basic-auth pair is (like moto, so
+    users' tests need no real keys) and the controls are open. Missing auth is 401.
+
+    ``control_hosts`` limits the Host header the controls answer to: a web page that rebinds
+    its own name to loopback cannot reach them. Changing controls also demand a JSON body, which
+    no cross-site form can send without the browser asking first.
     """
 
     def __init__(
@@ -117,9 +123,12 @@ class FlowrouteApp:
         backend: FlowrouteBackend,
         access_key: str | None = None,
         secret_key: str | None = None,
+        *,
+        control_hosts: frozenset[str] | None = None,
     ) -> None:
         self.backend = backend
         self._expected = (access_key, secret_key) if access_key and secret_key else None
+        self._control_hosts = control_hosts
 
     def __repr__(self) -> str:
         return f"FlowrouteApp(db={self.backend.path!r})"
@@ -147,7 +156,10 @@ class FlowrouteApp:
             ), False
         if endpoint.startswith("control_"):
             try:
+                self._guard_control(request)
                 return getattr(self, endpoint)(request), False
+            except exc.EmulatorError as error:
+                return error_response(error.status, error.title, error.detail), False
             except (ValueError, TypeError, KeyError) as error:
                 return error_response(400, "Bad control request", str(error)), False
         drop = False
@@ -183,6 +195,20 @@ class FlowrouteApp:
         supplied = (auth.username, auth.password) if auth and auth.type == "basic" else None
         if not supplied or not all(supplied) or (self._expected and supplied != self._expected):
             raise exc.Unauthorized("Authentication failed.")
+
+    def _guard_control(self, request: Request) -> None:
+        if self._expected:
+            self._authenticate(request)
+        host = urlsplit(f"//{request.host}").hostname
+        if self._control_hosts is not None and host not in self._control_hosts:
+            raise exc.Forbidden(
+                f"the control routes answer only to Host {sorted(self._control_hosts)}, "
+                f"not {request.host!r}"
+            )
+        if request.method != "GET" and request.mimetype != "application/json":
+            raise exc.UnsupportedMediaType(
+                f"control requests send Content-Type application/json, not {request.mimetype!r}"
+            )
 
     @staticmethod
     def _check_content_type(request: Request) -> None:

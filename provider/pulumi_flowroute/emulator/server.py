@@ -18,6 +18,12 @@ from .responses import FlowrouteApp
 
 log = logging.getLogger(__name__)
 
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class EmulatorControlError(RuntimeError):
+    """A control request the emulator refused; the message carries the emulator's reason."""
+
 
 class _Handler(WSGIRequestHandler):
     # Headers and body go out in separate writes; without TCP_NODELAY a keep-alive client
@@ -38,22 +44,39 @@ def make_emulator_server(
     secret_key: str | None = None,
 ) -> BaseWSGIServer:
     """A threaded WSGI server for the emulator; ``port=0`` picks a free port."""
-    app = FlowrouteApp(backend, access_key, secret_key)
+    app = FlowrouteApp(backend, access_key, secret_key, control_hosts=LOOPBACK_NAMES | {host})
     return make_server(host, port, app, threaded=True, request_handler=_Handler)
 
 
 class RemoteEmulator:
     """The control surface of a running emulator server, with the mock handle's method names."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, *, access_key: str | None = None, secret_key: str | None = None
+    ) -> None:
+        """``access_key`` / ``secret_key``: the pair the server was started with, if any."""
         self.url = url.rstrip("/")
         self._session = requests.Session()
+        self._session.trust_env = False
+        if access_key and secret_key:
+            self._session.auth = (access_key, secret_key)
+
+    def __repr__(self) -> str:
+        return f"RemoteEmulator({self.url!r})"
 
     def _call(self, method: str, path: str, body: Any = None) -> requests.Response:
         response = self._session.request(
-            method, f"{self.url}/_emulator/{path}", json=body, timeout=10
+            method,
+            f"{self.url}/_emulator/{path}",
+            json=body if body is not None or method == "GET" else {},
+            timeout=10,
         )
-        response.raise_for_status()
+        if response.status_code >= 400:
+            errors = (response.json() if response.content else {}).get("errors") or [{}]
+            reason = errors[0].get("detail") or errors[0].get("title") or response.reason
+            raise EmulatorControlError(
+                f"the emulator refused {method} /_emulator/{path}: {response.status_code} {reason}"
+            )
         return response
 
     def reset(self, seed: int = inventory.DEFAULT_SEED, balance: float | None = None) -> None:
