@@ -34,6 +34,14 @@ class Emulated:
         return [(r.method, r.path, r.status) for r in self.control.requests()]
 
 
+def emulator_keys(access_key: str, secret_key: str) -> dict[str, str]:
+    """The environment that gives an emulator server its keys (``ps`` never shows them)."""
+    return {
+        "FLOWROUTE_EMULATOR_ACCESS_KEY": access_key,
+        "FLOWROUTE_EMULATOR_SECRET_KEY": secret_key,
+    }
+
+
 class ServerProcess:
     """``python -m pulumi_flowroute.emulator serve`` on a free port, as a newcomer runs it."""
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli import ROOT, PulumiProject, writes
-from tests.conftest import ServerProcess
+from tests.conftest import ServerProcess, emulator_keys
 
 pytestmark = pytest.mark.e2e
 PASSPHRASE = "correct horse battery staple"
@@ -145,9 +145,7 @@ def test_secret_key_is_encrypted_in_the_stack_file_and_absent_from_state(
     infra: PulumiProject,
 ) -> None:
     access, secret = "81234567", "s3cr3t-Flowroute-key-for-e2e"
-    server = ServerProcess(
-        "--access-key", access, "--secret-key", secret, "--db", str(infra.path / DB)
-    )
+    server = ServerProcess("--db", str(infra.path / DB), env=emulator_keys(access, secret))
     try:
         configure(infra, f"flowroute:baseUrl={server.url}", f"flowroute:accessKey={access}")
         configure(infra, f"flowroute:secretKey={secret}", secret=True)
@@ -193,7 +191,7 @@ def test_plain_http_to_a_remote_host_stops_the_preview(infra: PulumiProject) -> 
 
 
 def test_wrong_credentials_name_the_settings_to_check(infra: PulumiProject) -> None:
-    server = ServerProcess("--access-key", "81234567", "--secret-key", "right")
+    server = ServerProcess(env=emulator_keys("81234567", "right"))
     try:
         configure(infra, f"flowroute:baseUrl={server.url}", "flowroute:accessKey=81234567")
         configure(infra, "flowroute:secretKey=wrong", secret=True)
