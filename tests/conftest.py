@@ -13,6 +13,7 @@ import pytest
 
 from pulumi_flowroute import FlowrouteClient, RetryPolicy
 from pulumi_flowroute.emulator import MockFlowroute, RemoteEmulator, mock_flowroute
+from pulumi_flowroute.phone_number import forget_deployment
 from tests.cli import provide_cli
 
 ACCESS_KEY = "81234567"
@@ -68,6 +69,12 @@ class ServerProcess:
             if stream is not None:
                 stream.close()
         return code
+
+
+@pytest.fixture(autouse=True)
+def _one_deployment_per_test() -> None:
+    """A provider process serves one deployment; this test process runs many."""
+    forget_deployment()
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,8 @@ P = TypeVar("P", bound=FlowrouteProvider)
 STACK_CONFIG = {
     "flowroute:accessKey": ACCESS_KEY,
     "flowroute:secretKey": SECRET_KEY,
+    # A lost answer is settled for a second, not the default half minute.
+    "flowroute:settleSeconds": "1",
 }
 
 

@@ -37,6 +37,7 @@ def engine(server: ServerProcess) -> Iterator[ProviderServer]:
             "flowroute:accessKey": ACCESS_KEY,
             "flowroute:secretKey": SECRET_KEY,
             "flowroute:baseUrl": server.url,
+            "flowroute:settleSeconds": "1",
             "aws:region": "us-west-2",
         },
         secret_keys=("flowroute:secretKey",),

@@ -128,7 +128,7 @@ def test_search_moves_past_a_number_taken_meanwhile(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stale = list(client.search_available(starts_with="253", limit=3))
-    mock.seed_number(stale[0].value)  # another buyer gets there first
+    mock.seed_number(stale[0].value, alias="another buyer's")  # taken first
 
     def stale_listing(**_: Any) -> list[AvailableNumber]:
         return stale
@@ -162,7 +162,7 @@ def test_failed_purchase_is_reported_and_a_rerun_converges(
 ) -> None:
     mock.inject_fault("503", method="POST")
     inputs = checked(provider, number="12065551234")
-    with pytest.raises(ResourceError, match=r"nothing was bought\. Run `pulumi up` again"):
+    with pytest.raises(ResourceError, match=r"most likely not bought\. Run `pulumi up` again"):
         provider.create(inputs)
     assert provider.create(inputs).id == "12065551234"
     assert posts(mock) == ["/v2/numbers/12065551234"] * 2

@@ -15,17 +15,25 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
-from .config import DEFAULT_BASE_URL, Credentials, Endpoint, Settings, parse_base_url
-from .errors import ApiError, TransportError, error_from_response
+from .config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT_SECONDS,
+    Credentials,
+    Endpoint,
+    Settings,
+    parse_base_url,
+)
+from .errors import ApiError, MalformedResponse, TransportError, error_from_response
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 try:
     __version__ = version("pulumi-flowroute")
@@ -36,6 +44,7 @@ USER_AGENT = f"pulumi-flowroute/{__version__} python-requests/{requests.__versio
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "PATCH", "DELETE"})
 PAGE_LIMIT = 200
+CONNECT_TIMEOUT = 5.0
 BUILTIN_ROUTE_ID = "0"
 
 _NUMBER_TYPES = {
@@ -108,6 +117,10 @@ class Route:
             alias=attrs.get("alias"),
             edge_strategy_id=int(edge) if edge is not None else None,
         )
+
+
+def _route_document(document: Mapping[str, Any]) -> Route:
+    return Route.from_resource(document["data"])
 
 
 def _related_id(relationships: Mapping[str, Any], name: str) -> str | None:
@@ -201,7 +214,7 @@ class FlowrouteClient:
         secret_key: str,
         base_url: str | Endpoint = DEFAULT_BASE_URL,
         *,
-        timeout: tuple[float, float] = (5.0, 30.0),
+        timeout: tuple[float, float] = (CONNECT_TIMEOUT, DEFAULT_TIMEOUT_SECONDS),
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -227,6 +240,7 @@ class FlowrouteClient:
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> FlowrouteClient:
         creds = settings.credentials
+        kwargs.setdefault("timeout", (CONNECT_TIMEOUT, settings.timeout_seconds))
         return cls(creds.access_key, creds.secret_key, settings.endpoint, **kwargs)
 
     def __repr__(self) -> str:
@@ -328,15 +342,32 @@ class FlowrouteClient:
         try:
             return response.json()
         except ValueError:
-            raise ApiError(
-                method,
-                path,
-                response.status_code,
-                "Invalid response",
-                "Flowroute answered with a body that is not JSON",
-                None,
-                response,
+            kind = response.headers.get("Content-Type") or "no Content-Type"
+            raise MalformedResponse(
+                method, path, response.status_code, f"a body that is not JSON ({kind})", response
             ) from None
+
+    def _document(
+        self,
+        parse: Callable[[Any], T],
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+    ) -> T:
+        """Send, then parse the answer's document; a 2xx answer that does not parse is ours."""
+        response = self._send(method, path, json_body=json_body)
+        try:
+            return parse(response.json())
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            problem = (
+                "a body that is not JSON"
+                if isinstance(error, ValueError)
+                else f"a document missing {error}"
+                if isinstance(error, KeyError)
+                else "a document of the wrong shape"
+            )
+            raise MalformedResponse(method, path, response.status_code, problem, response) from None
 
     def _pages(self, path: str, params: Mapping[str, Any], limit: int | None) -> Iterator[Any]:
         """Yield list items, following ``links.next`` until it is absent or ``limit`` is hit."""
@@ -364,7 +395,7 @@ class FlowrouteClient:
     def _rebase(self, link: str) -> str:
         marker = link.find("/v2/")
         if marker < 0:
-            raise ApiError("GET", link, 200, "Invalid paging link", link, None)
+            raise MalformedResponse("GET", link, 200, f"a paging link outside /v2/: {link!r}")
         return f"{self.endpoint.url}{link[marker:]}"
 
     # -- numbers -----------------------------------------------------------------------------
@@ -411,11 +442,11 @@ class FlowrouteClient:
 
     def purchase_number(self, number: str) -> Number:
         """Buy ``number``. Not retried after anything but a 429: settle doubts with get_number."""
-        return Number.from_document(self._json("POST", f"/numbers/{number}"))
+        return self._document(Number.from_document, "POST", f"/numbers/{number}")
 
     def get_number(self, number: str) -> Number:
         """Details of a number on the account, with its primary and failover routes."""
-        return Number.from_document(self._json("GET", f"/numbers/{number}"))
+        return self._document(Number.from_document, "GET", f"/numbers/{number}")
 
     def update_number(
         self,
@@ -431,7 +462,7 @@ class FlowrouteClient:
             body["alias"] = alias
         if cnam_lookups_enabled is not None:
             body["cnam_lookups_enabled"] = cnam_lookups_enabled
-        return Number.from_document(self._json("PATCH", f"/numbers/{number}", json_body=body))
+        return self._document(Number.from_document, "PATCH", f"/numbers/{number}", json_body=body)
 
     def release_number(self, number: str) -> None:
         """Release the number back to inventory. Irreversible without Flowroute support."""
@@ -473,13 +504,12 @@ class FlowrouteClient:
         if edge_strategy_id is not None:
             attrs["edge_strategy_id"] = edge_strategy_id
         body = {"data": {"type": "route", "attributes": attrs}}
-        return Route.from_resource(self._json("POST", "/routes", json_body=body)["data"])
+        return self._document(_route_document, "POST", "/routes", json_body=body)
 
     def update_route(self, route_id: str, **attributes: Any) -> Route:
         """Change any of ``route_type``, ``value``, ``alias``, ``edge_strategy_id``."""
         body = {"data": {"type": "route", "id": str(route_id), "attributes": attributes}}
-        document = self._json("PATCH", f"/routes/{route_id}", json_body=body)
-        return Route.from_resource(document["data"])
+        return self._document(_route_document, "PATCH", f"/routes/{route_id}", json_body=body)
 
     def delete_route(self, route_id: str) -> None:
         """Delete a route; Flowroute refuses (403) while a number still uses it."""

@@ -23,7 +23,12 @@ CONFIG_KEYS = {
     "access_key": ("flowroute:accessKey", "FLOWROUTE_ACCESS_KEY"),
     "secret_key": ("flowroute:secretKey", "FLOWROUTE_SECRET_KEY"),
     "base_url": ("flowroute:baseUrl", "FLOWROUTE_BASE_URL"),
+    "timeout": ("flowroute:timeoutSeconds", "FLOWROUTE_TIMEOUT_SECONDS"),
+    "settle": ("flowroute:settleSeconds", "FLOWROUTE_SETTLE_SECONDS"),
 }
+DEFAULT_TIMEOUT_SECONDS = 30.0
+# How long a write whose answer was lost may take to show in a read before we call it absent.
+DEFAULT_SETTLE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,8 @@ class Settings:
 
     credentials: Credentials
     endpoint: Endpoint
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS
 
 
 def read_config(get: Callable[[str], Any]) -> dict[str, str]:
@@ -144,4 +151,28 @@ def resolve_settings(
             + ", e.g. `pulumi config set flowroute:accessKey 12345678` and "
             "`pulumi config set --secret flowroute:secretKey ...`"
         )
-    return Settings(Credentials(access_key, secret_key), endpoint)
+    return Settings(
+        Credentials(access_key, secret_key),
+        endpoint,
+        timeout_seconds=_seconds(config, env, "timeout", DEFAULT_TIMEOUT_SECONDS),
+        settle_seconds=_seconds(config, env, "settle", DEFAULT_SETTLE_SECONDS),
+    )
+
+
+def _seconds(
+    config: Mapping[str, str], environ: Mapping[str, str], name: str, default: float
+) -> float:
+    raw = _lookup(config, environ, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        key, env = CONFIG_KEYS[name]
+        raise ConfigError(
+            f"{key} (or {env}) = {raw!r} is not a number of seconds; use one between 0 and 3600, "
+            f"e.g. `pulumi config set {key} {default:g}`"
+        )
+    return value

@@ -44,6 +44,31 @@ class TransportError(FlowrouteError):
         )
 
 
+class MalformedResponse(FlowrouteError):
+    """Flowroute answered 2xx with a body that is not the document the API promises.
+
+    For a POST the change may have happened: callers settle that by reading, as after a
+    :class:`TransportError`.
+    """
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        problem: str,
+        response: requests.Response | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.response = response
+        super().__init__(
+            f"{method} {path}: Flowroute answered {status} with {problem}; a proxy or an outage "
+            "page may be in the way"
+        )
+
+
 def _detail_text(detail: Any) -> str | None:
     if detail is None or isinstance(detail, str):
         return detail

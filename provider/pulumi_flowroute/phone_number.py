@@ -9,6 +9,8 @@ finds drift, ``update`` changes alias / CNAM in place, ``delete`` keeps the numb
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +19,9 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .client import AvailableNumber, FlowrouteClient, Number
-from .errors import ApiError, Forbidden, NotFound, TransportError
+from .errors import ApiError, Forbidden, NotFound, RateLimited
 from .provider_base import (
+    UNANSWERED,
     Checker,
     FlowrouteProvider,
     FlowrouteResource,
@@ -27,7 +30,9 @@ from .provider_base import (
     as_bool,
     as_cost,
     as_number,
+    auto_alias,
     is_unknown,
+    outcome_unknown,
 )
 from .values import MAX_RATE_CENTER_LENGTH, is_digits
 
@@ -160,6 +165,88 @@ def _within_costs(props: Mapping[str, Any], candidate: AvailableNumber) -> bool:
     )
 
 
+# Another stack may be between buying a number and naming it: give it this long to finish.
+SUSPECT_RECHECK_SECONDS = 2.0
+
+
+class _ProcessMemory:
+    """What this provider process knows, shared by every PhoneNumber of the deployment.
+
+    The engine runs one provider process per deployment and creates resources in parallel:
+    a number claimed here is being bought by a sibling, never an interrupted earlier purchase.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._claimed: set[str] = set()
+        self._unaliased: dict[tuple[tuple[str, str], ...], list[Number]] = {}
+
+    def claim(self, value: str) -> None:
+        with self._lock:
+            self._claimed.add(value)
+
+    def unexplained(
+        self, client: FlowrouteClient, search: Mapping[str, Any], recheck: float
+    ) -> list[Number]:
+        """Numbers on the account that match ``search``, carry no alias, and nobody here bought.
+
+        The account is listed once per search per process (the account list filters by digits;
+        state and rate centre are matched here). A suspect is read again after ``recheck``
+        seconds, as another stack may be naming it right now.
+        """
+        digits = {k: search[k] for k in ("starts_with", "contains", "ends_with") if search.get(k)}
+        key = tuple(sorted(digits.items()))
+        with self._lock:
+            listed = self._unaliased.get(key)
+        if listed is None:
+            listed = [n for n in client.list_numbers(**digits) if n.alias is None]
+            with self._lock:
+                listed = self._unaliased.setdefault(key, listed)
+        with self._lock:
+            claimed = set(self._claimed)
+        suspects = [n for n in listed if n.value not in claimed and _matches(search, _fields(n))]
+        if not suspects:
+            return []
+        time.sleep(recheck)
+        still = []
+        for number in suspects:
+            try:
+                current = client.get_number(number.value)
+            except NotFound:
+                continue
+            if current.alias is None:
+                still.append(current)
+        return still
+
+
+_MEMORY = _ProcessMemory()
+
+
+def forget_deployment() -> None:
+    """Start a new deployment's memory: for harnesses that run several in one process."""
+    global _MEMORY
+    _MEMORY = _ProcessMemory()
+
+
+def _fields(number: Number) -> dict[str, Any]:
+    return {"number": number.value, "state": number.state, "rate_center": number.rate_center}
+
+
+def _interrupted_message(suspects: list[Number], props: Mapping[str, Any]) -> str:
+    values = ", ".join(n.value for n in suspects)
+    first = suspects[0].value
+    one = len(suspects) == 1
+    return (
+        f"{values} {'is' if one else 'are'} on your Flowroute account, "
+        f"match{'es' if one else ''} this search ({_describe(props)}) and carr"
+        f"{'ies' if one else 'y'} no alias, so {'it' if one else 'one'} may have been bought "
+        "for this PhoneNumber by a run that was interrupted before Pulumi recorded it. Nothing "
+        f"was bought. To use it, set number='{first}' and adopt=True in place of search. If it "
+        "belongs elsewhere, give it an alias in the Flowroute portal (a number with an alias is "
+        "never taken for an interrupted purchase) or release it. Then run `pulumi up` again."
+    )
+
+
 def _describe(props: Mapping[str, Any]) -> str:
     parts = [f"{k}={v!r}" for k, v in (props.get("search") or {}).items() if v is not None]
     parts += [
@@ -195,6 +282,7 @@ class PhoneNumberProvider(FlowrouteProvider):
         else:
             check.inputs["search"] = None
         check.take("alias", as_alias)
+        check.inputs["default_alias"] = news.get("default_alias")
         check.take("cnam_lookups_enabled", as_bool)
         adopt = check.take("adopt", as_bool, default=False)
         check.take("release_on_delete", as_bool, default=False)
@@ -243,7 +331,7 @@ class PhoneNumberProvider(FlowrouteProvider):
         else:
             number, costs = self._acquire_by_search(client, props)
             adopted = False
-        number = self._apply_settings(client, number, props)
+        number = self._apply_settings(client, number, props, bought=not adopted)
         return CreateResult(number.value, self._outputs(props, number, costs, adopted))
 
     def _acquire_exact(
@@ -255,8 +343,10 @@ class PhoneNumberProvider(FlowrouteProvider):
             if not props.get("adopt"):
                 raise ResourceError(
                     f"{value} is already on your Flowroute account, so it was not bought again. "
-                    "To manage it with Pulumi, set adopt=True on this PhoneNumber (it will only "
-                    "be released on delete if you also set release_on_delete=True)."
+                    "If an earlier run bought it for this PhoneNumber and was interrupted, or "
+                    "you want Pulumi to manage it, set adopt=True (it is released on delete "
+                    "only with release_on_delete=True too). If it belongs elsewhere, choose "
+                    "another number."
                 )
             self.info(f"adopted {value}, already on the account; nothing was bought")
             return owned, None, True
@@ -276,14 +366,24 @@ class PhoneNumberProvider(FlowrouteProvider):
                 f" a month, above the limits ({_describe(props)}); raise max_setup_cost / "
                 "max_monthly_cost or choose another number. Nothing was bought."
             )
-        return self._purchase(client, value), listing, False
+        try:
+            return self._purchase(client, value, props), listing, False
+        except NotFound:
+            raise ResourceError(
+                f"{value} was sold to another buyer a moment ago; choose another number, or use "
+                "search=NumberSearch(...). Nothing was bought."
+            ) from None
 
     def _acquire_by_search(
         self, client: FlowrouteClient, props: Mapping[str, Any]
     ) -> tuple[Number, AvailableNumber]:
+        search = _set_fields(props["search"])
+        suspects = _MEMORY.unexplained(client, search, SUSPECT_RECHECK_SECONDS)
+        if suspects:
+            raise ResourceError(_interrupted_message(suspects, props))
         for candidate in self._candidates(client, props):
             try:
-                return self._purchase(client, candidate.value), candidate
+                return self._purchase(client, candidate.value, props), candidate
             except NotFound:
                 self.info(f"{candidate.value} was taken by another buyer; trying the next match")
         raise ResourceError(
@@ -296,26 +396,52 @@ class PhoneNumberProvider(FlowrouteProvider):
         criteria = {k: v for k, v in (props.get("search") or {}).items() if v is not None}
         return (n for n in client.search_available(**criteria) if _within_costs(props, n))
 
-    def _purchase(self, client: FlowrouteClient, value: str) -> Number:
-        """Buy once. If the answer is lost, the number's details say whether we own it now."""
+    def _purchase(self, client: FlowrouteClient, value: str, props: Mapping[str, Any]) -> Number:
+        """Buy once; a lost answer is settled by reading, never by buying again.
+
+        The number is named in the log before the POST, so that the CLI output of a run killed
+        mid-purchase still says which number it may have bought.
+        """
+        _MEMORY.claim(value)
+        self.info(f"buying {value} for {props.get('default_alias') or 'this PhoneNumber'}")
         try:
-            return client.purchase_number(value)
+            number = client.purchase_number(value)
         except Forbidden as error:
             raise ResourceError(
                 f"Flowroute refused to sell {value}: {error.detail_text or error.title}. "
                 "Check the account balance and permissions, then run `pulumi up` again."
             ) from None
-        except (TransportError, ApiError) as error:
-            if isinstance(error, ApiError) and error.status < 500:
-                raise
-            owned = self._details_or_none(client, value)
-            if owned is not None:
-                self.info(f"the answer to buying {value} was lost; its details show it is ours")
-                return owned
+        except RateLimited:
             raise ResourceError(
-                f"buying {value} got no usable answer ({error}) and the number is not on the "
-                "account, so nothing was bought. Run `pulumi up` again."
+                f"Flowroute kept refusing to sell {value} for now (429 Too Many Requests), so "
+                "nothing was bought. Run `pulumi up` again in a minute."
             ) from None
+        except (ApiError, *UNANSWERED) as error:
+            if not outcome_unknown(error):
+                raise
+            return self._settle_purchase(client, value, error)
+        self.info(f"bought {value}")
+        return number
+
+    def _settle_purchase(self, client: FlowrouteClient, value: str, lost: Exception) -> Number:
+        owned, failure = self.settle(lambda: self._details_or_none(client, value))
+        if owned is not None:
+            self.info(f"bought {value} (the answer was lost; its details show it is ours)")
+            return owned
+        seconds = f"{self.settings.settle_seconds:g}"
+        if failure is not None:
+            raise ResourceError(
+                f"buying {value} got no usable answer ({lost}), and reading its details failed "
+                f"too ({failure}). {value} may be on your account now. Check it in the Flowroute "
+                f"portal: if it is there, set number='{value}' and adopt=True on this "
+                "PhoneNumber (or release it); if not, run `pulumi up` again."
+            ) from None
+        raise ResourceError(
+            f"buying {value} got no usable answer ({lost}), and for {seconds} s its details "
+            "said it is not on your account, so it was most likely not bought. Run `pulumi up` "
+            f"again: if {value} turns up later, that run stops and names it instead of buying "
+            "another."
+        ) from None
 
     @staticmethod
     def _details_or_none(client: FlowrouteClient, value: str) -> Number | None:
@@ -325,20 +451,28 @@ class PhoneNumberProvider(FlowrouteProvider):
             return None
 
     def _apply_settings(
-        self, client: FlowrouteClient, number: Number, props: Mapping[str, Any]
+        self, client: FlowrouteClient, number: Number, props: Mapping[str, Any], *, bought: bool
     ) -> Number:
-        """Set alias / CNAM after a purchase; a failure here must not lose the number."""
+        """Set alias / CNAM after a purchase; a failure here must not lose the number.
+
+        A bought number always gets an alias (the user's, or ``project.stack.name``): a number
+        with none that matches a search is what an interrupted purchase leaves behind.
+        """
         alias, cnam = props.get("alias"), props.get("cnam_lookups_enabled")
+        if alias is None and number.alias is None and bought:
+            alias = props.get("default_alias")
         if (alias is None or alias == number.alias) and (
             cnam is None or cnam == number.cnam_lookups_enabled
         ):
             return number
         try:
             return client.update_number(number.value, alias=alias, cnam_lookups_enabled=cnam)
-        except (ApiError, TransportError) as error:
+        except (ApiError, *UNANSWERED) as error:
             self.warn(
-                f"{number.value} is yours, but setting its alias / CNAM failed ({error}); "
-                "the next `pulumi up` will try again"
+                f"{number.value} is yours and recorded, but setting its alias / CNAM failed "
+                f"({error}). The next `pulumi up` sets an alias or CNAM you gave; a number left "
+                "with no alias that matches a search looks like an interrupted purchase, so "
+                "give it one."
             )
             return number
 
@@ -347,6 +481,16 @@ class PhoneNumberProvider(FlowrouteProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         number = self._details_or_none(self.client, id_)
         if number is None:
+            # One "not found" may be stale: only a number that stays gone leaves the state.
+            number, failure = self.settle(lambda: self._details_or_none(self.client, id_))
+            if failure is not None:
+                raise failure
+        if number is None:
+            then = "a replacement" if props.get("search") is not None else "it again"
+            self.warn(
+                f"{id_} is no longer on your Flowroute account (released outside Pulumi?), so "
+                f"it leaves the state; the next `pulumi up` buys {then}"
+            )
             return ReadResult("", {})
         # PhoneNumber.get() reads with no properties of ours: a reference to a number we
         # neither bought nor manage.
@@ -409,6 +553,7 @@ class PhoneNumberProvider(FlowrouteProvider):
     ) -> dict[str, Any]:
         outs = {k: props.get(k) for k in INPUTS}
         outs.update(
+            default_alias=props.get("default_alias"),
             number=number.value,
             alias=number.alias,
             cnam_lookups_enabled=number.cnam_lookups_enabled,
@@ -479,6 +624,8 @@ class PhoneNumber(FlowrouteResource, module="flowroute", name="PhoneNumber"):
             "release_on_delete": release_on_delete,
             "max_setup_cost": max_setup_cost,
             "max_monthly_cost": max_monthly_cost,
+            # Given to a bought number that has no alias of its own.
+            "default_alias": None if opts and opts.id else auto_alias(resource_name),
             **dict.fromkeys(DETAIL_OUTPUTS),
         }
         super().__init__(PhoneNumberProvider(), resource_name, props, opts)

@@ -8,25 +8,73 @@ from the ``FLOWROUTE_*`` environment variables).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 
 from .client import FlowrouteClient
-from .config import read_config, resolve_settings
-from .errors import FlowrouteError
+from .config import Settings, read_config, resolve_settings
+from .errors import ApiError, FlowrouteError, MalformedResponse, TransportError
 from .values import MAX_ALIAS_LENGTH, MAX_ROUTE_ID, control_character, is_digits, normalize_number
+
+T = TypeVar("T")
+# Errors after which a write's outcome is unknown: Flowroute may have acted.
+UNANSWERED = (TransportError, MalformedResponse)
 
 
 class ResourceError(FlowrouteError):
     """A provider operation that cannot go on; the message says what happened and what to do."""
+
+
+def outcome_unknown(error: Exception) -> bool:
+    """Whether a failed write may still have happened (no answer, a 5xx, a garbled 2xx)."""
+    return isinstance(error, UNANSWERED) or (isinstance(error, ApiError) and error.status >= 500)
+
+
+def settle(
+    probe: Callable[[], T | None],
+    seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[T | None, Exception | None]:
+    """Read until ``probe`` finds what a write with a lost answer made, or ``seconds`` pass.
+
+    A late commit shows after a while, and one read may be stale: a single "not found" proves
+    nothing. Returns what was found, or None with the last read's error (None when the last
+    read answered cleanly that nothing is there).
+    """
+    deadline = time.monotonic() + seconds
+    delay = 0.5
+    while True:
+        try:
+            found = probe()
+            error: Exception | None = None
+        except (ApiError, *UNANSWERED) as failure:
+            found, error = None, failure
+        if found is not None:
+            return found, None
+        if time.monotonic() + delay > deadline:
+            return None, error
+        sleep(delay)
+        delay = min(delay * 2, 8.0)
+
+
+def auto_alias(resource_name: str, reserve: int = 0) -> str:
+    """``project.stack.name``, shortened with a digest to leave ``reserve`` characters free."""
+    room = MAX_ALIAS_LENGTH - reserve
+    alias = f"{pulumi.get_project()}.{pulumi.get_stack()}.{resource_name}"
+    if len(alias) <= room:
+        return alias
+    digest = hashlib.sha256(alias.encode()).hexdigest()[:8]
+    return f"{alias[: room - 9]}-{digest}"
 
 
 def is_unknown(value: Any) -> bool:
@@ -39,6 +87,7 @@ class FlowrouteProvider(ResourceProvider):
 
     def __init__(self) -> None:
         self._config: dict[str, str] = {}
+        self._settings: Settings | None = None
         self._client: FlowrouteClient | None = None
         self._lock = threading.Lock()
 
@@ -54,16 +103,29 @@ class FlowrouteProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         _report_our_errors_plainly()
         self._config = read_config(req.config.get)
+        self._settings = None
         self._client = None
 
     @property
+    def settings(self) -> Settings:
+        """The settings for this deployment, resolved on first use (``check`` never needs them)."""
+        with self._lock:
+            if self._settings is None:
+                self._settings = resolve_settings(self._config)
+            return self._settings
+
+    @property
     def client(self) -> FlowrouteClient:
-        """The client for this deployment, built on first use (``check`` never needs it)."""
+        """The client for this deployment, built on first use."""
+        settings = self.settings
         with self._lock:
             if self._client is None:
-                settings = resolve_settings(self._config)
                 self._client = FlowrouteClient.from_settings(settings)
             return self._client
+
+    def settle(self, probe: Callable[[], T | None]) -> tuple[T | None, Exception | None]:
+        """:func:`settle` over this deployment's ``flowroute:settleSeconds``."""
+        return settle(probe, self.settings.settle_seconds)
 
     @staticmethod
     def info(message: str) -> None:

@@ -28,7 +28,10 @@ FIRST_ROUTE_ID = 98396
 DEFAULT_BALANCE = 1000.0
 SQLITE_TIMEOUT = 30.0
 REQUEST_LOG_LIMIT = 10_000
-FAULT_KINDS = ("429", "500", "503", "delay", "drop")
+# delay: wait, then act (a commit after the client gave up); slow: act, then wait to answer;
+# drop: act, then drop the connection; garbage: act, then answer 2xx with an HTML page;
+# 404: a stale read that does not see what is there.
+FAULT_KINDS = ("404", "429", "500", "503", "delay", "slow", "drop", "garbage")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

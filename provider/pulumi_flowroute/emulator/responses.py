@@ -166,7 +166,7 @@ class FlowrouteApp:
         try:
             self._authenticate(request)
             fault = self.backend.take_fault(request.method, request.path)
-            if fault is not None and fault.kind in ("429", "500", "503"):
+            if fault is not None and fault.kind in ("404", "429", "500", "503"):
                 response = self._fault_response(fault.kind, fault.retry_after)
                 return self._logged(request, response), False
             if fault is not None and fault.kind == "delay":
@@ -174,6 +174,15 @@ class FlowrouteApp:
             drop = fault is not None and fault.kind == "drop"
             self._check_content_type(request)
             response = getattr(self, endpoint)(request, **args)
+            if fault is not None and fault.kind == "slow":
+                time.sleep(fault.seconds or 0.0)
+            if fault is not None and fault.kind == "garbage":
+                # The change is committed; the answer is an outage page from something in between.
+                response = Response(
+                    "<html><body>502 Bad Gateway</body></html>",
+                    status=response.status_code,
+                    content_type="text/html",
+                )
         except exc.EmulatorError as error:
             response = error_response(error.status, error.title, error.detail)
         return self._logged(request, response), drop
@@ -227,6 +236,8 @@ class FlowrouteApp:
             if retry_after is not None:
                 response.headers["Retry-After"] = str(retry_after)
             return response
+        if kind == "404":
+            return error_response(404, "Not Found", "Could not find that resource on your account.")
         if kind == "500":
             return error_response(500, "Internal Server Error", "Injected fault.")
         return error_response(503, "Service Unavailable", "Injected fault.")

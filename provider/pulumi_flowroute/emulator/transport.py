@@ -7,6 +7,7 @@ same file see one account.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -52,6 +53,12 @@ def to_requests(prepared: requests.PreparedRequest, answer: Response) -> request
     return response
 
 
+def _read_timeout(timeout: object) -> float | None:
+    if isinstance(timeout, tuple):
+        timeout = timeout[1]
+    return float(timeout) if isinstance(timeout, int | float) else None
+
+
 class EmulatorAdapter(BaseAdapter):
     """Sends every request to an in-process emulator over the state file at ``path``."""
 
@@ -68,7 +75,18 @@ class EmulatorAdapter(BaseAdapter):
         cert: object = None,
         proxies: object = None,
     ) -> requests.Response:
-        answer, drop = self.app.handle(to_werkzeug(request))
+        environ = to_werkzeug(request)
+        outcome: list[tuple[Response, bool]] = []
+        # A worker, so that a slow answer meets the client's read timeout as over a socket,
+        # while the emulator goes on to commit after the client has given up.
+        worker = threading.Thread(target=lambda: outcome.append(self.app.handle(environ)))
+        worker.start()
+        worker.join(_read_timeout(timeout))
+        if not outcome:
+            raise requests.ReadTimeout(
+                "emulator: no answer within the read timeout", request=request
+            )
+        answer, drop = outcome[0]
         if drop:
             raise requests.ConnectionError(
                 "emulator fault: connection dropped after commit", request=request

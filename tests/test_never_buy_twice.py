@@ -1,0 +1,177 @@
+"""A purchase whose answer is lost, garbled or interrupted never buys a second number.
+
+Over real HTTP: the emulator server commits late, drops the connection after committing,
+answers an HTML page, or fails the reads that settle what happened.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from pulumi_flowroute import FlowrouteClient, ResourceError
+from pulumi_flowroute.emulator import RemoteEmulator
+from pulumi_flowroute.phone_number import PhoneNumberProvider, forget_deployment
+from tests.conftest import ACCESS_KEY, SECRET_KEY, ServerProcess
+from tests.providers import STACK_CONFIG, configured
+
+SEARCH = {"starts_with": "303"}
+
+
+@pytest.fixture
+def control(server: ServerProcess) -> Iterator[RemoteEmulator]:
+    remote = RemoteEmulator(server.url, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+    remote.reset()
+    yield remote
+    remote.clear_faults()
+    remote.close()
+
+
+@pytest.fixture
+def provider(server: ServerProcess, control: RemoteEmulator) -> PhoneNumberProvider:
+    return configured(
+        PhoneNumberProvider,
+        {
+            **STACK_CONFIG,
+            "flowroute:baseUrl": server.url,
+            "flowroute:timeoutSeconds": "0.5",
+            "flowroute:settleSeconds": "3",
+        },
+    )
+
+
+@pytest.fixture
+def client(server: ServerProcess) -> FlowrouteClient:
+    return FlowrouteClient(ACCESS_KEY, SECRET_KEY, server.url)
+
+
+def inputs(provider: PhoneNumberProvider, **news: Any) -> dict[str, Any]:
+    result = provider.check({}, {"default_alias": "proj.dev.line", **news})
+    assert result.failures == []
+    return result.inputs
+
+
+def purchases(control: RemoteEmulator) -> list[str]:
+    """Numbers the account was charged for: every 201 answer to a purchase POST."""
+    return [
+        r.path.rsplit("/", 1)[1]
+        for r in control.requests()
+        if r.method == "POST" and r.path.startswith("/v2/numbers/") and r.status == 201
+    ]
+
+
+def owned(client: FlowrouteClient) -> list[str]:
+    return sorted(n.value for n in client.list_numbers())
+
+
+def test_a_purchase_committed_after_the_timeout_is_found_and_kept(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
+) -> None:
+    control.inject_fault("delay", method="POST", seconds=1.5)
+    created = provider.create(inputs(provider, search=SEARCH))
+    assert owned(client) == [created.id] == purchases(control)
+    assert client.get_number(created.id).alias == "proj.dev.line"
+
+
+@pytest.mark.parametrize("kind", ["garbage", "drop", "slow"])
+def test_a_purchase_whose_answer_is_lost_is_settled_by_reading(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient, kind: str
+) -> None:
+    control.inject_fault(kind, method="POST", seconds=1.0)
+    created = provider.create(inputs(provider, search=SEARCH))
+    time.sleep(1.0)  # a slow answer is logged once it is sent
+    assert owned(client) == [created.id] == purchases(control)
+
+
+def test_a_500_that_bought_nothing_says_so_and_the_rerun_buys_once(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
+) -> None:
+    control.inject_fault("500", method="POST")
+    with pytest.raises(ResourceError, match="most likely not bought"):
+        provider.create(inputs(provider, search=SEARCH))
+    assert owned(client) == []
+    created = provider.create(inputs(provider, search=SEARCH))
+    assert owned(client) == [created.id] == purchases(control)
+
+
+def test_one_stale_404_while_settling_is_not_believed(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
+) -> None:
+    value = next(client.search_available(**SEARCH, limit=1)).value
+    control.inject_fault("drop", method="POST")
+    control.inject_fault("404", method="GET", path=f"/v2/numbers/{value}", count=2)
+    created = provider.create(inputs(provider, number=value))
+    assert created.id == value and owned(client) == [value]
+
+
+def test_failing_settle_reads_name_the_number_and_the_rerun_stops_before_buying(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
+) -> None:
+    value = next(client.search_available(**SEARCH, limit=1)).value
+    control.inject_fault("drop", method="POST")
+    control.inject_fault("503", method="GET", path=f"/v2/numbers/{value}", count=1000)
+    with pytest.raises(ResourceError) as lost:
+        provider.create(inputs(provider, search=SEARCH))
+    assert f"{value} may be on your account now" in str(lost.value)
+    assert f"number='{value}' and adopt=True" in str(lost.value)
+    control.clear_faults()
+    forget_deployment()  # the rerun is a new provider process
+    with pytest.raises(ResourceError) as rerun:
+        provider.create(inputs(provider, search=SEARCH))
+    assert str(rerun.value).startswith(f"{value} is on your Flowroute account, matches")
+    assert "Nothing was bought" in str(rerun.value)
+    adopted = provider.create(inputs(provider, number=value, adopt=True))
+    assert adopted.id == value and owned(client) == [value] == purchases(control)
+
+
+def test_an_interrupted_purchase_is_named_by_the_next_run(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
+) -> None:
+    # The provider was killed after the purchase committed, before anything else.
+    orphan = client.purchase_number(next(client.search_available(**SEARCH, limit=1)).value)
+    control.clear_requests()
+    with pytest.raises(ResourceError, match=f"^{orphan.value} is on your Flowroute account"):
+        provider.create(inputs(provider, search=SEARCH))
+    assert purchases(control) == []
+    with pytest.raises(ResourceError, match="set adopt=True"):
+        provider.create(inputs(provider, number=orphan.value))
+    assert purchases(control) == []
+
+
+def test_numbers_with_an_alias_are_never_taken_for_interrupted_ones(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
+) -> None:
+    first = next(client.search_available(**SEARCH, limit=1)).value
+    control.seed_number(first, alias="front desk")
+    created = provider.create(inputs(provider, search=SEARCH))
+    assert created.id != first and owned(client) == sorted([first, created.id])
+
+
+def test_twenty_numbers_sharing_one_search_buy_twenty_distinct_numbers(
+    provider: PhoneNumberProvider,
+    control: RemoteEmulator,
+    client: FlowrouteClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Worker threads do not see the Pulumi settings other tests leave in this process.
+    monkeypatch.setattr(PhoneNumberProvider, "info", staticmethod(lambda message: None))
+    props = inputs(provider, search=SEARCH)
+    with ThreadPoolExecutor(10) as pool:
+        ids = list(pool.map(lambda _: provider.create(dict(props)).id, range(20)))
+    assert len(set(ids)) == 20
+    assert owned(client) == sorted(ids) == sorted(purchases(control))
+
+
+def test_refresh_does_not_drop_a_number_on_one_404(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
+) -> None:
+    created = provider.create(inputs(provider, search=SEARCH))
+    outs = dict(created.outs or {})
+    control.inject_fault("404", method="GET", path=f"/v2/numbers/{created.id}")
+    assert provider.read(created.id, outs).id == created.id
+    client.release_number(created.id)
+    assert provider.read(created.id, outs).id == ""
