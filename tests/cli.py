@@ -92,6 +92,19 @@ class PulumiProject:
         where = ["--dir", str(self.path), "--stack", self.stack, "--cli", self.cli_root]
         return self._run([self.python, script, operation, *where, *args])
 
+    def start(self, operation: str) -> subprocess.Popen[str]:
+        """Start ``op(operation)`` in the background, e.g. to kill its provider midway."""
+        script = str(ROOT / "scripts" / "run_stack.py")
+        where = ["--dir", str(self.path), "--stack", self.stack, "--cli", self.cli_root]
+        return subprocess.Popen(
+            [self.python, script, operation, *where],
+            cwd=self.path,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
     def ok(self, operation: str, *args: str) -> str:
         run = self.op(operation, *args)
         assert run.ok, f"pulumi {operation} failed:\n{run.output}"
@@ -103,6 +116,37 @@ class PulumiProject:
 
     def emulator(self, relative: str) -> FlowrouteBackend:
         return FlowrouteBackend(str(self.path / relative))
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, found through /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def dynamic_provider_of(pid: int) -> int | None:
+    """The dynamic-provider process (``python -m pulumi.dynamic``) a run started, if any."""
+    for child in descendants(pid):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"pulumi.dynamic" in cmdline:
+            return child
+    return None
 
 
 def writes(log: list[LoggedRequest]) -> list[tuple[str, str]]:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.cli import ROOT, PulumiProject, writes
+from pulumi_flowroute import FlowrouteClient
+from tests.cli import ROOT, PulumiProject, dynamic_provider_of, writes
 
 pytestmark = pytest.mark.e2e
 DB = ".flowroute/dev.db"
@@ -171,3 +176,60 @@ def test_stack_config_mistakes_are_one_report_without_traceback(project: PulumiP
     assert "numbers.support.primary = 'ofice-pbx': no shared route has this name" in run.output
     assert "Traceback" not in run.output
     assert "unhandled exception" not in run.output
+
+
+def _first_for_sale(project: PulumiProject, starts_with: str) -> str:
+    client = FlowrouteClient("emulator", "emulator", f"emulator:{project.path / DB}")
+    try:
+        return next(client.search_available(starts_with=starts_with, limit=1)).value
+    finally:
+        client.close()
+
+
+def _kill_provider_when_the_fault_is_met(project: PulumiProject, run: subprocess.Popen[str]) -> str:
+    emulator = project.emulator(DB)
+    deadline = time.monotonic() + 120
+    while emulator.armed_faults() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    provider = dynamic_provider_of(run.pid)
+    assert provider is not None, "the run has no dynamic provider process to kill"
+    os.kill(provider, signal.SIGKILL)
+    output, _ = run.communicate(timeout=300)
+    assert run.returncode != 0, output
+    return output
+
+
+@pytest.mark.parametrize("point", ["before the purchase commits", "after the purchase commits"])
+def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
+    project: PulumiProject, point: str
+) -> None:
+    helpdesk = _first_for_sale(project, "503")
+    method = "POST" if point.startswith("before") else "PATCH"
+    # The provider hangs in this call until it is killed.
+    project.emulator(DB).add_fault(
+        "delay", method=method, path=f"/v2/numbers/{helpdesk}", seconds=25
+    )
+    killed = _kill_provider_when_the_fault_is_met(project, project.start("up"))
+    assert f"buying {helpdesk}" in killed
+
+    rerun = project.op("up")
+    if point.startswith("before"):
+        assert rerun.ok, rerun.output
+    else:
+        assert not rerun.ok
+        assert f"{helpdesk} is on your Flowroute account, matches this search" in rerun.output
+        edit_numbers(project, {"helpdesk": {"number": helpdesk, "adopt": True}})
+        path = project.path / "stacks" / "Pulumi.dev.yaml"
+        document = yaml.safe_load(path.read_text())
+        del document["config"]["flowroute-fleet:numbers"]["helpdesk"]["search"]
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+        project.ok("up")
+    assert helpdesk in built(project).values()
+    log = project.emulator(DB).request_log()
+    bought = [
+        r.path for r in log if r.method == "POST" and "/numbers/" in r.path and r.status == 201
+    ]
+    assert len(bought) == len(set(bought)) == len(owned(project)) == 3
+    project.emulator(DB).clear_request_log()
+    assert "unchanged" in project.ok("up")
+    assert writes(project.emulator(DB).request_log()) == []

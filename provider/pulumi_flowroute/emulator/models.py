@@ -304,6 +304,10 @@ class FlowrouteBackend:
         with self._transaction() as db:
             db.execute("DELETE FROM faults")
 
+    def armed_faults(self) -> int:
+        """How many injected faults are still waiting for a request to meet them."""
+        return int(self._read("SELECT coalesce(sum(remaining), 0) FROM faults")[0][0])
+
     def take_fault(self, method: str, path: str) -> Fault | None:
         """Consume and return the first armed fault matching this request, if any."""
         # Most requests meet no fault: a plain read spares them a write transaction.
