@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from pulumi_flowroute import FlowrouteClient, RetryPolicy
+from pulumi_flowroute import FlowrouteClient, RetryPolicy, inbound_route, phone_number
 from pulumi_flowroute.emulator import MockFlowroute, RemoteEmulator, mock_flowroute
-from pulumi_flowroute.phone_number import forget_deployment
 from tests.cli import provide_cli
 
 ACCESS_KEY = "81234567"
@@ -74,7 +73,8 @@ class ServerProcess:
 @pytest.fixture(autouse=True)
 def _one_deployment_per_test() -> None:
     """A provider process serves one deployment; this test process runs many."""
-    forget_deployment()
+    phone_number.forget_deployment()
+    inbound_route.forget_deployment()
 
 
 @pytest.fixture(scope="session")

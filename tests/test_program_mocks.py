@@ -93,7 +93,7 @@ def test_dev_stack_shape(mocks: RecordingMocks) -> Any:
 
 
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
-def test_inline_alias_defaults_to_project_stack_name(mocks: RecordingMocks) -> Any:
+def test_inline_route_is_auto_named_from_project_stack_name(mocks: RecordingMocks) -> Any:
     exports = deploy_fleet(
         fleet_from(
             {
@@ -109,7 +109,8 @@ def test_inline_alias_defaults_to_project_stack_name(mocks: RecordingMocks) -> A
     def check(route_id: str) -> None:
         assert route_id == "id-x-primary"
         route = next(r for r in mocks.resources if r.typ.endswith(":InboundRoute"))
-        assert route.inputs["alias"] == "flowroute-fleet.dev.x-primary"
+        assert route.inputs.get("alias") is None  # named at create, with a random suffix
+        assert route.inputs["alias_prefix"] == "flowroute-fleet.dev.x-primary"
 
     return pulumi.Output.from_input(exports["x"]["primary_route_id"]).apply(check)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_flowroute import FlowrouteClient, ResourceError
+from pulumi_flowroute import FlowrouteClient, ResourceError, inbound_route
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
@@ -70,14 +70,47 @@ def test_lost_create_answer_is_found_by_alias(
     assert [r.method for r in mock.requests()].count("POST") == 2  # the purchase and one route
 
 
-def test_route_left_by_a_crashed_run_is_taken_over(
+def test_an_identical_route_with_the_explicit_alias_is_taken_over_a_differing_one_refused(
     routes: InboundRouteProvider, client: FlowrouteClient
 ) -> None:
     earlier = client.create_route("host", "sip.example.com:5060", "proj.dev.pbx")
     assert make_route(routes, **PBX)["route_id"] == earlier.id
     client.update_route(earlier.id, value="10.9.9.9")
+    inbound_route.forget_deployment()  # a later run
     with pytest.raises(ResourceError, match=r"already exists .* and differs"):
         make_route(routes, **PBX)
+
+
+def test_two_routes_with_one_explicit_alias_in_one_program_are_refused(
+    routes: InboundRouteProvider, mock: MockFlowroute
+) -> None:
+    first = make_route(routes, **PBX)
+    with pytest.raises(ResourceError, match=f"already created route {first['route_id']} with"):
+        make_route(routes, **{**PBX, "value": "10.0.0.2"})
+    assert [r.method for r in mock.requests()].count("POST") == 1
+
+
+def test_unnamed_routes_of_two_stacks_with_the_same_names_never_meet(
+    routes: InboundRouteProvider, client: FlowrouteClient
+) -> None:
+    unnamed = {**PBX, "alias": None, "alias_prefix": "proj.dev.pbx"}
+    mine = make_route(routes, **unnamed)
+    inbound_route.forget_deployment()  # the other checkout, with its own backend
+    theirs = make_route(routes, **unnamed)
+    assert mine["route_id"] != theirs["route_id"]
+    assert mine["alias"].startswith("proj.dev.pbx-") and mine["alias"] != theirs["alias"]
+    routes.delete(mine["route_id"], mine)
+    assert client.find_route(theirs["route_id"]) is not None
+
+
+def test_an_auto_named_route_keeps_its_name(routes: InboundRouteProvider) -> None:
+    unnamed = {**PBX, "alias": None, "alias_prefix": "proj.dev.pbx"}
+    first = routes.check({}, unnamed).inputs
+    again = routes.check(first, unnamed).inputs
+    assert again["alias"] == first["alias"] and again["alias_auto"] is True
+    before_auto_naming = routes.check({**PBX}, unnamed).inputs
+    assert before_auto_naming["alias"] == "proj.dev.pbx"
+    assert not routes.diff("98396", {**first, "route_id": "98396"}, again).changes
 
 
 def test_route_in_use_names_the_number(

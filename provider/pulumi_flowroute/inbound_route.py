@@ -1,12 +1,15 @@
 """``InboundRoute``: where Flowroute sends inbound calls (a SIP host, a phone number, a SIP URI).
 
-Every property changes in place (PATCH). Creation is settled by alias: a route whose POST answer
-was lost, or which a crashed run created, is found by its alias instead of being created twice.
+Every property changes in place (PATCH). Without an alias, a route is auto-named
+``project.stack.name-<random>`` once and keeps that name: two stacks that share project and stack
+names (two checkouts, two backends) never share a route. Creation is settled by alias: a route
+whose POST answer was lost is found by its alias instead of being created twice.
 """
 
 from __future__ import annotations
 
-import hashlib
+import secrets
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,17 +18,20 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .client import FlowrouteClient, Route
-from .errors import ApiError, Forbidden, NotFound, TransportError
+from .errors import ApiError, Forbidden, NotFound
 from .provider_base import (
+    UNANSWERED,
     Checker,
     FlowrouteProvider,
     FlowrouteResource,
     ResourceError,
     as_alias,
     as_int,
+    auto_alias,
     is_unknown,
+    outcome_unknown,
 )
-from .values import MAX_ALIAS_LENGTH, ROUTE_TYPES, route_value_problem
+from .values import ROUTE_TYPES, route_value_problem
 
 INPUTS = ("route_type", "value", "alias", "edge_strategy_id")
 # Scanning every number to name a route's users is bounded: accounts can be large.
@@ -42,13 +48,37 @@ class RouteArgs:
     edge_strategy_id: pulumi.Input[int] | None = None
 
 
-def default_alias(resource_name: str) -> str:
-    """``project.stack.name``: stable across runs, distinct between stacks sharing an account."""
-    alias = f"{pulumi.get_project()}.{pulumi.get_stack()}.{resource_name}"
-    if len(alias) <= MAX_ALIAS_LENGTH:
-        return alias
-    digest = hashlib.sha256(alias.encode()).hexdigest()[:8]
-    return f"{alias[: MAX_ALIAS_LENGTH - 9]}-{digest}"
+SUFFIX_BYTES = 3  # "-" and six hex digits after the prefix
+
+
+def _auto_alias(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(SUFFIX_BYTES)}"
+
+
+class _DeploymentRoutes:
+    """Aliases this provider process created routes under: one deployment's memory.
+
+    Two InboundRoutes with one explicit alias would otherwise both find no route and both create
+    one; a lock per alias orders them and the second is refused.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self.created: dict[str, str] = {}
+
+    def lock(self, alias: str) -> threading.Lock:
+        with self._lock:
+            return self._locks.setdefault(alias, threading.Lock())
+
+
+_ROUTES = _DeploymentRoutes()
+
+
+def forget_deployment() -> None:
+    """Start a new deployment's memory: for harnesses that run several in one process."""
+    global _ROUTES
+    _ROUTES = _DeploymentRoutes()
 
 
 def _route_type(value: Any) -> str:
@@ -60,6 +90,10 @@ def _route_type(value: Any) -> str:
 def _number_value(value: Any) -> Any:
     # A number route given as an int reaches the provider as a float.
     return str(int(value)) if isinstance(value, float) and value.is_integer() else value
+
+
+def _naming(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {"alias_auto": bool(props.get("alias_auto")), "alias_prefix": props.get("alias_prefix")}
 
 
 def _outputs(route: Route) -> dict[str, Any]:
@@ -93,39 +127,76 @@ class InboundRouteProvider(FlowrouteProvider):
             )
             if problem:
                 check.fail("value", value, f"for route_type {route_type!r}, {problem}")
-        check.take("alias", as_alias)
-        if news.get("alias") is None:
-            check.fail("alias", None, "set an alias (InboundRoute sets one from its name)")
+        if news.get("alias") is not None:
+            check.take("alias", as_alias)
+            check.inputs["alias_auto"] = False
+        else:
+            check.inputs["alias"], check.inputs["alias_auto"] = self._keep_or_name(olds, news)
+        check.inputs["alias_prefix"] = news.get("alias_prefix")
         edge = check.take("edge_strategy_id", as_int)
         if isinstance(edge, int) and edge < 0:
             check.fail("edge_strategy_id", edge, "use a Flowroute edge strategy id (1 or more)")
         return CheckResult(check.inputs, check.failures)
+
+    @staticmethod
+    def _keep_or_name(olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[str, bool]:
+        """The alias of a route declared without one: the name it already has, or a new one."""
+        old = olds.get("alias")
+        if isinstance(old, str) and (olds.get("alias_auto") or "alias_auto" not in olds):
+            # Keep what the route is called, including a name from before auto-naming.
+            return old, True
+        prefix = news.get("alias_prefix")
+        if not isinstance(prefix, str) or not prefix:
+            prefix = "pulumi-route"
+        return _auto_alias(prefix), True
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = [k for k in INPUTS if news.get(k) != olds.get(k)]
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        client = self.client
-        existing = self._by_alias(client, props["alias"])
-        if existing is not None:
-            return CreateResult(existing.id, _outputs(self._take_over(existing, props)))
+        alias = props["alias"]
+        with _ROUTES.lock(alias):
+            if alias in _ROUTES.created:
+                raise ResourceError(
+                    f"another InboundRoute in this program already created route "
+                    f"{_ROUTES.created[alias]} with alias {alias!r}. Give each InboundRoute its "
+                    "own alias, or point both numbers at one InboundRoute's route_id."
+                )
+            route = self._create(self.client, props)
+            _ROUTES.created[alias] = route.id
+        return CreateResult(route.id, _outputs(route) | _naming(props))
+
+    def _create(self, client: FlowrouteClient, props: Mapping[str, Any]) -> Route:
+        alias = props["alias"]
+        if not props.get("alias_auto"):
+            existing = self._by_alias(client, alias)
+            if existing is not None:
+                return self._take_over(existing, props)
+        self.info(f"creating route {alias!r}")
         try:
             route = client.create_route(
-                props["route_type"], props["value"], props["alias"], props.get("edge_strategy_id")
+                props["route_type"], props["value"], alias, props.get("edge_strategy_id")
             )
-        except (TransportError, ApiError) as error:
-            if isinstance(error, ApiError) and error.status < 500:
+        except (ApiError, *UNANSWERED) as error:
+            if isinstance(error, ApiError) and not outcome_unknown(error):
                 raise ResourceError(self._refused(props, error)) from None
-            route_or_none = self._by_alias(client, props["alias"])
-            if route_or_none is None:
+            found, failure = self.settle(lambda: self._by_alias(client, alias))
+            if found is None:
                 raise ResourceError(
-                    f"creating route {props['alias']!r} got no usable answer ({error}) and no "
-                    "route with that alias exists, so nothing was created. Run `pulumi up` "
-                    "again."
+                    f"creating route {alias!r} got no usable answer ({error}) and "
+                    + (
+                        f"listing routes failed too ({failure}); look for a route with that "
+                        "alias in the Flowroute portal and delete it before running again"
+                        if failure is not None
+                        else "no route with that alias showed up, so nothing was created; run "
+                        "`pulumi up` again"
+                    )
+                    + "."
                 ) from None
-            route = route_or_none
-        return CreateResult(route.id, _outputs(route))
+            route = found
+        self.info(f"created route {route.id} ({alias!r})")
+        return route
 
     @staticmethod
     def _by_alias(client: FlowrouteClient, alias: str) -> Route | None:
@@ -153,8 +224,8 @@ class InboundRouteProvider(FlowrouteProvider):
         route = self.client.find_route(id_)
         if route is None:
             return ReadResult("", {})
-        outs = _outputs(route)
-        return ReadResult(id_, outs, {k: outs[k] for k in INPUTS})
+        outs = _outputs(route) | _naming(props)
+        return ReadResult(id_, outs, {k: outs[k] for k in (*INPUTS, "alias_auto", "alias_prefix")})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         changes = {k: news.get(k) for k in INPUTS if news.get(k) != olds.get(k)}
@@ -169,7 +240,7 @@ class InboundRouteProvider(FlowrouteProvider):
             if error.status >= 500:
                 raise
             raise ResourceError(self._refused(news, error)) from None
-        return UpdateResult(_outputs(route))
+        return UpdateResult(_outputs(route) | _naming(news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         try:
@@ -217,14 +288,17 @@ class InboundRoute(FlowrouteResource, module="flowroute", name="InboundRoute"):
         :param route_type: ``host`` (``sip.example.com:5060`` or an IP), ``number``
             (``12065550100``) or ``uri`` (``sip:alice@pbx.example.com``).
         :param value: the destination, valid for ``route_type``.
-        :param alias: the route's name at Flowroute; defaults to ``project.stack.name``, which
-            is stable across runs and is how a lost create is recognised.
+        :param alias: the route's name at Flowroute. Unset, the route is named
+            ``project.stack.name-<6 hex digits>`` when it is created and keeps that name. An
+            existing route with an explicit alias is taken over only if it is identical.
         :param edge_strategy_id: Flowroute edge strategy (media region) id.
         """
         props = {
             "route_type": route_type,
             "value": value,
-            "alias": alias if alias is not None else default_alias(resource_name),
+            "alias": alias,
+            "alias_auto": None,
+            "alias_prefix": auto_alias(resource_name, reserve=1 + 2 * SUFFIX_BYTES),
             "edge_strategy_id": edge_strategy_id,
             "route_id": None,
         }
