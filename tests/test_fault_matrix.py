@@ -97,6 +97,19 @@ def _routes(account: Account, alias: str) -> list[Any]:
     return [r for r in account.client.list_routes() if r.alias == alias]
 
 
+def _number_with_failover(account: Account) -> str:
+    account.client.purchase_number(NUMBER)
+    route = account.route()
+    account.client.set_route(NUMBER, "failover", route)
+    return route
+
+
+def _commit_then_fail_reads(account: Account, method: str, path: str) -> None:
+    account.control.inject_fault("drop", method=method, path=path)
+    reads = "/v2/routes" if "routes" in path else "/v2/numbers/1"
+    account.control.inject_fault("503", method="GET", path=reads, count=50)
+
+
 WRITES = [
     Write(
         "buy exact",
@@ -140,7 +153,7 @@ WRITES = [
         lambda a, s, url: a.provider(InboundRouteProvider, url).update(
             s, {"value": "10.0.0.9"}, {"value": "10.0.0.10"}
         ),
-        lambda a, s: a.client.find_route(s).value == "10.0.0.10",
+        lambda a, s: getattr(a.client.find_route(s), "value", None) == "10.0.0.10",
     ),
     Write(
         "route delete",
@@ -170,11 +183,7 @@ WRITES = [
         "failover clear",
         "DELETE",
         lambda a, s: f"/v2/numbers/{NUMBER}/relationships/failover_route",
-        lambda a: (
-            a.client.purchase_number(NUMBER),
-            route := a.route(),
-            a.client.set_route(NUMBER, "failover", route),
-        )[1],
+        _number_with_failover,
         lambda a, s, url: _routing(
             a, url, {"primary_route_id": "0", "failover_route_id": s}, primary_route_id="0"
         ),
@@ -204,12 +213,7 @@ FAULTS: dict[str, Callable[[Account, str, str], None]] = {
     "slow answer": lambda a, m, p: a.control.inject_fault("slow", method=m, path=p, seconds=0.8),
     "commit, then drop": lambda a, m, p: a.control.inject_fault("drop", method=m, path=p),
     "garbled 2xx": lambda a, m, p: a.control.inject_fault("garbage", method=m, path=p),
-    "failing settle read": lambda a, m, p: (
-        a.control.inject_fault("drop", method=m, path=p),
-        a.control.inject_fault(
-            "503", method="GET", path="/v2/routes" if "routes" in p else "/v2/numbers/1", count=50
-        ),
-    ),
+    "failing settle read": _commit_then_fail_reads,
     "connection refused": lambda a, m, p: None,
 }
 
