@@ -77,3 +77,22 @@ def test_credentials_hidden_from_repr() -> None:
     shown = repr(settings) + str(settings.credentials)
     assert "98765432" not in shown and "very-secret" not in shown
     assert repr(Credentials("a", "b")) == "Credentials(access_key=***, secret_key=***)"
+
+
+def test_timeout_and_settle_windows_come_from_config_or_environment() -> None:
+    keys = {"flowroute:accessKey": "1", "flowroute:secretKey": "s"}
+    settings = resolve_settings(
+        {**keys, "flowroute:timeoutSeconds": "2.5"}, {"FLOWROUTE_SETTLE_SECONDS": "90"}
+    )
+    assert (settings.timeout_seconds, settings.settle_seconds) == (2.5, 90.0)
+    assert resolve_settings(keys, {}).settle_seconds == 30.0
+
+
+@pytest.mark.parametrize("raw", ["soon", "0", "-1", "86400", "nan"])
+def test_an_unusable_window_names_the_setting_and_the_fix(raw: str) -> None:
+    keys = {"flowroute:accessKey": "1", "flowroute:secretKey": "s"}
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings({**keys, "flowroute:settleSeconds": raw}, {})
+    message = str(caught.value)
+    assert f"flowroute:settleSeconds (or FLOWROUTE_SETTLE_SECONDS) = {raw!r}" in message
+    assert "pulumi config set flowroute:settleSeconds 30" in message
