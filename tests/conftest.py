@@ -89,6 +89,16 @@ def server() -> Iterator[ServerProcess]:
 
 
 @pytest.fixture
+def control(server: ServerProcess) -> Iterator[RemoteEmulator]:
+    """The session server's controls, on a freshly reset account."""
+    remote = RemoteEmulator(server.url, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+    remote.reset()
+    yield remote
+    remote.clear_faults()
+    remote.close()
+
+
+@pytest.fixture
 def mock() -> Iterator[MockFlowroute]:
     with mock_flowroute(access_key=ACCESS_KEY, secret_key=SECRET_KEY) as handle:
         yield handle

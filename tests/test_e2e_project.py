@@ -36,15 +36,22 @@ def project(tmp_path: Path, cli_root: str) -> Iterator[PulumiProject]:
 
 
 def edit_numbers(project: PulumiProject, edit: dict[str, dict[str, object] | None]) -> None:
-    """Change entries of ``flowroute-fleet:numbers`` in the dev stack file (None removes one)."""
+    """Change entries of ``flowroute-fleet:numbers`` in the dev stack file.
+
+    None removes an entry, or a key within an entry's change.
+    """
     path = project.path / "stacks" / "Pulumi.dev.yaml"
     document = yaml.safe_load(path.read_text())
     numbers = document["config"]["flowroute-fleet:numbers"]
     for name, change in edit.items():
         if change is None:
             del numbers[name]
-        else:
-            numbers[name].update(change)
+            continue
+        for key, value in change.items():
+            if value is None:
+                numbers[name].pop(key, None)
+            else:
+                numbers[name][key] = value
     path.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
@@ -218,11 +225,7 @@ def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
     else:
         assert not rerun.ok
         assert f"{helpdesk} is on your Flowroute account, matches this search" in rerun.output
-        edit_numbers(project, {"helpdesk": {"number": helpdesk, "adopt": True}})
-        path = project.path / "stacks" / "Pulumi.dev.yaml"
-        document = yaml.safe_load(path.read_text())
-        del document["config"]["flowroute-fleet:numbers"]["helpdesk"]["search"]
-        path.write_text(yaml.safe_dump(document, sort_keys=False))
+        edit_numbers(project, {"helpdesk": {"number": helpdesk, "adopt": True, "search": None}})
         project.ok("up")
     assert helpdesk in built(project).values()
     log = project.emulator(DB).request_log()

@@ -47,15 +47,6 @@ def engine(server: ServerProcess) -> Iterator[ProviderServer]:
     assert SECRET_KEY not in log and ACCESS_KEY not in log
 
 
-@pytest.fixture
-def control(server: ServerProcess) -> Iterator[RemoteEmulator]:
-    remote = RemoteEmulator(server.url, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
-    remote.reset()
-    yield remote
-    remote.clear_faults()
-    remote.close()
-
-
 def program(cls: type[FlowrouteProvider], **props: Any) -> dict[str, Any]:
     """The inputs a program registers: its props plus the pickled provider."""
     return {**props, "__provider": BLOBS[cls]}

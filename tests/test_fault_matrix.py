@@ -219,13 +219,10 @@ FAULTS: dict[str, Callable[[Account, str, str], None]] = {
 
 
 @pytest.fixture
-def account(server: ServerProcess) -> Iterator[Account]:
-    control = RemoteEmulator(server.url, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+def account(server: ServerProcess, control: RemoteEmulator) -> Iterator[Account]:
     client = FlowrouteClient(ACCESS_KEY, SECRET_KEY, server.url)
     yield Account(server.url, control, client)
-    control.clear_faults()
     client.close()
-    control.close()
 
 
 def _dead_url() -> str:

@@ -7,7 +7,6 @@ answers an HTML page, or fails the reads that settle what happened.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -20,15 +19,6 @@ from tests.conftest import ACCESS_KEY, SECRET_KEY, ServerProcess
 from tests.providers import STACK_CONFIG, configured
 
 SEARCH = {"starts_with": "303"}
-
-
-@pytest.fixture
-def control(server: ServerProcess) -> Iterator[RemoteEmulator]:
-    remote = RemoteEmulator(server.url, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
-    remote.reset()
-    yield remote
-    remote.clear_faults()
-    remote.close()
 
 
 @pytest.fixture

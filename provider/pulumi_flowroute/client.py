@@ -8,6 +8,7 @@ Any other failed POST raises, and the caller settles what happened by reading.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
@@ -339,13 +340,7 @@ class FlowrouteClient:
         response = self._send(method, path, params=params, json_body=json_body)
         if response.status_code == 204 or not response.content:
             return None
-        try:
-            return response.json()
-        except ValueError:
-            kind = response.headers.get("Content-Type") or "no Content-Type"
-            raise MalformedResponse(
-                method, path, response.status_code, f"a body that is not JSON ({kind})", response
-            ) from None
+        return self._decode(method, path, response, json.loads)
 
     def _document(
         self,
@@ -357,16 +352,23 @@ class FlowrouteClient:
     ) -> T:
         """Send, then parse the answer's document; a 2xx answer that does not parse is ours."""
         response = self._send(method, path, json_body=json_body)
+        return self._decode(method, path, response, lambda text: parse(json.loads(text)))
+
+    @staticmethod
+    def _decode(
+        method: str, path: str, response: requests.Response, parse: Callable[[bytes], T]
+    ) -> T:
+        # json.loads reads the bytes' UTF encoding itself; response.text would guess a charset.
         try:
-            return parse(response.json())
+            return parse(response.content)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            problem = (
-                "a body that is not JSON"
-                if isinstance(error, ValueError)
-                else f"a document missing {error}"
-                if isinstance(error, KeyError)
-                else "a document of the wrong shape"
-            )
+            if isinstance(error, ValueError):
+                kind = response.headers.get("Content-Type") or "no Content-Type"
+                problem = f"a body that is not JSON ({kind})"
+            elif isinstance(error, KeyError):
+                problem = f"a document missing {error}"
+            else:
+                problem = "a document of the wrong shape"
             raise MalformedResponse(method, path, response.status_code, problem, response) from None
 
     def _pages(self, path: str, params: Mapping[str, Any], limit: int | None) -> Iterator[Any]:

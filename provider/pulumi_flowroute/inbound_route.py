@@ -183,16 +183,15 @@ class InboundRouteProvider(FlowrouteProvider):
                 raise ResourceError(self._refused(props, error)) from None
             found, failure = self.settle(lambda: self._by_alias(client, alias))
             if found is None:
+                outcome = (
+                    f"listing routes failed too ({failure}); look for a route with that alias "
+                    "in the Flowroute portal and delete it before running again"
+                    if failure is not None
+                    else "no route with that alias showed up, so nothing was created; run "
+                    "`pulumi up` again"
+                )
                 raise ResourceError(
-                    f"creating route {alias!r} got no usable answer ({error}) and "
-                    + (
-                        f"listing routes failed too ({failure}); look for a route with that "
-                        "alias in the Flowroute portal and delete it before running again"
-                        if failure is not None
-                        else "no route with that alias showed up, so nothing was created; run "
-                        "`pulumi up` again"
-                    )
-                    + "."
+                    f"creating route {alias!r} got no usable answer ({error}) and {outcome}."
                 ) from None
             route = found
         self.info(f"created route {route.id} ({alias!r})")

@@ -27,6 +27,9 @@ from .errors import ApiError, FlowrouteError, MalformedResponse, TransportError
 from .values import MAX_ALIAS_LENGTH, MAX_ROUTE_ID, control_character, is_digits, normalize_number
 
 T = TypeVar("T")
+# In the provider process pulumi.log prints to stderr, which the CLI shows line by line; two
+# threads printing at once run their lines together.
+_LOG_LOCK = threading.Lock()
 # Errors after which a write's outcome is unknown: Flowroute may have acted.
 UNANSWERED = (TransportError, MalformedResponse)
 
@@ -129,11 +132,13 @@ class FlowrouteProvider(ResourceProvider):
 
     @staticmethod
     def info(message: str) -> None:
-        pulumi.log.info(message)
+        with _LOG_LOCK:
+            pulumi.log.info(message)
 
     @staticmethod
     def warn(message: str) -> None:
-        pulumi.log.warn(message)
+        with _LOG_LOCK:
+            pulumi.log.warn(message)
 
 
 def _report_our_errors_plainly() -> None:
