@@ -93,6 +93,25 @@ def test_dev_stack_shape(mocks: RecordingMocks) -> Any:
 
 
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_one_program_declares_three_thousand_dynamic_resources(mocks: RecordingMocks) -> Any:
+    # Each dynamic resource pickles its provider in the program process, as under the CLI;
+    # the SDK's pickler once made that cost one more stack frame per resource declared.
+    count = 1_500
+    numbers = {
+        f"line{i}": {"search": {"starts_with": "206"}, "primary": "office-pbx"}
+        for i in range(count)
+    }
+    exports = deploy_fleet(fleet_from(numbers))
+
+    def check(resolved: dict[str, Any]) -> None:
+        assert len(resolved) == count
+        assert len(mocks.names(":PhoneNumber")) == len(mocks.names(":NumberRouting")) == count
+        assert resolved[f"line{count - 1}"]["primary_route_id"] == "id-route-office-pbx"
+
+    return pulumi.Output.from_input(exports).apply(check)
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_inline_route_is_auto_named_from_project_stack_name(mocks: RecordingMocks) -> Any:
     exports = deploy_fleet(
         fleet_from(

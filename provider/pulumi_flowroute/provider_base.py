@@ -1,7 +1,8 @@
 """What every Flowroute dynamic provider shares: configuration, the client, input checking.
 
 The provider instance is pickled into Pulumi state by reference (module and class name only):
-``__getstate__`` returns nothing, so no setting, credential or client is ever stored there. The
+``__reduce__`` names the class and nothing else, so no setting, credential or client is ever
+stored there. The
 client is built lazily from the stack config handed to ``configure()`` (or, outside the engine,
 from the ``FLOWROUTE_*`` environment variables).
 """
@@ -94,11 +95,10 @@ class FlowrouteProvider(ResourceProvider):
         self._client: FlowrouteClient | None = None
         self._lock = threading.Lock()
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__()  # type: ignore[misc]
+    def __reduce__(self) -> tuple[type[FlowrouteProvider], tuple[()]]:
+        # By class and nothing else: pickling even an empty dict walks a chain of wrappers
+        # that pulumi.dynamic.serialize_provider grows by one per resource (bench/README.md).
+        return type(self), ()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
