@@ -35,6 +35,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi import runtime
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2, resource_pb2_grpc
 
+from tests.audit import assert_no_secrets
 from tests.engine import DIFF_NONE, SECRET_SIG, SECRET_VALUE, ProviderServer
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -131,7 +132,9 @@ class StateFile:
                         cipher = base64.b64encode(json.dumps(bag[key]).encode()).decode()
                         bag[key] = {"secure": True, "ciphertext": cipher}
             items.append(item)
-        self.path.write_text(json.dumps({"resources": items}, indent=1))
+        text = json.dumps({"resources": items}, indent=1)
+        assert_no_secrets(text, f"the state file {self.path}")
+        self.path.write_text(text)
 
 
 class Deployment:
@@ -234,11 +237,14 @@ class Deployment:
 
     def finish(self) -> None:
         """Delete what the program no longer declares, and what was replaced, dependents first."""
-        gone = [s for urn, s in self.old.items() if urn not in self.new]
-        for state in reversed(gone):
-            self._delete(state)
-        for state in reversed(self.replaced):
-            self._delete(state, kind="delete-replaced")
+        # One pass over the old state, which is in registration (dependency) order, as the
+        # engine does: an old routing goes before the route it used, replaced or gone.
+        replaced = {state.urn for state in self.replaced}
+        for urn, state in reversed(self.old.items()):
+            if urn in replaced:
+                self._delete(state, kind="delete-replaced")
+            elif urn not in self.new:
+                self._delete(state)
         if not self.preview:
             self.runner.state.save(self.new)
 
