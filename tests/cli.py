@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_flowroute.emulator import FlowrouteBackend, LoggedRequest
+from tests.audit import assert_no_secrets
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_CLI = 3  # scripts/pulumi-cli: neither a pulumi on PATH nor Go to build one
@@ -84,6 +85,7 @@ class PulumiProject:
             timeout=300,
             check=False,
         )
+        assert_no_secrets(done.stdout, f"the output of {' '.join(argv[:2])}")
         return Run(done.returncode, done.stdout)
 
     def op(self, operation: str, *args: str) -> Run:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,10 +13,10 @@ import pytest
 
 from pulumi_flowroute import FlowrouteClient, RetryPolicy, inbound_route, phone_number
 from pulumi_flowroute.emulator import MockFlowroute, RemoteEmulator, mock_flowroute
+from tests.audit import ACCESS_KEY, SECRET_KEY, assert_no_secrets, leaks
 from tests.cli import provide_cli
 
-ACCESS_KEY = "81234567"
-SECRET_KEY = "s3cr3t-Flowroute-key-for-tests"
+__all__ = ["ACCESS_KEY", "SECRET_KEY"]
 # Retries in tests wait on a recorder instead of the clock.
 FAST_RETRY = RetryPolicy(attempts=4, backoff_factor=0.5, jitter=0.1, total_seconds=60.0)
 
@@ -70,6 +70,29 @@ class ServerProcess:
         return code
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Fail any test whose captured output or failure text shows a credential."""
+    report = yield
+    text = "\n".join(content for _, content in report.sections)
+    if report.failed:
+        text += "\n" + report.longreprtext
+    found = leaks(text)
+    # The call report carries the setup's output too; later reports repeat it.
+    if found and report.when == "call" and not report.failed:
+        report.outcome = "failed"
+        report.longrepr = f"{' and '.join(found)} appeared in the captured output"
+    return report
+
+
+def audit_request_log(control: MockFlowroute | RemoteEmulator) -> None:
+    """The emulator's log records paths, queries and bodies: none may carry a credential."""
+    logged = "\n".join(f"{r.path}?{r.query} {r.body}" for r in control.requests())
+    assert_no_secrets(logged, "the emulator's request log")
+
+
 @pytest.fixture(autouse=True)
 def _one_deployment_per_test() -> None:
     """A provider process serves one deployment; this test process runs many."""
@@ -94,6 +117,7 @@ def control(server: ServerProcess) -> Iterator[RemoteEmulator]:
     remote = RemoteEmulator(server.url, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
     remote.reset()
     yield remote
+    audit_request_log(remote)
     remote.clear_faults()
     remote.close()
 
@@ -102,6 +126,7 @@ def control(server: ServerProcess) -> Iterator[RemoteEmulator]:
 def mock() -> Iterator[MockFlowroute]:
     with mock_flowroute(access_key=ACCESS_KEY, secret_key=SECRET_KEY) as handle:
         yield handle
+        audit_request_log(handle)
 
 
 def _client(base_url: str, sleeps: list[float]) -> FlowrouteClient:
@@ -122,6 +147,7 @@ def emulated(request: pytest.FixtureRequest) -> Iterator[Emulated]:
         control.reset()
         client = _client(proc.url, sleeps)
         yield Emulated("server", client, control, sleeps)
+        audit_request_log(control)
         control.clear_faults()
         control.close()
     client.close()

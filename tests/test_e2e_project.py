@@ -236,3 +236,88 @@ def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
     project.emulator(DB).clear_request_log()
     assert "unchanged" in project.ok("up")
     assert writes(project.emulator(DB).request_log()) == []
+
+
+SUPPORT = "12065551234"
+SUPPORT_SLOT = f"/v2/numbers/{SUPPORT}/relationships"
+# (operation, the edit before it, the fault the provider is killed in, what has committed)
+STOPS = {
+    "update: the alias PATCH has not committed": (
+        "up",
+        {"support": {"alias": "Support, renamed"}},
+        ("delay", "PATCH", f"/v2/numbers/{SUPPORT}"),
+    ),
+    "update: primary moved, failover not yet": (
+        "up",
+        {"support": {"primary": "on-call-cell", "failover": "office-pbx"}},
+        ("delay", "PATCH", f"{SUPPORT_SLOT}/failover_route"),
+    ),
+    "delete: a route DELETE committed, its answer lost": (
+        "destroy",
+        {},
+        ("slow", "DELETE", "/v2/routes/"),
+    ),
+    "delete: primary cleared, failover not yet": (
+        "destroy",
+        {},
+        ("delay", "DELETE", f"{SUPPORT_SLOT}/failover_route"),
+    ),
+}
+
+
+@pytest.mark.parametrize("stop", sorted(STOPS))
+def test_a_provider_killed_mid_update_or_delete_converges_on_the_rerun(
+    project: PulumiProject, stop: str
+) -> None:
+    operation, edit, (kind, method, path) = STOPS[stop]
+    numbers = built(project)
+    edit_numbers(project, edit)
+    project.emulator(DB).add_fault(kind, method=method, path=path, seconds=25)
+    _kill_provider_when_the_fault_is_met(project, project.start(operation))
+
+    project.ok(operation)
+    emulator = project.emulator(DB)
+    assert owned(project) == set(numbers.values())
+    if operation == "destroy":
+        assert [r.id for r in emulator.list_routes(None, 200, 0).items] == ["0"]
+        details = emulator.get_number(SUPPORT)
+        assert (details.primary_route_id, details.failover_route_id) == ("0", None)
+        return
+    routes = {r.id: r.value for r in emulator.list_routes(None, 200, 0).items}
+    details = emulator.get_number(SUPPORT)
+    if "alias" in edit["support"]:
+        assert details.alias == "Support, renamed"
+    else:
+        assert routes[details.primary_route_id or ""] == "12065550100"
+        assert routes[details.failover_route_id or ""] == "sip.example.com:5060"
+    emulator.clear_request_log()
+    assert "unchanged" in project.ok("up")
+    assert writes(emulator.request_log()) == []
+
+
+def test_two_stacks_buying_from_one_search_at_once_get_distinct_numbers(
+    project: PulumiProject, tmp_path: Path
+) -> None:
+    # Two checkouts of one project (same project and stack name, two backends) on one account.
+    edit_numbers(project, {"support": None})
+    shutil.copytree(project.path, tmp_path / "other", symlinks=True, ignore=lambda *_: [".pulumi"])
+    other = PulumiProject(tmp_path / "other", project.cli_root, "dev")
+    stack_file = other.path / "stacks" / "Pulumi.dev.yaml"
+    stack_file.write_text(
+        stack_file.read_text().replace(f"emulator:{DB}", f"emulator:{project.path / DB}")
+    )
+
+    runs = [project.start("up"), other.start("up")]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    emulator = project.emulator(DB)
+    bought = [
+        r.path.rsplit("/", 1)[1]
+        for r in emulator.request_log()
+        if r.method == "POST" and r.path.startswith("/v2/numbers/") and r.status == 201
+    ]
+    assert len(bought) == len(set(bought)) == len(owned(project)) == 4
+    emulator.clear_request_log()
+    for stack in (project, other):
+        assert "unchanged" in stack.ok("up")
+    assert writes(emulator.request_log()) == []
