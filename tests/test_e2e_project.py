@@ -7,7 +7,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,7 @@ def project(tmp_path: Path, cli_root: str) -> Iterator[PulumiProject]:
     yield PulumiProject(copy, cli_root, "dev")
 
 
-def edit_numbers(project: PulumiProject, edit: dict[str, dict[str, object] | None]) -> None:
+def edit_numbers(project: PulumiProject, edit: Mapping[str, Mapping[str, object] | None]) -> None:
     """Change entries of ``flowroute-fleet:numbers`` in the dev stack file.
 
     None removes an entry, or a key within an entry's change.

@@ -210,4 +210,4 @@ def test_check_failures_and_errors_reach_the_user(
     message = caught.value.details()
     assert "already on your Flowroute account" in message and "adopt=True" in message
     assert_no_secrets(message)
-    assert [r.method for r in control.requests()] == ["GET"]
+    assert [r.method for r in control.requests()] == ["GET", "GET"]  # inventory, details

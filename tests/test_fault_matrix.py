@@ -257,9 +257,13 @@ def _cell(account: Account, write: Write, fault: str) -> str:
             first += ", rerun ok"
         except FlowrouteError as error:
             # The rerun stopped before buying and named the number: the user adopts it.
-            named = re.search(r"set number='(\d+)' and adopt=True in place of search", str(error))
+            named = re.search(
+                r"set number='(\d+)' and adopt=True in place of search"
+                r"|^(\d+) is already on your Flowroute account.*set adopt=True",
+                str(error),
+            )
             assert named, str(error)
-            _buy(account, None, number=named[1], adopt=True)
+            _buy(account, None, number=named[1] or named[2], adopt=True)
             first += ", rerun names it"
     assert write.holds(account, state), (write.name, fault)
     if fault in ("commit after timeout", "slow answer"):

@@ -18,7 +18,7 @@ from pulumi_flowroute.phone_number import PhoneNumberProvider, forget_deployment
 from tests.conftest import ACCESS_KEY, SECRET_KEY, ServerProcess
 from tests.providers import STACK_CONFIG, configured
 
-SEARCH = {"starts_with": "303"}
+SEARCH: dict[str, Any] = {"starts_with": "303"}
 
 
 @pytest.fixture

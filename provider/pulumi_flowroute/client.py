@@ -371,11 +371,15 @@ class FlowrouteClient:
                 problem = "a document of the wrong shape"
             raise MalformedResponse(method, path, response.status_code, problem, response) from None
 
-    def _pages(self, path: str, params: Mapping[str, Any], limit: int | None) -> Iterator[Any]:
+    def _pages(
+        self, path: str, params: Mapping[str, Any], limit: int | None, offset: int = 0
+    ) -> Iterator[Any]:
         """Yield list items, following ``links.next`` until it is absent or ``limit`` is hit."""
         query = {k: v for k, v in params.items() if v is not None}
         page_size = min(limit, PAGE_LIMIT) if limit else PAGE_LIMIT
         query["limit"] = page_size
+        if offset:
+            query["offset"] = offset
         target: str = path
         request_params: Mapping[str, Any] | None = query
         seen = 0
@@ -430,8 +434,9 @@ class FlowrouteClient:
         rate_center: str | None = None,
         state: str | None = None,
         limit: int | None = None,
+        offset: int = 0,
     ) -> Iterator[AvailableNumber]:
-        """Purchasable inventory matching the filters, in Flowroute's order."""
+        """Purchasable inventory matching the filters, in Flowroute's order, from ``offset``."""
         params = {
             "starts_with": starts_with,
             "contains": contains,
@@ -439,7 +444,7 @@ class FlowrouteClient:
             "rate_center": rate_center,
             "state": state,
         }
-        for item in self._pages("/numbers/available", params, limit):
+        for item in self._pages("/numbers/available", params, limit, offset):
             yield AvailableNumber.from_resource(item)
 
     def purchase_number(self, number: str) -> Number:

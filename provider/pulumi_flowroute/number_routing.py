@@ -1,12 +1,14 @@
 """``NumberRouting``: which routes a number's inbound calls take, primary and failover.
 
-Only relationships that differ are PATCHed (they are safe to repeat). Deleting the resource puts
+Create writes both slots without reading first; an update PATCHes only the slots that differ
+from the state (the writes are safe to repeat), and nothing is read back. Deleting the resource puts
 Flowroute's built-in route ``"0"`` back as primary and clears the failover, so routes can then
 be deleted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -67,29 +69,26 @@ class NumberRoutingProvider(FlowrouteProvider):
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        current = self._details(self.client, props["number"])
-        number = self._converge(current, props)
-        return CreateResult(number.value, _outputs(number))
+        # Both slots are written whatever they held (the writes are safe to repeat), so no read
+        # comes first; a failover an adopted number carried is cleared.
+        self._converge(props["number"], None, props)
+        return CreateResult(props["number"], {k: props.get(k) for k in INPUTS})
 
-    def _converge(self, current: Number, wanted: dict[str, Any]) -> Number:
-        """PATCH (or DELETE) only the slots whose route differs, then read the result once."""
+    def _converge(self, value: str, current: Mapping[str, Any] | None, wanted: Any) -> None:
+        """PATCH (or DELETE) the slots that differ from ``current`` (None: not known, all)."""
         client = self.client
-        value = current.value
-        touched = False
         try:
-            if wanted["primary_route_id"] != current.primary_route_id:
-                self._set(client, value, "primary", wanted["primary_route_id"])
-                touched = True
+            primary = wanted["primary_route_id"]
+            if current is None or primary != current.get("primary_route_id"):
+                self._set(client, value, "primary", primary)
             failover = wanted.get("failover_route_id")
-            if failover != current.failover_route_id:
+            if current is None or failover != current.get("failover_route_id"):
                 if failover is None:
                     client.remove_route(value, "failover")
                 else:
                     self._set(client, value, "failover", failover)
-                touched = True
         except NotFound:
             raise _not_on_account(value) from None
-        return self._details(client, value) if touched else current
 
     @staticmethod
     def _set(client: FlowrouteClient, number: str, slot: str, route_id: str) -> None:
@@ -104,13 +103,6 @@ class NumberRoutingProvider(FlowrouteProvider):
                 ) from None
             raise
 
-    @staticmethod
-    def _details(client: FlowrouteClient, number: str) -> Number:
-        try:
-            return client.get_number(number)
-        except NotFound:
-            raise _not_on_account(number) from None
-
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
             number = self.client.get_number(id_)
@@ -120,22 +112,14 @@ class NumberRoutingProvider(FlowrouteProvider):
         return ReadResult(id_, outs, dict(outs))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        known = Number(
-            value=id_,
-            alias=None,
-            cnam_lookups_enabled=False,
-            number_type=None,
-            rate_center=None,
-            state=None,
-            primary_route_id=olds.get("primary_route_id"),
-            failover_route_id=olds.get("failover_route_id"),
-        )
-        return UpdateResult(_outputs(self._converge(known, news)))
+        self._converge(id_, olds, news)
+        return UpdateResult({k: news.get(k) for k in INPUTS} | {"number": id_})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         try:
             self.client.remove_route(id_, "primary")
-            self.client.remove_route(id_, "failover")
+            if props.get("failover_route_id") is not None:
+                self.client.remove_route(id_, "failover")
         except NotFound:
             self.info(f"{id_} is no longer on the account; nothing to unroute")
             return

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,6 +167,55 @@ def _within_costs(props: Mapping[str, Any], candidate: AvailableNumber) -> bool:
 
 # Another stack may be between buying a number and naming it: give it this long to finish.
 SUSPECT_RECHECK_SECONDS = 2.0
+# Most searches buy one number, so the first read of the inventory is small; each further read
+# (a fleet sharing the search) doubles, up to the API's page limit.
+FIRST_PAGE = 10
+MAX_PAGE = 200
+
+
+class _Candidates:
+    """One search's inventory as this process has read it, handed out once per candidate.
+
+    Sibling creates sharing a search take successive candidates instead of all trying the
+    first, so a fleet makes about one POST per number, and the inventory is read in a few
+    pages instead of one page per attempt.
+    """
+
+    def __init__(self, criteria: Mapping[str, Any]) -> None:
+        self._criteria = dict(criteria)
+        self._lock = threading.Lock()
+        self._items: list[AvailableNumber] = []
+        self._handed_out: set[str] = set()
+        self._left_inventory = 0
+        self._exhausted = False
+
+    def take(self, client: FlowrouteClient, props: Mapping[str, Any]) -> AvailableNumber | None:
+        """The first candidate nobody here has taken that is within ``props``'s cost limits."""
+        with self._lock:
+            while True:
+                for item in self._items:
+                    if item.value not in self._handed_out and _within_costs(props, item):
+                        self._handed_out.add(item.value)
+                        return item
+                if self._exhausted:
+                    return None
+                self._read_more(client)
+
+    def left_inventory(self) -> None:
+        """A handed-out candidate was bought, here or elsewhere: later pages shift down."""
+        with self._lock:
+            self._left_inventory += 1
+
+    def _read_more(self, client: FlowrouteClient) -> None:
+        limit = min(MAX_PAGE, max(FIRST_PAGE, len(self._items)))
+        offset = len(self._items) - self._left_inventory
+        page = list(client.search_available(**self._criteria, limit=limit, offset=offset))
+        known = {item.value for item in self._items}
+        fresh = [item for item in page if item.value not in known]
+        self._items.extend(fresh)
+        # A short page is the end; a page of numbers already seen means the offsets drifted
+        # (others bought meanwhile), and what is left was seen already.
+        self._exhausted = len(page) < limit or not fresh
 
 
 class _ProcessMemory:
@@ -180,10 +229,17 @@ class _ProcessMemory:
         self._lock = threading.Lock()
         self._claimed: set[str] = set()
         self._unaliased: dict[tuple[tuple[str, str], ...], list[Number]] = {}
+        self._candidates: dict[tuple[tuple[str, str], ...], _Candidates] = {}
 
     def claim(self, value: str) -> None:
         with self._lock:
             self._claimed.add(value)
+
+    def candidates(self, criteria: Mapping[str, Any]) -> _Candidates:
+        """The shared inventory reader of one search."""
+        with self._lock:
+            key = tuple(sorted(criteria.items()))
+            return self._candidates.setdefault(key, _Candidates(criteria))
 
     def unexplained(
         self, client: FlowrouteClient, search: Mapping[str, Any], recheck: float
@@ -338,41 +394,52 @@ class PhoneNumberProvider(FlowrouteProvider):
         self, client: FlowrouteClient, props: Mapping[str, Any]
     ) -> tuple[Number, AvailableNumber | None, bool]:
         value = props["number"]
-        owned = self._details_or_none(client, value)
-        if owned is not None:
-            if not props.get("adopt"):
-                raise ResourceError(
-                    f"{value} is already on your Flowroute account, so it was not bought again. "
-                    "If an earlier run bought it for this PhoneNumber and was interrupted, or "
-                    "you want Pulumi to manage it, set adopt=True (it is released on delete "
-                    "only with release_on_delete=True too). If it belongs elsewhere, choose "
-                    "another number."
-                )
-            self.info(f"adopted {value}, already on the account; nothing was bought")
-            return owned, None, True
+        if props.get("adopt"):
+            owned = self._details_or_none(client, value)
+            if owned is not None:
+                self.info(f"adopted {value}, already on the account; nothing was bought")
+                return owned, None, True
+        # The inventory read gives the costs (outputs, limits); the POST itself tells an owned
+        # or sold number apart from a bought one, so no details read comes first.
         listing = next(
             (n for n in client.search_available(starts_with=value, limit=1) if n.value == value),
             None,
         )
-        if listing is None:
-            raise ResourceError(
-                f"{value} is neither on your Flowroute account nor in Flowroute's inventory, "
-                "so it cannot be bought. Check the digits, or use search=NumberSearch(...) to buy "
-                "the first available match (bought once, then kept)."
-            )
-        if not _within_costs(props, listing):
+        if listing is not None and not _within_costs(props, listing):
             raise ResourceError(
                 f"{value} costs {listing.setup_cost:.2f} to set up and {listing.monthly_cost:.2f}"
                 f" a month, above the limits ({_describe(props)}); raise max_setup_cost / "
                 "max_monthly_cost or choose another number. Nothing was bought."
             )
-        try:
-            return self._purchase(client, value, props), listing, False
-        except NotFound:
-            raise ResourceError(
+        if listing is not None:
+            try:
+                return self._purchase(client, value, props), listing, False
+            except NotFound:
+                pass
+        raise ResourceError(self._not_for_sale(client, value, props, sold=listing is not None))
+
+    def _not_for_sale(
+        self, client: FlowrouteClient, value: str, props: Mapping[str, Any], *, sold: bool
+    ) -> str:
+        """Why an exact number could not be bought: it is ours already, or nobody sells it."""
+        if self._details_or_none(client, value) is not None:
+            return (
+                f"{value} is already on your Flowroute account, so it was not bought again. "
+                "If an earlier run bought it for this PhoneNumber and was interrupted, or "
+                "you want Pulumi to manage it, set adopt=True (it is released on delete "
+                "only with release_on_delete=True too). If it belongs elsewhere, choose "
+                "another number."
+            )
+        if sold:
+            return (
                 f"{value} was sold to another buyer a moment ago; choose another number, or use "
                 "search=NumberSearch(...). Nothing was bought."
-            ) from None
+            )
+        return (
+            f"{value} is neither on your Flowroute account nor in Flowroute's inventory, "
+            "so it cannot be bought. Check the digits, or use search=NumberSearch(...) to buy "
+            "the first available match (bought once, then kept)."
+        )
 
     def _acquire_by_search(
         self, client: FlowrouteClient, props: Mapping[str, Any]
@@ -381,20 +448,20 @@ class PhoneNumberProvider(FlowrouteProvider):
         suspects = _MEMORY.unexplained(client, search, SUSPECT_RECHECK_SECONDS)
         if suspects:
             raise ResourceError(_interrupted_message(suspects, props))
-        for candidate in self._candidates(client, props):
+        pool = _MEMORY.candidates(search)
+        while (candidate := pool.take(client, props)) is not None:
             try:
-                return self._purchase(client, candidate.value, props), candidate
+                number = self._purchase(client, candidate.value, props)
             except NotFound:
+                pool.left_inventory()
                 self.info(f"{candidate.value} was taken by another buyer; trying the next match")
+                continue
+            pool.left_inventory()
+            return number, candidate
         raise ResourceError(
             f"no number in Flowroute's inventory matches {_describe(props)}, or every match "
             "was taken first. Widen the search or raise the cost limits. Nothing was bought."
         )
-
-    @staticmethod
-    def _candidates(client: FlowrouteClient, props: Mapping[str, Any]) -> Iterator[AvailableNumber]:
-        criteria = {k: v for k, v in (props.get("search") or {}).items() if v is not None}
-        return (n for n in client.search_available(**criteria) if _within_costs(props, n))
 
     def _purchase(self, client: FlowrouteClient, value: str, props: Mapping[str, Any]) -> Number:
         """Buy once; a lost answer is settled by reading, never by buying again.
