@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,8 +30,9 @@ PROVIDERS: tuple[type[FlowrouteProvider], ...] = (
 BLOBS = {cls: provider_blob(cls()) for cls in PROVIDERS}
 
 
-@pytest.fixture(scope="module")
-def engine(server: ServerProcess) -> Iterator[ProviderServer]:
+@contextlib.contextmanager
+def deployment(server: ServerProcess) -> Iterator[ProviderServer]:
+    """The provider process the engine starts for one deployment, configured with the stack."""
     provider = ProviderServer()
     provider.configure(
         {
@@ -45,6 +47,12 @@ def engine(server: ServerProcess) -> Iterator[ProviderServer]:
     yield provider
     log = provider.close()
     assert SECRET_KEY not in log and ACCESS_KEY not in log
+
+
+@pytest.fixture(scope="module")
+def engine(server: ServerProcess) -> Iterator[ProviderServer]:
+    with deployment(server) as provider:
+        yield provider
 
 
 def program(cls: type[FlowrouteProvider], **props: Any) -> dict[str, Any]:
@@ -140,7 +148,9 @@ def control_available(control: RemoteEmulator) -> list[str]:
     return [item["id"] for item in answer.json()["data"]]
 
 
-def test_route_and_routing_lifecycle(engine: ProviderServer, control: RemoteEmulator) -> None:
+def test_route_and_routing_lifecycle(
+    engine: ProviderServer, control: RemoteEmulator, server: ServerProcess
+) -> None:
     number_id, _, _ = up_new(
         engine, NUMBER_URN, program(PhoneNumberProvider, search={"starts_with": 206.0})
     )
@@ -172,7 +182,8 @@ def test_route_and_routing_lifecycle(engine: ProviderServer, control: RemoteEmul
         json={"data": {"type": "route", "attributes": {"value": "10.0.0.1"}}},
         timeout=5,
     )
-    _, refreshed, _ = engine.read(ROUTE_URN, route_id, route_outs, route_inputs)
+    with deployment(server) as refresh:  # `pulumi refresh` runs in a provider process of its own
+        _, refreshed, _ = refresh.read(ROUTE_URN, route_id, route_outs, route_inputs)
     assert refreshed["value"] == "10.0.0.1"
     checked, _ = engine.check(ROUTE_URN, route_inputs, route_news)
     assert engine.diff(ROUTE_URN, route_id, refreshed, checked) == (DIFF_SOME, [])

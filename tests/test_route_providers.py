@@ -46,6 +46,7 @@ def test_route_create_read_update_delete(
     assert outs["route_id"].isdigit() and outs["alias"] == "proj.dev.pbx"
     assert routes.diff(outs["route_id"], outs, dict(PBX, edge_strategy_id=None)).changes is False
     client.update_route(outs["route_id"], value="10.0.0.9")
+    inbound_route.forget_deployment()  # refresh is a later run
     read = routes.read(outs["route_id"], outs)
     assert read.outs is not None and read.outs["value"] == "10.0.0.9"
     assert read.inputs is not None and read.inputs["value"] == "10.0.0.9"
@@ -189,3 +190,15 @@ def test_routing_to_unknown_route_or_number(
         routing.create(
             {"number": "12065550000", "primary_route_id": "0", "failover_route_id": None}
         )
+
+
+def test_a_refresh_lists_the_routes_once_for_every_route(
+    routes: InboundRouteProvider, mock: MockFlowroute
+) -> None:
+    made = [make_route(routes, **{**PBX, "alias": f"pbx-{i}"}) for i in range(3)]
+    inbound_route.forget_deployment()  # refresh is a later run
+    mock.clear_requests()
+    for outs in made:
+        read = routes.read(outs["route_id"], outs)
+        assert read.outs is not None and read.outs["alias"] == outs["alias"]
+    assert [(r.method, r.path) for r in mock.requests()] == [("GET", "/v2/routes")]
