@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # So the venv is refreshed whenever the library's files change.
 SOURCES := $(shell find provider -name '*.py' -o -name '*.json' -o -name 'py.typed')
 
-.PHONY: up cli test lint typecheck unit e2e bench clean
+.PHONY: up cli test lint typecheck unit e2e bench bench-quick clean
 
 $(STAMP): pyproject.toml requirements.txt $(SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,10 +37,14 @@ unit: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/pytest -m e2e
 
-test: lint typecheck unit e2e
+# The quick benchmark is a smoke check of bench/ only: it asserts nothing about time.
+test: lint typecheck unit e2e bench-quick
 
 bench: $(STAMP)
-	$(BIN)/python bench/bench_client.py
+	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick --out build/bench-quick.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

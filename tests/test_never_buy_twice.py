@@ -154,6 +154,32 @@ def test_twenty_numbers_sharing_one_search_buy_twenty_distinct_numbers(
         ids = list(pool.map(lambda _: provider.create(dict(props)).id, range(20)))
     assert len(set(ids)) == 20
     assert owned(client) == sorted(ids) == sorted(purchases(control))
+    # The siblings share what the process read: one POST each, and a few small pages.
+    log = control.requests()
+    assert len([r for r in log if r.method == "POST"]) == 20
+    available = [r for r in log if r.path == "/v2/numbers/available"]
+    assert len(available) <= 3 and all("limit=200" not in r.query for r in available)
+
+
+def test_siblings_sharing_a_search_skip_numbers_sold_elsewhere_meanwhile(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
+) -> None:
+    props = inputs(provider, search=SEARCH)
+    first = provider.create(dict(props)).id
+    # Another stack buys the next candidates this process has already read.
+    taken = [n.value for n in client.search_available(**SEARCH, limit=2)]
+    for value in taken:
+        client.purchase_number(value)
+    second = provider.create(dict(props)).id
+    assert second not in (first, *taken)
+    posts = [(r.path.rsplit("/", 1)[1], r.status) for r in control.requests() if r.method == "POST"]
+    # Ours, the other stack's two, our two refused tries, then the next candidate.
+    assert posts == [
+        (first, 201),
+        *((value, 201) for value in taken),
+        *((value, 404) for value in taken),
+        (second, 201),
+    ]
 
 
 def test_refresh_does_not_drop_a_number_on_one_404(

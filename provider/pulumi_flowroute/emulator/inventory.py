@@ -86,16 +86,16 @@ def _fill(
         added += 1
 
 
-def generate(seed: int = DEFAULT_SEED) -> list[InventoryItem]:
-    """The full inventory for ``seed``, sorted by number."""
+def generate(seed: int = DEFAULT_SEED, scale: int = 1) -> list[InventoryItem]:
+    """The full inventory for ``seed``, sorted by number; ``scale`` multiplies every area."""
     rng = random.Random(seed)
     items: dict[str, InventoryItem] = {}
     for area, state, centres in STANDARD_AREAS:
-        _fill(rng, items, area, NUMBERS_PER_AREA, "standard", centres, state, STANDARD_PRICES)
+        count = NUMBERS_PER_AREA * scale
+        _fill(rng, items, area, count, "standard", centres, state, STANDARD_PRICES)
     for value, centre in DOCUMENTED_NUMBERS:
         items[value] = InventoryItem(value, "standard", centre, "wa", 1.0, 1.25)
     for prefix in TOLL_FREE_PREFIXES:
-        _fill(
-            rng, items, prefix, NUMBERS_PER_TOLL_FREE_PREFIX, "tollfree", (), None, TOLL_FREE_PRICES
-        )
+        count = NUMBERS_PER_TOLL_FREE_PREFIX * scale
+        _fill(rng, items, prefix, count, "tollfree", (), None, TOLL_FREE_PRICES)
     return sorted(items.values(), key=lambda item: item.value)

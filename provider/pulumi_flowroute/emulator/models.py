@@ -201,7 +201,7 @@ class FlowrouteBackend:
     # -- control -----------------------------------------------------------------------------
 
     @staticmethod
-    def _seed(db: sqlite3.Connection, seed: int, balance: float) -> None:
+    def _seed(db: sqlite3.Connection, seed: int, balance: float, scale: int = 1) -> None:
         for table in _STATE_TABLES:
             db.execute(f"DELETE FROM {table}")
         db.execute("DELETE FROM sqlite_sequence WHERE name IN ('routes', 'requests', 'faults')")
@@ -209,7 +209,7 @@ class FlowrouteBackend:
             "INSERT INTO inventory VALUES (?, ?, ?, ?, ?, ?)",
             [
                 (i.value, i.number_type, i.rate_center, i.state, i.setup_cost, i.monthly_cost)
-                for i in inventory.generate(seed)
+                for i in inventory.generate(seed, scale)
             ],
         )
         db.execute("INSERT INTO routes VALUES (0, 'sip-reg', NULL, 'sip-reg', NULL)")
@@ -221,10 +221,19 @@ class FlowrouteBackend:
             [("seed", str(seed)), ("balance", repr(float(balance)))],
         )
 
-    def reset(self, seed: int = inventory.DEFAULT_SEED, balance: float = DEFAULT_BALANCE) -> None:
-        """Forget everything: fresh inventory for ``seed``, no numbers, only route ``"0"``."""
+    def reset(
+        self,
+        seed: int = inventory.DEFAULT_SEED,
+        balance: float = DEFAULT_BALANCE,
+        *,
+        inventory_scale: int = 1,
+    ) -> None:
+        """Forget everything: fresh inventory for ``seed``, no numbers, only route ``"0"``.
+
+        ``inventory_scale`` multiplies the inventory (2,282 numbers) for fleets larger than it.
+        """
         with self._transaction() as db:
-            self._seed(db, seed, balance)
+            self._seed(db, seed, balance, inventory_scale)
 
     def seed_number(self, value: str, *, alias: str | None = None) -> NumberRecord:
         """Put an inventory number on the account without a purchase (a pre-owned number)."""

@@ -1,0 +1,425 @@
+"""``python -m bench [--quick] [--out PATH]``: API calls, provider overhead, fleets, emulator.
+
+Prints one table per section and writes every number to a JSON file it names. The machine is
+shared and noisy: compare rows of one run (medians, ratios), never numbers across runs.
+``--quick`` (under a minute) is CI's smoke check of this script: it asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from pulumi_flowroute import FlowrouteClient, inbound_route, phone_number
+from pulumi_flowroute.emulator import FlowrouteBackend
+from pulumi_flowroute.inbound_route import InboundRouteProvider
+from pulumi_flowroute.number_routing import NumberRoutingProvider
+from pulumi_flowroute.phone_number import PhoneNumberProvider
+from pulumi_flowroute.provider_base import FlowrouteProvider
+from tests.engine import ProviderServer, provider_blob
+from tests.program_runner import ProgramRunner
+from tests.providers import configured
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = {"FLOWROUTE_EMULATOR_ACCESS_KEY": "81234567", "FLOWROUTE_EMULATOR_SECRET_KEY": "bench"}
+AUTH = ("81234567", "bench")
+Row = dict[str, Any]
+
+
+def table(title: str, rows: list[Row]) -> None:
+    """Print ``rows`` as an aligned text table under ``title``."""
+    print(f"\n{title}")
+    if not rows:
+        return
+    columns = list(rows[0])
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row_cells in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row_cells, widths, strict=True)))
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return "" if value is None else str(value)
+
+
+# -- API calls per operation ------------------------------------------------------------------
+
+
+class Account:
+    """An emulated account in a file, and providers configured against it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.db = str(directory / "calls.db")
+        self.backend = FlowrouteBackend(self.db)
+        self.config = {"flowroute:baseUrl": f"emulator:{self.db}", "flowroute:settleSeconds": "1"}
+
+    def provider(self, cls: type[FlowrouteProvider]) -> Any:
+        return configured(cls, dict(self.config))
+
+    def calls(self, operation: Callable[[], Any]) -> tuple[int, Any]:
+        """Run ``operation`` as a deployment of its own; count the API requests it made."""
+        phone_number.forget_deployment()
+        inbound_route.forget_deployment()
+        self.backend.clear_request_log()
+        result = operation()
+        return len(self.backend.request_log()), result
+
+
+def _checked(provider: Any, news: dict[str, Any], olds: dict[str, Any] | None = None) -> Any:
+    result = provider.check(olds or {}, news)
+    assert result.failures == [], result.failures
+    return result.inputs
+
+
+def api_calls(directory: Path) -> list[Row]:
+    account = Account(directory)
+    numbers = account.provider(PhoneNumberProvider)
+    routes = account.provider(InboundRouteProvider)
+    routing = account.provider(NumberRoutingProvider)
+    rows: list[Row] = []
+
+    def measure(name: str, minimum: int, operation: Callable[[], Any], why: str = "") -> Any:
+        calls, result = account.calls(operation)
+        rows.append(
+            {
+                "operation": name,
+                "calls": calls,
+                "minimum": minimum,
+                "ratio": calls / minimum if minimum else (1.0 if calls == 0 else float(calls)),
+                "why above the minimum": why if calls > minimum else "",
+            }
+        )
+        return result
+
+    default = {"default_alias": "bench.dev.line"}
+    client = FlowrouteClient("k", "s", f"emulator:{account.db}")
+    exact = next(client.search_available(starts_with="1206", limit=2)).value
+    measure(
+        "check (preview)",
+        0,
+        lambda: _checked(numbers, {**default, "search": {"starts_with": "206"}}),
+    )
+    measure(
+        "exact purchase",
+        1,
+        lambda: numbers.create(_checked(numbers, {**default, "number": exact})),
+        "+1 inventory read (cost outputs and limits); +1 alias PATCH: every number bought gets "
+        "an alias, so an interrupted purchase can be told apart (the POST takes no alias)",
+    )
+    exact2 = next(client.search_available(starts_with="1303", limit=1)).value
+    measure(
+        "exact purchase with alias",
+        2,
+        lambda: numbers.create(_checked(numbers, {"number": exact2, "alias": "Desk"})),
+        "+1 inventory read: the cost outputs and limits",
+    )
+    by_search = {**default, "search": {"starts_with": "425"}}
+    bought = measure(
+        "purchase by search",
+        3,
+        lambda: numbers.create(_checked(numbers, by_search)),
+        "+1 account list per search per deployment: finds interrupted purchases before buying",
+    )
+    outs = dict(bought.outs)
+    measure("read (refresh)", 1, lambda: numbers.read(bought.id, outs))
+    measure(
+        "alias update",
+        1,
+        lambda: numbers.update(bought.id, outs, _checked(numbers, {**by_search, "alias": "New"})),
+    )
+    pbx = measure(
+        "route create",
+        1,
+        lambda: routes.create(
+            _checked(routes, {"route_type": "host", "value": "pbx.example.com", "alias": None})
+        ),
+    )
+    cell = measure(
+        "route create, explicit alias",
+        2,
+        lambda: routes.create(
+            _checked(routes, {"route_type": "number", "value": "12065550100", "alias": "cell"})
+        ),
+    )
+    measure("route refresh", 1, lambda: routes.read(pbx.id, dict(pbx.outs)))
+    wanted = {"number": bought.id, "primary_route_id": pbx.id, "failover_route_id": cell.id}
+    routed = measure(
+        "routing create (primary + failover)",
+        2,
+        lambda: routing.create(_checked(routing, dict(wanted))),
+    )
+    swapped = {**wanted, "primary_route_id": cell.id}
+    measure(
+        "one relationship change",
+        1,
+        lambda: routing.update(bought.id, dict(routed.outs), _checked(routing, swapped)),
+    )
+    measure("routing delete", 2, lambda: routing.delete(bought.id, swapped))
+    measure("release", 1, lambda: numbers.delete(bought.id, {**outs, "release_on_delete": True}))
+    client.close()
+    return rows
+
+
+# -- provider overhead ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def emulator_server(db: str) -> Iterator[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pulumi_flowroute.emulator", "serve", "--port", "0", "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, **KEYS},
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+def _median_ms(call: Callable[[], object], rounds: int) -> float:
+    for _ in range(5):
+        call()
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def overhead(directory: Path, rounds: int) -> list[Row]:
+    """A number read and an alias update: the provider server and the provider's own methods
+    against raw ``requests`` doing the same HTTP work (one GET, one PATCH) on one session."""
+    db = str(directory / "overhead.db")
+    FlowrouteBackend(db)
+    with emulator_server(db) as url:
+        client = FlowrouteClient(*AUTH, url)
+        number = client.purchase_number(next(client.search_available(limit=1)).value).value
+        client.close()
+        config = {
+            "flowroute:accessKey": AUTH[0],
+            "flowroute:secretKey": AUTH[1],
+            "flowroute:baseUrl": url,
+        }
+        server = ProviderServer()
+        server.configure(config)
+        in_process = configured(PhoneNumberProvider, config)
+        urn = ProviderServer.urn("flowroute:PhoneNumber", "n")
+        blob = provider_blob(PhoneNumberProvider())
+        props = {"number": number, "alias": "a", "__provider": blob}
+        renamed = {**props, "alias": "b"}
+        session = requests.Session()
+        session.auth = AUTH
+        patch = {"type": "number", "alias": "b"}
+        cases: list[tuple[str, Callable[[], object], Callable[[], object], Callable[[], object]]]
+        cases = [
+            (
+                "number read",
+                lambda: server.read(urn, number, props, props),
+                lambda: in_process.read(number, props),
+                lambda: session.get(f"{url}/v2/numbers/{number}", timeout=10).json(),
+            ),
+            (
+                "alias update",
+                lambda: server.update(urn, number, props, renamed),
+                lambda: in_process.update(number, props, renamed),
+                lambda: session.patch(f"{url}/v2/numbers/{number}", json=patch, timeout=10).json(),
+            ),
+        ]
+        rows = []
+        for name, through_server, own, raw in cases:
+            server_ms = _median_ms(through_server, rounds)
+            own_ms = _median_ms(own, rounds)
+            raw_ms = _median_ms(raw, rounds)
+            rows.append(
+                {
+                    "operation": name,
+                    "raw requests ms": raw_ms,
+                    "provider methods ms": own_ms,
+                    "ratio": own_ms / raw_ms,
+                    "via provider server ms": server_ms,
+                    "server ratio": server_ms / raw_ms,
+                }
+            )
+        server.close()
+        session.close()
+    return rows
+
+
+# -- fleets -----------------------------------------------------------------------------------
+
+SHARED_ROUTES = {
+    "pbx": {"route_type": "host", "value": "sip.example.com:5060"},
+    "cell": {"route_type": "number", "value": "12065550100"},
+}
+
+
+def _peak_child_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def fleet(directory: Path, size: int) -> Row:
+    """A fleet of ``size`` numbers sharing one search, each routed to two shared routes."""
+    db = str(directory / f"fleet-{size}.db")
+    backend = FlowrouteBackend(db)
+    backend.reset(balance=1e6, inventory_scale=max(1, -(-size * 5 // 4) // 2282))
+    numbers = {
+        f"line{i:05d}": {"search": {"starts_with": "1"}, "primary": "pbx", "failover": "cell"}
+        for i in range(size)
+    }
+    config = {
+        "flowroute:baseUrl": f"emulator:{db}",
+        "flowroute-fleet:routes": json.dumps(SHARED_ROUTES),
+        "flowroute-fleet:numbers": json.dumps(numbers),
+    }
+    state = directory / f"fleet-{size}.json"
+    runner = ProgramRunner(ROOT, "flowroute-fleet", "bench", config, state)
+    row: Row = {"numbers": size}
+    for op, run in (
+        ("up", runner.up),
+        ("no-op up", runner.up),
+        ("refresh", runner.refresh),
+        ("destroy", runner.destroy),
+    ):
+        backend.clear_request_log()
+        start = time.perf_counter()
+        result = run()
+        row[f"{op} s"] = time.perf_counter() - start
+        assert result.error is None, result.error
+        log = backend.request_log()
+        row[f"{op} calls"] = len(log)
+        if op == "up":
+            posts = [r for r in log if r.method == "POST" and r.path.startswith("/v2/numbers/")]
+            bought = sum(1 for r in posts if r.status == 201)
+            row["POSTs per number"] = len(posts) / bought
+            resources = json.loads(state.read_text())["resources"]
+            row["state B/resource"] = state.stat().st_size / len(resources)
+    row["provider peak MB"] = _peak_child_rss_mb()
+    return row
+
+
+# -- emulator throughput ----------------------------------------------------------------------
+
+
+def throughput(directory: Path, seconds: float) -> list[Row]:
+    db = str(directory / "throughput.db")
+    FlowrouteBackend(db).reset(balance=1e6)
+    rows = []
+    with emulator_server(db) as url:
+        client = FlowrouteClient(*AUTH, url)
+        for_sale = [n.value for n in client.search_available(limit=2000)]
+        owned = client.purchase_number(for_sale.pop()).value
+        client.close()
+        lock = threading.Lock()
+
+        def details(session: requests.Session) -> None:
+            session.get(f"{url}/v2/numbers/{owned}", timeout=10).raise_for_status()
+
+        def purchase(session: requests.Session) -> None:
+            with lock:
+                value = for_sale.pop()
+            session.post(f"{url}/v2/numbers/{value}", timeout=10).raise_for_status()
+
+        for name, call in (("details GET", details), ("purchase POST", purchase)):
+            for clients in (1, 8):
+                done = _hammer(call, clients, seconds)
+                rows.append({"request": name, "clients": clients, "per second": done / seconds})
+    return rows
+
+
+def _hammer(call: Callable[[requests.Session], None], clients: int, seconds: float) -> int:
+    counts = [0] * clients
+    deadline = time.monotonic() + seconds
+
+    def worker(index: int) -> None:
+        session = requests.Session()
+        session.auth = AUTH
+        while time.monotonic() < deadline:
+            call(session)
+            counts[index] += 1
+        session.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts)
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    parser.add_argument("--out", default=str(ROOT / "build" / "bench.json"), help="JSON path")
+    args = parser.parse_args(argv)
+    sizes = (10, 100) if args.quick else (10, 100, 1000, 3000)
+    results: dict[str, Any] = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}",
+        "quick": args.quick,
+    }
+    with tempfile.TemporaryDirectory(prefix="flowroute-bench-") as tmp:
+        directory = Path(tmp)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            results["api_calls"] = api_calls(directory)
+        table("API calls per operation (minimum: what the API allows)", results["api_calls"])
+        results["overhead"] = overhead(directory, 30 if args.quick else 300)
+        table(
+            "Provider overhead per operation against raw requests, medians",
+            results["overhead"],
+        )
+        results["fleets"] = [fleet(directory, size) for size in sizes]
+        table(
+            "Fleets through the project's runner (one search, two shared routes)", results["fleets"]
+        )
+        by_size = {row["numbers"]: row for row in results["fleets"]}
+        if 100 in by_size and 1000 in by_size:
+            scaling = [
+                {
+                    "operation": op,
+                    "t(1000)/t(100)": by_size[1000][f"{op} s"] / by_size[100][f"{op} s"],
+                }
+                for op in ("up", "no-op up", "refresh", "destroy")
+            ]
+            results["scaling"] = scaling
+            table("Scaling", scaling)
+        results["throughput"] = throughput(directory, 1.0 if args.quick else 5.0)
+        table("Emulator server throughput", results["throughput"])
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1))
+    print(f"\nwrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
