@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -61,8 +62,16 @@ class ProviderServer:
             cwd=cwd,
             env=environ,
         )
-        assert self.process.stdout is not None
+        assert self.process.stdout is not None and self.process.stderr is not None
         port = int(self.process.stdout.readline().decode().strip())
+        # The provider logs to stderr: drain it as it comes, or a full pipe blocks a create.
+        self._stderr: list[bytes] = []
+        self._drain = threading.Thread(
+            target=lambda stream: self._stderr.extend(iter(stream.readline, b"")),
+            args=(self.process.stderr,),
+            daemon=True,
+        )
+        self._drain.start()
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
 
@@ -76,8 +85,12 @@ class ProviderServer:
         """Stop the server; returns what it wrote to stderr (the provider's log lines)."""
         self.channel.close()
         self.process.terminate()
-        _, err = self.process.communicate(timeout=10)
-        return err.decode()
+        self.process.wait(timeout=10)
+        self._drain.join(timeout=10)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+        return b"".join(self._stderr).decode()
 
     # -- the ResourceProvider calls ------------------------------------------------------------
 
