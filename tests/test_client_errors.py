@@ -5,13 +5,23 @@ These use ``responses`` directly to serve bodies the emulator would not produce.
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
+import sys
 
 import pytest
 import responses
 
+import pulumi_flowroute
 from pulumi_flowroute import FlowrouteClient, RetryPolicy
-from pulumi_flowroute.errors import ApiError, Forbidden, NotFound, ServerError, Unprocessable
+from pulumi_flowroute.errors import (
+    ApiError,
+    ConfigError,
+    Forbidden,
+    NotFound,
+    ServerError,
+    Unprocessable,
+)
 from tests.conftest import ACCESS_KEY, SECRET_KEY, ServerProcess
 
 BASE = "https://api.flowroute.com"
@@ -193,3 +203,18 @@ def test_plain_http_to_loopback_ignores_proxy_settings(
     client = FlowrouteClient(ACCESS_KEY, SECRET_KEY, server.url, retry=RetryPolicy(attempts=1))
     assert next(r.id for r in client.list_routes()) == "0"
     assert FlowrouteClient(ACCESS_KEY, SECRET_KEY).session.trust_env  # https may use a proxy
+
+
+def test_the_embedded_emulator_without_its_extra_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As in a production install: the emulator's dependencies are not there.
+    monkeypatch.setitem(sys.modules, "pulumi_flowroute.emulator.transport", None)
+    with pytest.raises(ConfigError) as caught:
+        FlowrouteClient("k", "s", "emulator:/tmp/account.db")
+    assert "pip install 'pulumi-flowroute[emulator]'" in str(caught.value)
+    assert "emulator:/tmp/account.db" in str(caught.value)
+
+
+def test_the_package_states_its_version() -> None:
+    assert pulumi_flowroute.__version__ == importlib.metadata.version("pulumi-flowroute")

@@ -130,6 +130,8 @@ def test_changed_search_replaces_the_number_and_keeps_the_old_one(
 ) -> None:
     numbers = built(project)
     edit_numbers(project, {"sales": {"search": {"starts_with": "206", "state": "wa"}}})
+    preview = project.ok("preview")
+    assert f"buys a number while {numbers['sales']} stays on your Flowroute account" in preview
     up = project.ok("up")
     assert "replaced" in up
     assert f"{numbers['sales']} (bought earlier) was removed from Pulumi but stays" in up

@@ -55,7 +55,8 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("infra-venv") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
     subprocess.run(
-        [str(path / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)], check=True
+        [str(path / "bin" / "python"), "-m", "pip", "install", "--quiet", f"{wheel}[emulator]"],
+        check=True,
     )
     return path
 

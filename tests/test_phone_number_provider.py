@@ -264,3 +264,18 @@ def test_delete_keeps_or_releases(
     provider.delete(released["number"], released)
     provider.delete(released["number"], released)  # already gone: not an error
     assert {n.value for n in client.list_numbers()} == {"12065551234"}
+
+
+def test_a_replacement_that_keeps_the_old_number_billing_warns_at_diff(
+    provider: PhoneNumberProvider, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs, outs = _bought(provider, number="12065551234")
+    capsys.readouterr()
+    provider.diff(outs["number"], outs, {**inputs, "number": "12065550199"})
+    warned = capsys.readouterr().err
+    assert "buys 12065550199 while 12065551234 stays on your Flowroute account" in warned
+    assert "use search=NumberSearch(...) instead" in warned
+    released = {**outs, "release_on_delete": True}
+    provider.diff(outs["number"], released, {**inputs, "number": "12065550199"})
+    provider.diff(outs["number"], outs, dict(inputs))
+    assert capsys.readouterr().err == ""

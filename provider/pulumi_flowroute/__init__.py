@@ -6,7 +6,7 @@ Resources: :class:`PhoneNumber`, :class:`InboundRoute`, :class:`NumberRouting`; 
 the emulator lives in :mod:`pulumi_flowroute.emulator`.
 """
 
-from .client import AvailableNumber, FlowrouteClient, Number, RetryPolicy, Route
+from .client import AvailableNumber, FlowrouteClient, Number, RetryPolicy, Route, __version__
 from .components import RoutedNumber
 from .errors import (
     ApiError,
@@ -39,6 +39,7 @@ __all__ = [
     "RouteArgs",
     "RoutedNumber",
     "TransportError",
+    "__version__",
     "get_available_numbers",
     "get_number",
 ]

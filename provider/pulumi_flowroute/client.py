@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import BaseAdapter
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
@@ -31,7 +32,7 @@ from .config import (
     Settings,
     parse_base_url,
 )
-from .errors import ApiError, MalformedResponse, TransportError, error_from_response
+from .errors import ApiError, ConfigError, MalformedResponse, TransportError, error_from_response
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -197,6 +198,18 @@ class RetryPolicy:
         )
 
 
+def _emulator_adapter(path: str) -> BaseAdapter:
+    # Imported here: the emulator and its dependencies are an optional extra.
+    try:
+        from .emulator.transport import EmulatorAdapter
+    except ImportError as error:
+        raise ConfigError(
+            f"flowroute:baseUrl 'emulator:{path}' needs the embedded emulator, which is not "
+            f"installed ({error}). Install it with: pip install 'pulumi-flowroute[emulator]'"
+        ) from None
+    return EmulatorAdapter(path)
+
+
 class FlowrouteClient:
     """Flowroute numbers and routes API, v2.
 
@@ -234,9 +247,7 @@ class FlowrouteClient:
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers["Accept"] = "application/vnd.api+json, application/json"
         if self.endpoint.emulator_path is not None:
-            from .emulator.transport import EmulatorAdapter
-
-            self.session.mount(self.endpoint.url, EmulatorAdapter(self.endpoint.emulator_path))
+            self.session.mount(self.endpoint.url, _emulator_adapter(self.endpoint.emulator_path))
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> FlowrouteClient:

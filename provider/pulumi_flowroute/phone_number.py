@@ -374,8 +374,28 @@ class PhoneNumberProvider(FlowrouteProvider):
                 continue  # a search's number is an output; an unset alias is left alone
             if new != olds.get(key):
                 changed.append(key)
+        if replaces and not olds.get("release_on_delete") and olds.get("number"):
+            self._warn_second_bill(olds, news, replaces)
         return DiffResult(
             changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False
+        )
+
+    def _warn_second_bill(
+        self, olds: Mapping[str, Any], news: Mapping[str, Any], replaces: list[str]
+    ) -> None:
+        """A replacement buys a number and keeps the old one: say so before it happens."""
+        old = olds["number"]
+        new = news.get("number")
+        buys = f"buys {new}" if isinstance(new, str) and "number" in replaces else "buys a number"
+        hint = (
+            " If the number comes from get_available_numbers(), that picks a different number "
+            "on each run: use search=NumberSearch(...) instead, which buys once and keeps it."
+            if "number" in replaces
+            else ""
+        )
+        self.warn(
+            f"replacing this PhoneNumber {buys} while {old} stays on your Flowroute account and "
+            f"keeps billing (release_on_delete is off).{hint}"
         )
 
     # -- create ------------------------------------------------------------------------------
