@@ -208,14 +208,18 @@ class _Candidates:
 
     def _read_more(self, client: FlowrouteClient) -> None:
         limit = min(MAX_PAGE, max(FIRST_PAGE, len(self._items)))
-        offset = len(self._items) - self._left_inventory
-        page = list(client.search_available(**self._criteria, limit=limit, offset=offset))
         known = {item.value for item in self._items}
-        fresh = [item for item in page if item.value not in known]
-        self._items.extend(fresh)
-        # A short page is the end; a page of numbers already seen means the offsets drifted
-        # (others bought meanwhile), and what is left was seen already.
-        self._exhausted = len(page) < limit or not fresh
+        # Where the unread inventory starts if the numbers bought meanwhile were all ours; a
+        # page of numbers already seen means it starts later, so read on.
+        offset = len(self._items) - self._left_inventory
+        while True:
+            page = list(client.search_available(**self._criteria, limit=limit, offset=offset))
+            fresh = [item for item in page if item.value not in known]
+            self._items.extend(fresh)
+            self._exhausted = len(page) < limit
+            if fresh or self._exhausted:
+                return
+            offset += len(page)
 
 
 class _ProcessMemory:
