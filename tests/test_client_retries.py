@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import responses as responses_lib
 
 from pulumi_flowroute import FlowrouteClient, RetryPolicy
 from pulumi_flowroute.emulator import RemoteEmulator
@@ -14,6 +15,14 @@ from pulumi_flowroute.errors import RateLimited, ServerError, TransportError
 from tests.conftest import ACCESS_KEY, SECRET_KEY, Emulated, ServerProcess
 
 Pick = Callable[..., Any]
+NUMBER_DOCUMENT = {
+    "data": {
+        "type": "number",
+        "id": "12065551234",
+        "attributes": {"value": "12065551234", "alias": None, "cnam_lookups_enabled": False},
+        "relationships": {"primary_route": {"data": {"type": "route", "id": "0"}}},
+    }
+}
 
 
 def test_get_retried_after_two_429s_honours_retry_after(emulated: Emulated) -> None:
@@ -166,3 +175,14 @@ def test_read_timeout_retries_a_get_but_never_a_post(server: ServerProcess) -> N
         assert [r.method for r in control.requests()].count("POST") == 1
     finally:
         control.close()
+
+
+@responses_lib.activate
+def test_an_unreadable_retry_after_falls_back_to_backoff() -> None:
+    url = "https://api.flowroute.com/v2/numbers/12065551234"
+    responses_lib.get(url, status=429, headers={"Retry-After": "soon"}, json={"errors": []})
+    responses_lib.get(url, json=NUMBER_DOCUMENT)
+    sleeps: list[float] = []
+    client = FlowrouteClient(ACCESS_KEY, SECRET_KEY, retry=RetryPolicy(), sleep=sleeps.append)
+    assert client.get_number("12065551234").value == "12065551234"
+    assert len(sleeps) == 1 and 0 < sleeps[0] < 5

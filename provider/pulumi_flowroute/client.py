@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
-from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import InvalidHeader, MaxRetryError
 from urllib3.util.retry import Retry
 
 from .config import (
@@ -68,6 +68,17 @@ def _reason(exc: requests.RequestException) -> str:
     """``ConnectionError: [Errno 111] Connection refused`` out of urllib3's nested wrapping."""
     errno = re.search(r"\[Errno -?\d+\][^'\")]*", str(exc))
     return f"{type(exc).__name__}: {errno.group(0).strip()}" if errno else type(exc).__name__
+
+
+def _retry_after(retry: Retry, header: str | None) -> float | None:
+    """The server's ``Retry-After`` in seconds; one we cannot read is ignored for our backoff."""
+    if not header:
+        return None
+    try:
+        return float(retry.parse_retry_after(header))
+    except InvalidHeader:
+        log.debug("ignoring an unreadable Retry-After header: %r", header)
+        return None
 
 
 def _float(raw: Any) -> float | None:
@@ -311,8 +322,7 @@ class FlowrouteClient:
                         raise error_from_response(method, shown, response)
                     return response
                 failure = response
-                header = response.headers.get("Retry-After")
-                delay = retry.parse_retry_after(header) if header else None
+                delay = _retry_after(retry, response.headers.get("Retry-After"))
             try:
                 retry = retry.increment(method, url)
             except MaxRetryError:
