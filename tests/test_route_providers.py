@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from pulumi_flowroute import FlowrouteClient, ResourceError, inbound_route
+from pulumi_flowroute import (
+    FlowrouteClient,
+    InboundRoute,
+    NumberRouting,
+    PhoneNumber,
+    ResourceError,
+    inbound_route,
+)
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
@@ -202,3 +210,18 @@ def test_a_refresh_lists_the_routes_once_for_every_route(
         read = routes.read(outs["route_id"], outs)
         assert read.outs is not None and read.outs["alias"] == outs["alias"]
     assert [(r.method, r.path) for r in mock.requests()] == [("GET", "/v2/routes")]
+
+
+@pytest.mark.parametrize(
+    "declare",
+    [
+        lambda: InboundRoute("r"),  # type: ignore[call-arg]
+        lambda: InboundRoute("r", "host", "sip.example.com"),  # type: ignore[call-arg]
+        lambda: NumberRouting("n", primary_route_id="0"),  # type: ignore[call-arg]
+        lambda: PhoneNumber("p", "12065551234"),  # type: ignore[call-arg]
+    ],
+)
+# mypy (warn_unused_ignores) fails if any of these calls stops being a type error too.
+def test_inputs_are_keywords_and_required_ones_are_required(declare: Callable[[], Any]) -> None:
+    with pytest.raises(TypeError):
+        declare()

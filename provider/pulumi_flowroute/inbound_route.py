@@ -306,8 +306,9 @@ class InboundRoute(FlowrouteResource, module="flowroute", name="InboundRoute"):
     def __init__(
         self,
         resource_name: str,
-        route_type: pulumi.Input[str] | None = None,
-        value: pulumi.Input[str] | None = None,
+        *,
+        route_type: pulumi.Input[str],
+        value: pulumi.Input[str],
         alias: pulumi.Input[str] | None = None,
         edge_strategy_id: pulumi.Input[int] | None = None,
         opts: pulumi.ResourceOptions | None = None,

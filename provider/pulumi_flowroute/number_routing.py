@@ -136,8 +136,9 @@ class NumberRouting(FlowrouteResource, module="flowroute", name="NumberRouting")
     def __init__(
         self,
         resource_name: str,
-        number: pulumi.Input[str] | None = None,
-        primary_route_id: pulumi.Input[str] | None = None,
+        *,
+        number: pulumi.Input[str],
+        primary_route_id: pulumi.Input[str],
         failover_route_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:

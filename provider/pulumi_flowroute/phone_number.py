@@ -684,6 +684,7 @@ class PhoneNumber(FlowrouteResource, module="flowroute", name="PhoneNumber"):
     def __init__(
         self,
         resource_name: str,
+        *,
         number: pulumi.Input[str] | None = None,
         search: NumberSearch | Mapping[str, Any] | None = None,
         alias: pulumi.Input[str] | None = None,
