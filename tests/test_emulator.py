@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 import requests
 
 from pulumi_flowroute import FlowrouteClient
-from pulumi_flowroute.emulator import EmulatorControlError, RemoteEmulator
+from pulumi_flowroute.emulator import EmulatorControlError, RemoteEmulator, mock_flowroute
 from pulumi_flowroute.emulator.inventory import generate
 from pulumi_flowroute.errors import NotFound, Unauthorized
 from tests.conftest import ACCESS_KEY, SECRET_KEY, ServerProcess
@@ -260,3 +261,29 @@ def test_secret_key_never_on_the_command_line(tmp_path: Path, how: str) -> None:
             FlowrouteClient("k", "wrong", proc.url).find_route("0")
     finally:
         proc.stop()
+
+
+DECORATING = mock_flowroute(access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+
+
+@DECORATING
+class TestADecoratedClass:
+    def test_its_methods_run_inside_the_mock(self) -> None:
+        client = FlowrouteClient(ACCESS_KEY, SECRET_KEY)
+        assert next(client.search_available(starts_with="1206", limit=1)).value.startswith("1206")
+        assert DECORATING.requests()[-1].path == "/v2/numbers/available"
+
+
+def test_decorating_a_class_keeps_the_class_and_wraps_its_tests() -> None:
+    assert inspect.isclass(TestADecoratedClass)
+    TestADecoratedClass().test_its_methods_run_inside_the_mock()
+
+
+def test_one_handle_serves_several_uses() -> None:
+    handle = mock_flowroute(access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+    client = FlowrouteClient(ACCESS_KEY, SECRET_KEY)
+    with handle:
+        client.purchase_number("12065551234")
+    with handle:
+        assert client.get_number("12065551234").value == "12065551234"
+    assert [r.method for r in handle.requests()] == ["POST", "GET"]

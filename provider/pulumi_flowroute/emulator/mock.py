@@ -14,7 +14,7 @@ import functools
 import re
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, overload
 
 import requests
 import responses
@@ -27,6 +27,7 @@ from .transport import to_werkzeug
 
 P = ParamSpec("P")
 R = TypeVar("R")
+C = TypeVar("C")
 METHODS = ("GET", "POST", "PATCH", "DELETE", "PUT")
 
 
@@ -64,8 +65,10 @@ class MockFlowroute:
         return self
 
     def stop(self) -> None:
+        # The routes stay registered, so one handle can be started again (a decorator that
+        # wraps several tests, a ``with`` block entered twice).
         self._mock.stop()
-        self._mock.reset()
+        self._mock.calls.reset()
 
     def __enter__(self) -> MockFlowroute:
         return self.start()
@@ -78,7 +81,22 @@ class MockFlowroute:
     ) -> None:
         self.stop()
 
-    def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
+    @overload
+    def __call__(self, func: type[C]) -> type[C]: ...
+
+    @overload
+    def __call__(self, func: Callable[P, R]) -> Callable[P, R]: ...
+
+    def __call__(self, func: Any) -> Any:
+        """Decorate a test function, or every ``test*`` method of a test class."""
+        if isinstance(func, type):
+            for name, member in list(vars(func).items()):
+                if name.startswith("test") and callable(member):
+                    setattr(func, name, self(member))
+            return func
+        return self._wrap(func)
+
+    def _wrap(self, func: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(func)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             with self:
