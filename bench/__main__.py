@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import io
 import json
+import math
 import os
 import platform
 import resource
@@ -288,7 +289,8 @@ def fleet(directory: Path, size: int) -> Row:
     """A fleet of ``size`` numbers sharing one search, each routed to two shared routes."""
     db = str(directory / f"fleet-{size}.db")
     backend = FlowrouteBackend(db)
-    backend.reset(balance=1e6, inventory_scale=max(1, -(-size * 5 // 4) // 2282))
+    # Room for the fleet and a quarter more: the default inventory holds 2,282 numbers.
+    backend.reset(balance=1e6, inventory_scale=math.ceil(size * 1.25 / 2282))
     numbers = {
         f"line{i:05d}": {"search": {"starts_with": "1"}, "primary": "pbx", "failover": "cell"}
         for i in range(size)
