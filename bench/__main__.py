@@ -331,11 +331,12 @@ def fleet(directory: Path, size: int) -> Row:
 
 def throughput(directory: Path, seconds: float) -> list[Row]:
     db = str(directory / "throughput.db")
-    FlowrouteBackend(db).reset(balance=1e6)
+    # Enough inventory that the purchase runs never run dry (about 9,000 numbers).
+    FlowrouteBackend(db).reset(balance=1e7, inventory_scale=4)
     rows = []
     with emulator_server(db) as url:
         client = FlowrouteClient(*AUTH, url)
-        for_sale = [n.value for n in client.search_available(limit=2000)]
+        for_sale = [n.value for n in client.search_available()]
         owned = client.purchase_number(for_sale.pop()).value
         client.close()
         lock = threading.Lock()
@@ -345,34 +346,42 @@ def throughput(directory: Path, seconds: float) -> list[Row]:
 
         def purchase(session: requests.Session) -> None:
             with lock:
-                value = for_sale.pop()
+                value = for_sale.pop()  # an IndexError ends the run: see _hammer
             session.post(f"{url}/v2/numbers/{value}", timeout=10).raise_for_status()
 
         for name, call in (("details GET", details), ("purchase POST", purchase)):
             for clients in (1, 8):
-                done = _hammer(call, clients, seconds)
-                rows.append({"request": name, "clients": clients, "per second": done / seconds})
+                done, elapsed = _hammer(call, clients, seconds)
+                rows.append({"request": name, "clients": clients, "per second": done / elapsed})
     return rows
 
 
-def _hammer(call: Callable[[requests.Session], None], clients: int, seconds: float) -> int:
+def _hammer(
+    call: Callable[[requests.Session], None], clients: int, seconds: float
+) -> tuple[int, float]:
+    """Requests done by ``clients`` threads for ``seconds`` (or until the numbers run out)."""
     counts = [0] * clients
-    deadline = time.monotonic() + seconds
+    start = time.monotonic()
+    deadline = start + seconds
 
     def worker(index: int) -> None:
         session = requests.Session()
         session.auth = AUTH
-        while time.monotonic() < deadline:
-            call(session)
-            counts[index] += 1
-        session.close()
+        try:
+            while time.monotonic() < deadline:
+                call(session)
+                counts[index] += 1
+        except IndexError:
+            pass
+        finally:
+            session.close()
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(counts)
+    return sum(counts), time.monotonic() - start
 
 
 # -- main -------------------------------------------------------------------------------------
