@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pytest
@@ -68,3 +69,46 @@ def test_phone_number_get_reads_without_managing(tmp_path: Path) -> None:
     assert destroy.error is None and destroy.ops("delete") == ["main-line", "refs-dev"]
     assert FlowrouteClient("k", "s", f"emulator:{db}").get_number("12065551234").alias == "Main"
     assert up.ops("read") == ["main-line"]
+
+
+def test_get_numbers_lists_the_account_with_digit_filters(configured: MockFlowroute) -> None:
+    configured.seed_number("12065551234", alias="Main")
+    configured.seed_number("14255550142")
+    assert [n.value for n in flowroute.get_numbers()] == ["12065551234", "14255550142"]
+    main = flowroute.get_numbers(starts_with="1206")
+    assert [(n.value, n.alias) for n in main] == [("12065551234", "Main")]
+    assert flowroute.get_numbers(ends_with="0142", limit=1)[0].value == "14255550142"
+
+
+class _NoResources(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return args.name, dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
+
+
+@pytest.fixture
+def in_a_program(mock: MockFlowroute) -> MockFlowroute:
+    pulumi.runtime.set_mocks(_NoResources(), project="p", stack="s", preview=False)
+    pulumi.runtime.set_all_config(
+        {"flowroute:accessKey": ACCESS_KEY, "flowroute:secretKey": SECRET_KEY}
+    )
+    mock.seed_number("12065551234", alias="Main")
+    return mock
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_output_lookups_take_inputs_and_return_outputs(in_a_program: MockFlowroute) -> Any:
+    area = pulumi.Output.from_input("1206")
+    for_sale = flowroute.get_available_numbers_output(starts_with=area, limit=2)
+    owned = flowroute.get_numbers_output(starts_with=area)
+    one = flowroute.get_number_output(owned.apply(lambda numbers: numbers[0].value))
+
+    def check(resolved: list[Any]) -> None:
+        available, numbers, number = resolved
+        assert len(available) == 2 and all(n.value.startswith("1206") for n in available)
+        assert [n.value for n in numbers] == ["12065551234"]
+        assert (number.alias, number.primary_route_id) == ("Main", "0")
+
+    return pulumi.Output.all(for_sale, owned, one).apply(check)

@@ -16,7 +16,14 @@ from .errors import (
     TransportError,
 )
 from .inbound_route import InboundRoute, RouteArgs
-from .lookups import get_available_numbers, get_number
+from .lookups import (
+    get_available_numbers,
+    get_available_numbers_output,
+    get_number,
+    get_number_output,
+    get_numbers,
+    get_numbers_output,
+)
 from .number_routing import NumberRouting
 from .phone_number import NumberSearch, PhoneNumber
 from .provider_base import ResourceError
@@ -41,5 +48,9 @@ __all__ = [
     "TransportError",
     "__version__",
     "get_available_numbers",
+    "get_available_numbers_output",
     "get_number",
+    "get_number_output",
+    "get_numbers",
+    "get_numbers_output",
 ]
