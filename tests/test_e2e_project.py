@@ -227,7 +227,14 @@ def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
     else:
         assert not rerun.ok
         assert f"{helpdesk} is on your Flowroute account, matches this search" in rerun.output
-        edit_numbers(project, {"helpdesk": {"number": helpdesk, "adopt": True, "search": None}})
+        # The kill may have caught support's purchase too: an exact number takes adopt=True.
+        edit_numbers(
+            project,
+            {
+                "helpdesk": {"number": helpdesk, "adopt": True, "search": None},
+                "support": {"adopt": True},
+            },
+        )
         project.ok("up")
     assert helpdesk in built(project).values()
     log = project.emulator(DB).request_log()

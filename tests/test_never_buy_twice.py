@@ -132,6 +132,21 @@ def test_an_interrupted_purchase_is_named_by_the_next_run(
     assert purchases(control) == []
 
 
+def test_a_purchase_interrupted_after_naming_the_number_is_named_too(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
+) -> None:
+    # Killed after the alias PATCH committed, before the engine recorded the number.
+    orphan = client.purchase_number(next(client.search_available(**SEARCH, limit=1)).value)
+    client.update_number(orphan.value, alias="proj.dev.line")
+    control.clear_requests()
+    with pytest.raises(ResourceError, match=f"^{orphan.value} is on your Flowroute account"):
+        provider.create(inputs(provider, search=SEARCH))
+    assert purchases(control) == []
+    # Another PhoneNumber of the stack (another default alias) is not stopped by it.
+    other = provider.create(inputs(provider, search=SEARCH, default_alias="proj.dev.other"))
+    assert other.id != orphan.value
+
+
 def test_numbers_with_an_alias_are_never_taken_for_interrupted_ones(
     provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
 ) -> None:

@@ -246,9 +246,15 @@ class _ProcessMemory:
             return self._candidates.setdefault(key, _Candidates(criteria))
 
     def unexplained(
-        self, client: FlowrouteClient, search: Mapping[str, Any], recheck: float
+        self,
+        client: FlowrouteClient,
+        search: Mapping[str, Any],
+        recheck: float,
+        own_alias: str | None = None,
     ) -> list[Number]:
-        """Numbers on the account that match ``search``, carry no alias, and nobody here bought.
+        """Numbers on the account that match ``search`` and nobody here bought, carrying no
+        alias or ``own_alias`` (the resource's default alias, set by a run killed after naming
+        the number and before Pulumi recorded it).
 
         The account is listed once per search per process (the account list filters by digits;
         state and rate centre are matched here). A suspect is read again after ``recheck``
@@ -259,12 +265,17 @@ class _ProcessMemory:
         with self._lock:
             listed = self._unaliased.get(key)
         if listed is None:
-            listed = [n for n in client.list_numbers(**digits) if n.alias is None]
+            listed = list(client.list_numbers(**digits))
             with self._lock:
                 listed = self._unaliased.setdefault(key, listed)
         with self._lock:
             claimed = set(self._claimed)
-        suspects = [n for n in listed if n.value not in claimed and _matches(search, _fields(n))]
+        unnamed = (None, own_alias)
+        suspects = [
+            n
+            for n in listed
+            if n.alias in unnamed and n.value not in claimed and _matches(search, _fields(n))
+        ]
         if not suspects:
             return []
         time.sleep(recheck)
@@ -274,7 +285,7 @@ class _ProcessMemory:
                 current = client.get_number(number.value)
             except NotFound:
                 continue
-            if current.alias is None:
+            if current.alias in unnamed:
                 still.append(current)
         return still
 
@@ -299,7 +310,8 @@ def _interrupted_message(suspects: list[Number], props: Mapping[str, Any]) -> st
     return (
         f"{values} {'is' if one else 'are'} on your Flowroute account, "
         f"match{'es' if one else ''} this search ({_describe(props)}) and carr"
-        f"{'ies' if one else 'y'} no alias, so {'it' if one else 'one'} may have been bought "
+        f"{'ies' if one else 'y'} no alias or this PhoneNumber's default alias, so "
+        f"{'it' if one else 'one'} may have been bought "
         "for this PhoneNumber by a run that was interrupted before Pulumi recorded it. Nothing "
         f"was bought. To use it, set number='{first}' and adopt=True in place of search. If it "
         "belongs elsewhere, give it an alias in the Flowroute portal (a number with an alias is "
@@ -469,7 +481,8 @@ class PhoneNumberProvider(FlowrouteProvider):
         self, client: FlowrouteClient, props: Mapping[str, Any]
     ) -> tuple[Number, AvailableNumber]:
         search = _set_fields(props["search"])
-        suspects = _MEMORY.unexplained(client, search, SUSPECT_RECHECK_SECONDS)
+        own_alias = props.get("default_alias") if props.get("alias") is None else None
+        suspects = _MEMORY.unexplained(client, search, SUSPECT_RECHECK_SECONDS, own_alias)
         if suspects:
             raise ResourceError(_interrupted_message(suspects, props))
         pool = _MEMORY.candidates(search)
