@@ -36,7 +36,7 @@ from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import FlowrouteProvider
 from tests.engine import ProviderServer, provider_blob
 from tests.program_runner import ProgramRunner
-from tests.providers import configured
+from tests.providers import checked, configured
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {"FLOWROUTE_EMULATOR_ACCESS_KEY": "81234567", "FLOWROUTE_EMULATOR_SECRET_KEY": "bench"}
@@ -86,12 +86,6 @@ class Account:
         return len(self.backend.request_log()), result
 
 
-def _checked(provider: Any, news: dict[str, Any], olds: dict[str, Any] | None = None) -> Any:
-    result = provider.check(olds or {}, news)
-    assert result.failures == [], result.failures
-    return result.inputs
-
-
 def api_calls(directory: Path) -> list[Row]:
     account = Account(directory)
     numbers = account.provider(PhoneNumberProvider)
@@ -118,12 +112,12 @@ def api_calls(directory: Path) -> list[Row]:
     measure(
         "check (preview)",
         0,
-        lambda: _checked(numbers, {**default, "search": {"starts_with": "206"}}),
+        lambda: checked(numbers, {**default, "search": {"starts_with": "206"}}),
     )
     measure(
         "exact purchase",
         1,
-        lambda: numbers.create(_checked(numbers, {**default, "number": exact})),
+        lambda: numbers.create(checked(numbers, {**default, "number": exact})),
         "+1 inventory read (cost outputs and limits); +1 alias PATCH: every number bought gets "
         "an alias, so an interrupted purchase can be told apart (the POST takes no alias)",
     )
@@ -131,14 +125,14 @@ def api_calls(directory: Path) -> list[Row]:
     measure(
         "exact purchase with alias",
         2,
-        lambda: numbers.create(_checked(numbers, {"number": exact2, "alias": "Desk"})),
+        lambda: numbers.create(checked(numbers, {"number": exact2, "alias": "Desk"})),
         "+1 inventory read: the cost outputs and limits",
     )
     by_search = {**default, "search": {"starts_with": "425"}}
     bought = measure(
         "purchase by search",
         3,
-        lambda: numbers.create(_checked(numbers, by_search)),
+        lambda: numbers.create(checked(numbers, by_search)),
         "+1 account list per search per deployment: finds interrupted purchases before buying",
     )
     outs = dict(bought.outs)
@@ -146,20 +140,20 @@ def api_calls(directory: Path) -> list[Row]:
     measure(
         "alias update",
         1,
-        lambda: numbers.update(bought.id, outs, _checked(numbers, {**by_search, "alias": "New"})),
+        lambda: numbers.update(bought.id, outs, checked(numbers, {**by_search, "alias": "New"})),
     )
     pbx = measure(
         "route create",
         1,
         lambda: routes.create(
-            _checked(routes, {"route_type": "host", "value": "pbx.example.com", "alias": None})
+            checked(routes, {"route_type": "host", "value": "pbx.example.com", "alias": None})
         ),
     )
     cell = measure(
         "route create, explicit alias",
         2,
         lambda: routes.create(
-            _checked(routes, {"route_type": "number", "value": "12065550100", "alias": "cell"})
+            checked(routes, {"route_type": "number", "value": "12065550100", "alias": "cell"})
         ),
     )
     measure("route refresh", 1, lambda: routes.read(pbx.id, dict(pbx.outs)))
@@ -167,13 +161,13 @@ def api_calls(directory: Path) -> list[Row]:
     routed = measure(
         "routing create (primary + failover)",
         2,
-        lambda: routing.create(_checked(routing, dict(wanted))),
+        lambda: routing.create(checked(routing, dict(wanted))),
     )
     swapped = {**wanted, "primary_route_id": cell.id}
     measure(
         "one relationship change",
         1,
-        lambda: routing.update(bought.id, dict(routed.outs), _checked(routing, swapped)),
+        lambda: routing.update(bought.id, dict(routed.outs), checked(routing, swapped)),
     )
     measure("routing delete", 2, lambda: routing.delete(bought.id, swapped))
     measure("release", 1, lambda: numbers.delete(bought.id, {**outs, "release_on_delete": True}))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
@@ -25,3 +25,12 @@ def configured(cls: type[P], config: dict[str, str] | None = None) -> P:
     provider = cls()
     provider.configure(ConfigureRequest(Config(config or dict(STACK_CONFIG), "flowroute-test")))
     return provider
+
+
+def checked(
+    provider: FlowrouteProvider, news: dict[str, Any], olds: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``provider.check`` that must pass: the inputs the engine would hand to create or update."""
+    result = provider.check(olds or {}, news)
+    assert result.failures == [], [(f.property, f.reason) for f in result.failures]
+    return dict(result.inputs)

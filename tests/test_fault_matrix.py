@@ -7,7 +7,6 @@ bought twice, no duplicate route, no number lost. The test prints the matrix.
 
 from __future__ import annotations
 
-import base64
 import re
 import socket
 import time
@@ -24,13 +23,13 @@ from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
 from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import FlowrouteProvider
+from tests.audit import assert_no_secrets
 from tests.conftest import ACCESS_KEY, SECRET_KEY, ServerProcess
-from tests.providers import STACK_CONFIG, configured
+from tests.providers import STACK_CONFIG, checked, configured
 
 NUMBER = "12065551234"
 PBX = {"route_type": "host", "value": "sip.example.com:5060", "alias": "pbx"}
 QUICK = RetryPolicy(attempts=3, backoff_factor=0.05, jitter=0.01, total_seconds=10.0)
-SECRETS = (SECRET_KEY, base64.b64encode(f"{ACCESS_KEY}:{SECRET_KEY}".encode()).decode())
 
 
 @dataclass
@@ -70,20 +69,14 @@ class Write:
     holds: Callable[[Account, Any], bool]
 
 
-def _checked(provider: Any, news: dict[str, Any]) -> dict[str, Any]:
-    result = provider.check({}, news)
-    assert result.failures == []
-    return dict(result.inputs)
-
-
 def _buy(account: Account, url: str | None, **news: Any) -> Any:
     provider = account.provider(PhoneNumberProvider, url)
-    return provider.create(_checked(provider, {"default_alias": "p.s.line", **news}))
+    return provider.create(checked(provider, {"default_alias": "p.s.line", **news}))
 
 
 def _routing(account: Account, url: str | None, olds: dict[str, Any], **news: Any) -> Any:
     provider = account.provider(NumberRoutingProvider, url)
-    inputs = _checked(provider, {"number": NUMBER, **news})
+    inputs = checked(provider, {"number": NUMBER, **news})
     if olds:
         return provider.update(NUMBER, olds, inputs)
     return provider.create(inputs)
@@ -142,7 +135,7 @@ WRITES = [
         "POST",
         lambda a, s: "/v2/routes",
         lambda a: None,
-        lambda a, s, url: (p := a.provider(InboundRouteProvider, url)).create(_checked(p, PBX)),
+        lambda a, s, url: (p := a.provider(InboundRouteProvider, url)).create(checked(p, PBX)),
         lambda a, s: len(_routes(a, "pbx")) == 1,
     ),
     Write(
@@ -246,8 +239,7 @@ def _cell(account: Account, write: Write, fault: str) -> str:
         write.run(account, state, url)
         first = "ok"
     except FlowrouteError as error:
-        text = str(error)
-        assert not any(secret in text for secret in SECRETS), text
+        assert_no_secrets(str(error), f"the error of {write.name} / {fault}", access_key=False)
         first = "error"
     account.control.clear_faults()
     _new_deployment()
@@ -276,7 +268,7 @@ def _cell(account: Account, write: Write, fault: str) -> str:
     assert len(bought) == len(set(bought)) <= 1, (write.name, fault, bought)
     assert len(_routes(account, "pbx")) <= 1, (write.name, fault)
     log = "".join(f"{r.path}{r.query}{r.body}" for r in account.control.requests())
-    assert not any(secret in log for secret in SECRETS)
+    assert_no_secrets(log, "the emulator's request log", access_key=False)
     return first
 
 

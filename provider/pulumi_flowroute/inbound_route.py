@@ -272,9 +272,7 @@ class InboundRouteProvider(FlowrouteProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         try:
             self.client.delete_route(id_)
-            _ROUTES.deleted(id_)
         except NotFound:
-            _ROUTES.deleted(id_)
             self.info(f"route {id_} was already gone")
         except Forbidden as error:
             users = self._numbers_using(id_)
@@ -284,6 +282,7 @@ class InboundRouteProvider(FlowrouteProvider):
                 f"{', '.join(users) if users else 'some number'}. Point those numbers at "
                 "another route (or remove their NumberRouting) first, then run again."
             ) from None
+        _ROUTES.deleted(id_)
 
     def _numbers_using(self, route_id: str) -> list[str]:
         users = []

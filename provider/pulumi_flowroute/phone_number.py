@@ -232,7 +232,7 @@ class _ProcessMemory:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._claimed: set[str] = set()
-        self._unaliased: dict[tuple[tuple[str, str], ...], list[Number]] = {}
+        self._listed: dict[tuple[tuple[str, str], ...], list[Number]] = {}
         self._candidates: dict[tuple[tuple[str, str], ...], _Candidates] = {}
 
     def claim(self, value: str) -> None:
@@ -263,11 +263,11 @@ class _ProcessMemory:
         digits = {k: search[k] for k in ("starts_with", "contains", "ends_with") if search.get(k)}
         key = tuple(sorted(digits.items()))
         with self._lock:
-            listed = self._unaliased.get(key)
+            listed = self._listed.get(key)
         if listed is None:
             listed = list(client.list_numbers(**digits))
             with self._lock:
-                listed = self._unaliased.setdefault(key, listed)
+                listed = self._listed.setdefault(key, listed)
         with self._lock:
             claimed = set(self._claimed)
         unnamed = (None, own_alias)
