@@ -34,9 +34,10 @@ from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
 from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import FlowrouteProvider
-from tests.engine import ProviderServer, provider_blob
-from tests.program_runner import ProgramRunner
-from tests.providers import checked, configured
+from tests.support.emulators import embedded_client
+from tests.support.engine import ProviderServer, provider_blob
+from tests.support.program_runner import ProgramRunner
+from tests.support.providers import checked, configured
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {"FLOWROUTE_EMULATOR_ACCESS_KEY": "81234567", "FLOWROUTE_EMULATOR_SECRET_KEY": "bench"}
@@ -107,7 +108,7 @@ def api_calls(directory: Path) -> list[Row]:
         return result
 
     default = {"default_alias": "bench.dev.line"}
-    client = FlowrouteClient("k", "s", f"emulator:{account.db}")
+    client = embedded_client(account.db)
     exact = next(client.search_available(starts_with="1206", limit=2)).value
     measure(
         "check (preview)",

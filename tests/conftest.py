@@ -1,73 +1,18 @@
-"""Shared fixtures: the emulator in mock mode and as a real server process on loopback."""
+"""Fixtures and hooks: the emulator in mock mode and as a real server process on loopback, the
+secrets audit of every test, one deployment's provider memory per test."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from pulumi_flowroute import FlowrouteClient, RetryPolicy, inbound_route, phone_number
+from pulumi_flowroute import FlowrouteClient, inbound_route, phone_number
 from pulumi_flowroute.emulator import MockFlowroute, RemoteEmulator, mock_flowroute
-from tests.audit import ACCESS_KEY, SECRET_KEY, assert_no_secrets, leaks
-from tests.cli import provide_cli
-
-__all__ = ["ACCESS_KEY", "SECRET_KEY"]
-# Retries in tests wait on a recorder instead of the clock.
-FAST_RETRY = RetryPolicy(attempts=4, backoff_factor=0.5, jitter=0.1, total_seconds=60.0)
-
-
-@dataclass
-class Emulated:
-    """A client wired to one emulator front door, with that door's control handle."""
-
-    mode: str
-    client: FlowrouteClient
-    control: MockFlowroute | RemoteEmulator
-    sleeps: list[float] = field(default_factory=list)
-
-    def api_requests(self) -> list[tuple[str, str, int]]:
-        return [(r.method, r.path, r.status) for r in self.control.requests()]
-
-
-def emulator_keys(access_key: str, secret_key: str) -> dict[str, str]:
-    """The environment that gives an emulator server its keys (``ps`` never shows them)."""
-    return {
-        "FLOWROUTE_EMULATOR_ACCESS_KEY": access_key,
-        "FLOWROUTE_EMULATOR_SECRET_KEY": secret_key,
-    }
-
-
-class ServerProcess:
-    """``python -m pulumi_flowroute.emulator serve`` on a free port, as a newcomer runs it."""
-
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pulumi_flowroute.emulator", "serve", "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            # Buffered stdout, as under a real pipe: the server must flush its URL itself.
-            env={**os.environ, "PYTHONUNBUFFERED": "", **(env or {})},
-        )
-        assert self.process.stdout is not None
-        self.url = self.process.stdout.readline().strip()
-        if not self.url.startswith("http://127.0.0.1:"):
-            self.stop()
-            raise RuntimeError(f"emulator did not start: {self.url!r}")
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.terminate()
-        code = self.process.wait(timeout=10)
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
-        return code
+from tests.support.audit import ACCESS_KEY, SECRET_KEY, leaks
+from tests.support.cli import provide_cli
+from tests.support.emulators import Emulated, ServerProcess, audit_request_log, fast_client
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -92,12 +37,6 @@ def pytest_runtest_makereport(
         report.outcome = "failed"
         report.longrepr = f"{' and '.join(found)} appeared in the captured output"
     return report
-
-
-def audit_request_log(control: MockFlowroute | RemoteEmulator) -> None:
-    """The emulator's log records paths, queries and bodies: none may carry a credential."""
-    logged = "\n".join(f"{r.path}?{r.query} {r.body}" for r in control.requests())
-    assert_no_secrets(logged, "the emulator's request log")
 
 
 @pytest.fixture(autouse=True)
@@ -136,23 +75,19 @@ def mock() -> Iterator[MockFlowroute]:
         audit_request_log(handle)
 
 
-def _client(base_url: str, sleeps: list[float]) -> FlowrouteClient:
-    return FlowrouteClient(ACCESS_KEY, SECRET_KEY, base_url, retry=FAST_RETRY, sleep=sleeps.append)
-
-
 @pytest.fixture(params=["mock", "server"])
 def emulated(request: pytest.FixtureRequest) -> Iterator[Emulated]:
     """Runs a test once against ``mock_flowroute()`` and once against a real server."""
     sleeps: list[float] = []
     if request.param == "mock":
         handle: MockFlowroute = request.getfixturevalue("mock")
-        client = _client("https://api.flowroute.com", sleeps)
+        client = fast_client("https://api.flowroute.com", sleeps)
         yield Emulated("mock", client, handle, sleeps)
     else:
         proc: ServerProcess = request.getfixturevalue("server")
         control = RemoteEmulator(proc.url, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
         control.reset()
-        client = _client(proc.url, sleeps)
+        client = fast_client(proc.url, sleeps)
         yield Emulated("server", client, control, sleeps)
         audit_request_log(control)
         control.clear_faults()

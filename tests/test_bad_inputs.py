@@ -11,7 +11,7 @@ from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
 from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import FlowrouteProvider
-from tests.providers import configured
+from tests.support.providers import configured
 
 NUMBER = {"number": "12065551234"}
 ROUTE = {"route_type": "host", "value": "sip.example.com", "alias": "pbx"}

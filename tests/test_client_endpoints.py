@@ -15,7 +15,7 @@ from pulumi_flowroute.errors import (
     Unauthorized,
     Unprocessable,
 )
-from tests.conftest import Emulated
+from tests.support.emulators import Emulated
 
 Pick = Callable[..., Any]
 

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import subprocess
 import sys
+from http import HTTPStatus
 
 import pytest
 import responses
 
 import pulumi_flowroute
-from pulumi_flowroute import FlowrouteClient, RetryPolicy
+from pulumi_flowroute import FlowrouteClient, RetryPolicy, connect
+from pulumi_flowroute.config import resolve_settings
 from pulumi_flowroute.errors import (
     ApiError,
     ConfigError,
@@ -22,7 +25,8 @@ from pulumi_flowroute.errors import (
     ServerError,
     Unprocessable,
 )
-from tests.conftest import ACCESS_KEY, SECRET_KEY, ServerProcess
+from tests.support.audit import ACCESS_KEY, SECRET_KEY
+from tests.support.emulators import ServerProcess
 
 BASE = "https://api.flowroute.com"
 DETAILS = f"{BASE}/v2/numbers/12065551234"
@@ -59,7 +63,8 @@ def client() -> FlowrouteClient:
             422,
             {"errors": [{"id": "r1", "status": 422, "detail": {"alias": ["too long"]}}]},
             Unprocessable,
-            "Unprocessable Entity",
+            # No title: the HTTP reason phrase stands in, whatever this Python calls 422.
+            HTTPStatus(422).phrase,
             {"alias": ["too long"]},
             "r1",
         ),
@@ -211,9 +216,32 @@ def test_the_embedded_emulator_without_its_extra_says_what_to_install(
     # As in a production install: the emulator's dependencies are not there.
     monkeypatch.setitem(sys.modules, "pulumi_flowroute.emulator.transport", None)
     with pytest.raises(ConfigError) as caught:
-        FlowrouteClient("k", "s", "emulator:/tmp/account.db")
+        connect(resolve_settings({"flowroute:baseUrl": "emulator:/tmp/account.db"}, {}))
     assert "pip install 'pulumi-flowroute[emulator]'" in str(caught.value)
     assert "emulator:/tmp/account.db" in str(caught.value)
+
+
+def test_the_http_client_points_to_connect_for_the_embedded_emulator() -> None:
+    with pytest.raises(ConfigError, match=r"pulumi_flowroute\.connect\(settings\)"):
+        FlowrouteClient("k", "s", "emulator:/tmp/account.db")
+
+
+def test_the_http_client_never_imports_the_emulator() -> None:
+    # A production install has no werkzeug or responses: the client must not need them.
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, pulumi_flowroute; pulumi_flowroute.FlowrouteClient('k', 's'); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('werkzeug', 'responses') or 'emulator' in m))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert child.stdout.strip() == "[]"
 
 
 def test_the_package_states_its_version() -> None:

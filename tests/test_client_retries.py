@@ -12,7 +12,8 @@ import responses as responses_lib
 from pulumi_flowroute import FlowrouteClient, RetryPolicy
 from pulumi_flowroute.emulator import RemoteEmulator
 from pulumi_flowroute.errors import RateLimited, ServerError, TransportError
-from tests.conftest import ACCESS_KEY, SECRET_KEY, Emulated, ServerProcess
+from tests.support.audit import ACCESS_KEY, SECRET_KEY
+from tests.support.emulators import Emulated, ServerProcess
 
 Pick = Callable[..., Any]
 NUMBER_DOCUMENT = {
@@ -53,7 +54,7 @@ def test_total_time_budget_stops_retrying(emulated: Emulated) -> None:
     client = FlowrouteClient(
         ACCESS_KEY,
         SECRET_KEY,
-        emulated.client.endpoint,
+        emulated.client.base_url,
         retry=RetryPolicy(attempts=5, total_seconds=30.0),
         sleep=emulated.sleeps.append,
     )

@@ -4,28 +4,29 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_flowroute.config import Credentials, parse_base_url, resolve_settings
+from pulumi_flowroute.config import (
+    Credentials,
+    EmbeddedEmulator,
+    Endpoint,
+    parse_base_url,
+    resolve_settings,
+)
 from pulumi_flowroute.errors import ConfigError
 
 
 @pytest.mark.parametrize(
-    ("given", "url", "path"),
+    ("given", "parsed"),
     [
-        ("https://api.flowroute.com", "https://api.flowroute.com", None),
-        ("https://api.flowroute.com/v2/", "https://api.flowroute.com", None),
-        ("http://127.0.0.1:8080", "http://127.0.0.1:8080", None),
-        ("http://localhost:9000/", "http://localhost:9000", None),
-        ("http://[::1]:9000", "http://[::1]:9000", None),
-        (
-            "emulator:.state/flowroute.db",
-            "http://flowroute-emulator.invalid",
-            ".state/flowroute.db",
-        ),
+        ("https://api.flowroute.com", Endpoint("https://api.flowroute.com")),
+        ("https://api.flowroute.com/v2/", Endpoint("https://api.flowroute.com")),
+        ("http://127.0.0.1:8080", Endpoint("http://127.0.0.1:8080")),
+        ("http://localhost:9000/", Endpoint("http://localhost:9000")),
+        ("http://[::1]:9000", Endpoint("http://[::1]:9000")),
+        ("emulator:.state/flowroute.db", EmbeddedEmulator(".state/flowroute.db")),
     ],
 )
-def test_accepted_base_urls(given: str, url: str, path: str | None) -> None:
-    endpoint = parse_base_url(given)
-    assert (endpoint.url, endpoint.emulator_path) == (url, path)
+def test_accepted_base_urls(given: str, parsed: Endpoint | EmbeddedEmulator) -> None:
+    assert parse_base_url(given) == parsed
 
 
 @pytest.mark.parametrize(
@@ -55,7 +56,7 @@ def test_stack_config_wins_over_environment() -> None:
     )
     assert settings.credentials.access_key == "111"
     assert settings.credentials.secret_key == "cfg-secret"
-    assert settings.endpoint.url == "http://127.0.0.1:1234"
+    assert settings.endpoint == Endpoint("http://127.0.0.1:1234")
 
 
 def test_missing_credentials_name_both_keys() -> None:
@@ -67,7 +68,7 @@ def test_missing_credentials_name_both_keys() -> None:
 
 def test_embedded_emulator_needs_no_credentials() -> None:
     settings = resolve_settings({"flowroute:baseUrl": "emulator:dev.db"}, {})
-    assert settings.endpoint.is_embedded
+    assert settings.endpoint == EmbeddedEmulator("dev.db")
 
 
 def test_credentials_hidden_from_repr() -> None:

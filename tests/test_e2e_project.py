@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from pulumi_flowroute import FlowrouteClient
-from tests.cli import ROOT, PulumiProject, dynamic_provider_of, writes
+from tests.support.cli import ROOT, PulumiProject, dynamic_provider_of, writes
 
 pytestmark = pytest.mark.e2e
 DB = ".flowroute/dev.db"

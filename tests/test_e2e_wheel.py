@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import ROOT, PulumiProject, writes
-from tests.conftest import ServerProcess, emulator_keys
+from tests.support.cli import ROOT, PulumiProject, writes
+from tests.support.emulators import ServerProcess, emulator_keys
 
 pytestmark = pytest.mark.e2e
 PASSPHRASE = "correct horse battery staple"

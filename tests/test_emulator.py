@@ -17,7 +17,8 @@ from pulumi_flowroute import FlowrouteClient
 from pulumi_flowroute.emulator import EmulatorControlError, RemoteEmulator, mock_flowroute
 from pulumi_flowroute.emulator.inventory import generate
 from pulumi_flowroute.errors import NotFound, Unauthorized
-from tests.conftest import ACCESS_KEY, SECRET_KEY, ServerProcess
+from tests.support.audit import ACCESS_KEY, SECRET_KEY
+from tests.support.emulators import ServerProcess, embedded_client
 
 AUTH = (ACCESS_KEY, SECRET_KEY)
 
@@ -170,8 +171,9 @@ def test_sixteen_threads_never_buy_one_number_twice(url: str) -> None:
 def test_embedded_emulator_is_shared_between_processes(tmp_path: Path) -> None:
     state = tmp_path / "account.db"
     script = textwrap.dedent(f"""
-        from pulumi_flowroute import FlowrouteClient
-        client = FlowrouteClient("k", "s", "emulator:{state}")
+        from pulumi_flowroute import connect
+        from pulumi_flowroute.config import resolve_settings
+        client = connect(resolve_settings({{"flowroute:baseUrl": "emulator:{state}"}}, {{}}))
         value = next(client.search_available(starts_with="512", limit=1)).value
         client.purchase_number(value)
         route = client.create_route("host", "pbx.example.com", "pbx")
@@ -182,7 +184,7 @@ def test_embedded_emulator_is_shared_between_processes(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
     value = child.stdout.strip()
-    client = FlowrouteClient("k", "s", f"emulator:{state}")
+    client = embedded_client(state)
     details = client.get_number(value)
     assert details.primary_route_id == next(r.id for r in details.routes if r.alias == "pbx")
     assert next(client.search_available(starts_with="512", limit=1)).value != value

@@ -16,8 +16,9 @@ from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
 from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import FlowrouteProvider
-from tests.conftest import ACCESS_KEY, SECRET_KEY, ServerProcess
-from tests.engine import DIFF_NONE, DIFF_SOME, UNKNOWN, ProviderServer, provider_blob
+from tests.support.audit import ACCESS_KEY, SECRET_KEY
+from tests.support.emulators import ServerProcess
+from tests.support.engine import DIFF_NONE, DIFF_SOME, UNKNOWN, ProviderServer, provider_blob
 
 NUMBER_URN = ProviderServer.urn("PhoneNumber", "support")
 ROUTE_URN = ProviderServer.urn("InboundRoute", "pbx")

@@ -23,9 +23,9 @@ from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
 from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import FlowrouteProvider
-from tests.audit import assert_no_secrets
-from tests.conftest import ACCESS_KEY, SECRET_KEY, ServerProcess
-from tests.providers import STACK_CONFIG, checked, configured
+from tests.support.audit import ACCESS_KEY, SECRET_KEY, assert_no_secrets
+from tests.support.emulators import ServerProcess
+from tests.support.providers import STACK_CONFIG, checked, configured
 
 NUMBER = "12065551234"
 PBX = {"route_type": "host", "value": "sip.example.com:5060", "alias": "pbx"}

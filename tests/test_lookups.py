@@ -10,10 +10,10 @@ import pulumi
 import pytest
 
 import pulumi_flowroute as flowroute
-from pulumi_flowroute import FlowrouteClient
 from pulumi_flowroute.emulator import MockFlowroute
-from tests.conftest import ACCESS_KEY, SECRET_KEY
-from tests.program_runner import ProgramRunner
+from tests.support.audit import ACCESS_KEY, SECRET_KEY
+from tests.support.emulators import embedded_client
+from tests.support.program_runner import ProgramRunner
 
 
 @pytest.fixture
@@ -57,8 +57,8 @@ PROGRAM = """
 def test_phone_number_get_reads_without_managing(tmp_path: Path) -> None:
     (tmp_path / "__main__.py").write_text(textwrap.dedent(PROGRAM))
     db = tmp_path / "account.db"
-    FlowrouteClient("k", "s", f"emulator:{db}").purchase_number("12065551234")
-    FlowrouteClient("k", "s", f"emulator:{db}").update_number("12065551234", alias="Main")
+    embedded_client(db).purchase_number("12065551234")
+    embedded_client(db).update_number("12065551234", alias="Main")
     runner = ProgramRunner(
         tmp_path, "refs", "dev", {"flowroute:baseUrl": f"emulator:{db}"}, tmp_path / "state.json"
     )
@@ -67,7 +67,7 @@ def test_phone_number_get_reads_without_managing(tmp_path: Path) -> None:
     assert up.exports == {"alias": "Main", "adopted": True}
     destroy = runner.destroy()
     assert destroy.error is None and destroy.ops("delete") == ["main-line", "refs-dev"]
-    assert FlowrouteClient("k", "s", f"emulator:{db}").get_number("12065551234").alias == "Main"
+    assert embedded_client(db).get_number("12065551234").alias == "Main"
     assert up.ops("read") == ["main-line"]
 
 

@@ -15,8 +15,9 @@ import pytest
 from pulumi_flowroute import FlowrouteClient, ResourceError
 from pulumi_flowroute.emulator import RemoteEmulator
 from pulumi_flowroute.phone_number import PhoneNumberProvider, forget_deployment
-from tests.conftest import ACCESS_KEY, SECRET_KEY, ServerProcess
-from tests.providers import STACK_CONFIG, configured
+from tests.support.audit import ACCESS_KEY, SECRET_KEY
+from tests.support.emulators import ServerProcess
+from tests.support.providers import STACK_CONFIG, configured
 
 SEARCH: dict[str, Any] = {"starts_with": "303"}
 

@@ -10,8 +10,8 @@ from pulumi.output import Unknown
 from pulumi_flowroute import AvailableNumber, FlowrouteClient, ResourceError, RetryPolicy
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.phone_number import PhoneNumberProvider
-from tests.conftest import ACCESS_KEY, SECRET_KEY
-from tests.providers import configured
+from tests.support.audit import ACCESS_KEY, SECRET_KEY
+from tests.support.providers import configured
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_flowroute import FlowrouteClient
 from pulumi_flowroute.emulator import FlowrouteBackend
-from tests.program_runner import ProgramRunner
+from tests.support.emulators import embedded_client
+from tests.support.program_runner import ProgramRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "flowroute-fleet"
@@ -46,7 +46,7 @@ def test_preview_then_up_builds_the_fleet(stack: tuple[ProgramRunner, str]) -> N
     numbers = up.exports["numbers"]
     assert numbers["support"]["number"] == "12065551234"
     assert numbers["sales"]["number"].startswith("1425")
-    client = FlowrouteClient("k", "s", f"emulator:{db}")
+    client = embedded_client(db)
     for name, line in numbers.items():
         details = client.get_number(line["number"])
         assert details.primary_route_id == line["primary_route_id"] != "0", name
@@ -107,7 +107,7 @@ def test_changed_search_replaces_the_number(stack: tuple[ProgramRunner, str]) ->
     assert sorted(up.ops("delete-replaced")) == ["sales", "sales-routing"]
     new, old = up.exports["numbers"]["sales"]["number"], numbers["sales"]["number"]
     assert new.startswith("1206") and new != "12065551234"
-    client = FlowrouteClient("k", "s", f"emulator:{db}")
+    client = embedded_client(db)
     assert client.get_number(new).primary_route_id == numbers["sales"]["primary_route_id"]
     kept = client.get_number(old)  # not released: release_on_delete is False
     assert (kept.primary_route_id, kept.failover_route_id) == ("0", None)
@@ -115,7 +115,7 @@ def test_changed_search_replaces_the_number(stack: tuple[ProgramRunner, str]) ->
 
 def test_drift_found_by_refresh_and_put_back_by_up(stack: tuple[ProgramRunner, str]) -> None:
     runner, db, numbers = built(stack)
-    client = FlowrouteClient("k", "s", f"emulator:{db}")
+    client = embedded_client(db)
     pbx = numbers["support"]["primary_route_id"]
     client.update_route(pbx, value="10.6.6.6")
     client.set_route(numbers["helpdesk"]["number"], "primary", "0")
@@ -141,7 +141,7 @@ def test_removed_entry_deletes_its_routes_and_keeps_its_number(
     deleted = up.ops("delete")
     assert deleted.index("sales-routing") < deleted.index("sales-primary")
     assert set(deleted) == {"sales", "sales-routing", "sales-primary"}
-    client = FlowrouteClient("k", "s", f"emulator:{db}")
+    client = embedded_client(db)
     kept = client.get_number(numbers["sales"]["number"])
     assert (kept.primary_route_id, kept.failover_route_id) == ("0", None)
     assert client.find_route(numbers["sales"]["primary_route_id"]) is None
@@ -172,10 +172,7 @@ def test_protected_entry_is_not_deleted(stack: tuple[ProgramRunner, str]) -> Non
     set_numbers(runner, config)
     with pytest.raises(Exception, match="protected"):
         runner.up()
-    assert (
-        FlowrouteClient("k", "s", f"emulator:{db}").get_number("12065551234").primary_route_id
-        != "0"
-    )
+    assert embedded_client(db).get_number("12065551234").primary_route_id != "0"
 
 
 def test_destroy_removes_routes_and_keeps_numbers(stack: tuple[ProgramRunner, str]) -> None:
@@ -183,7 +180,7 @@ def test_destroy_removes_routes_and_keeps_numbers(stack: tuple[ProgramRunner, st
     destroy = runner.destroy()
     assert destroy.error is None
     assert runner.state.load() == {}
-    client = FlowrouteClient("k", "s", f"emulator:{db}")
+    client = embedded_client(db)
     assert [r.id for r in client.list_routes()] == ["0"]
     for line in numbers.values():
         assert client.get_number(line["number"]).primary_route_id == "0"

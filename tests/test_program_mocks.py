@@ -11,7 +11,8 @@ import pulumi
 import pytest
 import yaml
 
-from pulumi_flowroute.fleet import FleetConfigError, deploy_fleet, parse_fleet
+from pulumi_flowroute.errors import FleetConfigError
+from pulumi_flowroute.fleet import deploy_fleet, parse_fleet
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]

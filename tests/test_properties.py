@@ -27,8 +27,9 @@ from hypothesis.stateful import (
 from pulumi_flowroute import FlowrouteClient
 from pulumi_flowroute.emulator import FlowrouteBackend, mock_flowroute
 from pulumi_flowroute.errors import ApiError, NotFound
-from tests.conftest import ACCESS_KEY, FAST_RETRY, SECRET_KEY
-from tests.program_runner import ProgramRunner
+from tests.support.audit import ACCESS_KEY, SECRET_KEY
+from tests.support.emulators import FAST_RETRY, embedded_client
+from tests.support.program_runner import ProgramRunner
 from tests.test_program import PROJECT, ROOT, dev_config
 
 AREA_CODES = ("206", "303", "425", "503")
@@ -230,7 +231,7 @@ def test_random_fleet_edits_converge_and_a_second_up_writes_nothing(
     config["flowroute-fleet:routes"] = json.dumps(SHARED)
     runner = ProgramRunner(ROOT, PROJECT, "dev", config, directory / "state.json")
     backend = FlowrouteBackend(db)
-    client = FlowrouteClient("k", "s", f"emulator:{db}")
+    client = embedded_client(db)
     for fleet in sequence:
         runner.config["flowroute-fleet:numbers"] = json.dumps(fleet)
         up = runner.up()

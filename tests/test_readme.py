@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pulumi_flowroute import FlowrouteClient
-from tests.program_runner import ProgramRunner
+from tests.support.emulators import embedded_client
+from tests.support.program_runner import ProgramRunner
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -23,7 +23,7 @@ def test_library_example_runs(tmp_path: Path) -> None:
     assert up.error is None, up.error
     helpdesk = up.exports["helpdesk"]
     assert helpdesk.startswith("1425")
-    client = FlowrouteClient("k", "s", f"emulator:{db}")
+    client = embedded_client(db)
     assert client.get_number("12065551234").alias == "Support line"
     routes = {r.id: r for r in client.list_routes()}
     failover = client.get_number(helpdesk).failover_route_id

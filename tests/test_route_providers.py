@@ -18,8 +18,8 @@ from pulumi_flowroute import (
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
-from tests.conftest import ACCESS_KEY, SECRET_KEY
-from tests.providers import configured
+from tests.support.audit import ACCESS_KEY, SECRET_KEY
+from tests.support.providers import configured
 
 PBX = {"route_type": "host", "value": "sip.example.com:5060", "alias": "proj.dev.pbx"}
 

@@ -2,18 +2,29 @@
 
 Resources: :class:`PhoneNumber`, :class:`InboundRoute`, :class:`NumberRouting`; the component
 :class:`RoutedNumber`; lookups:
-:func:`get_available_numbers`, :func:`get_number`; the HTTP client :class:`FlowrouteClient`;
+:func:`get_available_numbers`, :func:`get_numbers`, :func:`get_number` (each with an ``_output``
+form); the HTTP client :class:`FlowrouteClient` and :func:`connect`, which builds one from settings;
 the emulator lives in :mod:`pulumi_flowroute.emulator`.
 """
 
 from .client import AvailableNumber, FlowrouteClient, Number, RetryPolicy, Route, __version__
 from .components import RoutedNumber
+from .connect import connect
 from .errors import (
     ApiError,
+    BadRequest,
     ConfigError,
+    FleetConfigError,
     FlowrouteError,
+    Forbidden,
+    MalformedResponse,
     NotFound,
+    RateLimited,
+    ResourceError,
+    ServerError,
     TransportError,
+    Unauthorized,
+    Unprocessable,
 )
 from .inbound_route import InboundRoute, RouteArgs
 from .lookups import (
@@ -26,27 +37,35 @@ from .lookups import (
 )
 from .number_routing import NumberRouting
 from .phone_number import NumberSearch, PhoneNumber
-from .provider_base import ResourceError
 
 __all__ = [
     "ApiError",
     "AvailableNumber",
+    "BadRequest",
     "ConfigError",
+    "FleetConfigError",
     "FlowrouteClient",
     "FlowrouteError",
+    "Forbidden",
     "InboundRoute",
+    "MalformedResponse",
     "NotFound",
     "Number",
     "NumberRouting",
     "NumberSearch",
     "PhoneNumber",
+    "RateLimited",
     "ResourceError",
     "RetryPolicy",
     "Route",
     "RouteArgs",
     "RoutedNumber",
+    "ServerError",
     "TransportError",
+    "Unauthorized",
+    "Unprocessable",
     "__version__",
+    "connect",
     "get_available_numbers",
     "get_available_numbers_output",
     "get_number",

@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import BaseAdapter
 from urllib3.exceptions import InvalidHeader, MaxRetryError
 from urllib3.util.retry import Retry
 
@@ -29,7 +28,6 @@ from .config import (
     DEFAULT_TIMEOUT_SECONDS,
     Credentials,
     Endpoint,
-    Settings,
     parse_base_url,
 )
 from .errors import ApiError, ConfigError, MalformedResponse, TransportError, error_from_response
@@ -209,22 +207,11 @@ class RetryPolicy:
         )
 
 
-def _emulator_adapter(path: str) -> BaseAdapter:
-    # Imported here: the emulator and its dependencies are an optional extra.
-    try:
-        from .emulator.transport import EmulatorAdapter
-    except ImportError as error:
-        raise ConfigError(
-            f"flowroute:baseUrl 'emulator:{path}' needs the embedded emulator, which is not "
-            f"installed ({error}). Install it with: pip install 'pulumi-flowroute[emulator]'"
-        ) from None
-    return EmulatorAdapter(path)
-
-
 class FlowrouteClient:
     """Flowroute numbers and routes API, v2.
 
-    Build one from settings (``FlowrouteClient.from_settings``) or directly::
+    Build one directly, or from a stack's settings with :func:`pulumi_flowroute.connect`
+    (which also wires ``emulator:PATH``)::
 
         client = FlowrouteClient("12345678", secret, base_url="https://api.flowroute.com")
         for item in client.search_available(starts_with="206", limit=5):
@@ -245,29 +232,27 @@ class FlowrouteClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._credentials = Credentials(access_key, secret_key)
-        self.endpoint = base_url if isinstance(base_url, Endpoint) else parse_base_url(base_url)
+        endpoint = base_url if isinstance(base_url, Endpoint) else parse_base_url(base_url)
+        if not isinstance(endpoint, Endpoint):
+            raise ConfigError(
+                f"FlowrouteClient speaks HTTP; for the embedded emulator at {endpoint.path!r} "
+                "build the client with pulumi_flowroute.connect(settings), which mounts it"
+            )
+        self.base_url = endpoint.url
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self.session = session or requests.Session()
-        if urlsplit(self.endpoint.url).scheme == "http":
+        if urlsplit(self.base_url).scheme == "http":
             # Plain http goes to loopback only; an HTTP(S)_PROXY from the environment would carry
             # the Basic auth header in clear to the proxy.
             self.session.trust_env = False
         self.session.auth = (access_key, secret_key)
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers["Accept"] = "application/vnd.api+json, application/json"
-        if self.endpoint.emulator_path is not None:
-            self.session.mount(self.endpoint.url, _emulator_adapter(self.endpoint.emulator_path))
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> FlowrouteClient:
-        creds = settings.credentials
-        kwargs.setdefault("timeout", (CONNECT_TIMEOUT, settings.timeout_seconds))
-        return cls(creds.access_key, creds.secret_key, settings.endpoint, **kwargs)
 
     def __repr__(self) -> str:
-        return f"FlowrouteClient(base_url={self.endpoint.url!r}, credentials=***)"
+        return f"FlowrouteClient(base_url={self.base_url!r}, credentials=***)"
 
     def close(self) -> None:
         self.session.close()
@@ -275,7 +260,7 @@ class FlowrouteClient:
     # -- transport ---------------------------------------------------------------------------
 
     def _url(self, path: str) -> str:
-        return f"{self.endpoint.url}/v2{path}"
+        return f"{self.base_url}/v2{path}"
 
     def _send(
         self,
@@ -286,7 +271,7 @@ class FlowrouteClient:
         json_body: Any = None,
     ) -> requests.Response:
         url = path_or_url if "://" in path_or_url else self._url(path_or_url)
-        shown = url[len(self.endpoint.url) :] if url.startswith(self.endpoint.url) else url
+        shown = url[len(self.base_url) :] if url.startswith(self.base_url) else url
         started = time.monotonic()
         waited = 0.0
         retry = self.retry.start()
@@ -305,7 +290,7 @@ class FlowrouteClient:
                     allow_redirects=False,
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
-                lost = TransportError(method, shown, _reason(exc), self.endpoint.url)
+                lost = TransportError(method, shown, _reason(exc), self.base_url)
                 if method not in IDEMPOTENT_METHODS:
                     raise lost from None
                 log.info("%s %s: %s, will retry", method, shown, lost.reason)
@@ -423,7 +408,7 @@ class FlowrouteClient:
         marker = link.find("/v2/")
         if marker < 0:
             raise MalformedResponse("GET", link, 200, f"a paging link outside /v2/: {link!r}")
-        return f"{self.endpoint.url}{link[marker:]}"
+        return f"{self.base_url}{link[marker:]}"
 
     # -- numbers -----------------------------------------------------------------------------
 

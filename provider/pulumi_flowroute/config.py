@@ -33,14 +33,16 @@ DEFAULT_SETTLE_SECONDS = 30.0
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A parsed base URL: either an HTTP(S) root or an embedded emulator state file."""
+    """An HTTP(S) root the client may send credentials to: https, or http on loopback."""
 
     url: str
-    emulator_path: str | None = None
 
-    @property
-    def is_embedded(self) -> bool:
-        return self.emulator_path is not None
+
+@dataclass(frozen=True)
+class EmbeddedEmulator:
+    """``emulator:PATH``: the emulator in this process, its state in the SQLite file at PATH."""
+
+    path: str
 
 
 def _is_loopback(host: str) -> bool:
@@ -52,7 +54,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def parse_base_url(value: str) -> Endpoint:
+def parse_base_url(value: str) -> Endpoint | EmbeddedEmulator:
     """Accept the three base URL forms of the design and reject everything else.
 
     ``https://host`` (the real API), ``http://127.0.0.1:PORT`` (an emulator server on loopback)
@@ -66,7 +68,7 @@ def parse_base_url(value: str) -> Endpoint:
                 f"flowroute:baseUrl {value!r} names no state file; "
                 "use e.g. 'emulator:.flowroute-emulator.db'"
             )
-        return Endpoint(url="http://flowroute-emulator.invalid", emulator_path=path)
+        return EmbeddedEmulator(path)
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
@@ -103,7 +105,7 @@ class Settings:
     """Everything a client needs, resolved from stack config and environment."""
 
     credentials: Credentials
-    endpoint: Endpoint
+    endpoint: Endpoint | EmbeddedEmulator
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     settle_seconds: float = DEFAULT_SETTLE_SECONDS
 
@@ -136,7 +138,7 @@ def resolve_settings(
     endpoint = parse_base_url(_lookup(config, env, "base_url") or DEFAULT_BASE_URL)
     access_key = _lookup(config, env, "access_key")
     secret_key = _lookup(config, env, "secret_key")
-    if endpoint.is_embedded:
+    if isinstance(endpoint, EmbeddedEmulator):
         access_key = access_key or "emulator"
         secret_key = secret_key or "emulator"
     missing = [

@@ -1,4 +1,4 @@
-"""Typed errors raised by the Flowroute client.
+"""Every error this library raises: the client's typed API errors and the providers' own.
 
 An :class:`ApiError` carries what Flowroute said (status, title, detail, request id) and the
 ``requests`` response; its message never contains credentials, because it is built only from
@@ -24,6 +24,22 @@ class FlowrouteError(RunError):
 
 class ConfigError(FlowrouteError):
     """The provider configuration (base URL, credentials) is unusable."""
+
+
+class ResourceError(FlowrouteError):
+    """A provider operation that cannot go on; the message says what happened and what to do."""
+
+
+class FleetConfigError(FlowrouteError):
+    """The stack config describes an impossible fleet; ``problems`` lists every mistake."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            "the stack config has {} problem{}:\n  - {}".format(
+                len(problems), "" if len(problems) == 1 else "s", "\n  - ".join(problems)
+            )
+        )
 
 
 class TransportError(FlowrouteError):

@@ -24,7 +24,7 @@ from typing import Any
 import pulumi
 
 from .components import RoutedNumber
-from .errors import FlowrouteError
+from .errors import FleetConfigError
 from .inbound_route import InboundRoute, RouteArgs
 from .phone_number import SEARCH_CONVERTERS, SEARCH_FIELDS
 from .provider_base import as_alias, as_bool, as_cost, as_id, as_int, as_number
@@ -41,18 +41,6 @@ NUMBER_OPTIONS: dict[str, Callable[[Any], Any]] = {
     "protect": as_bool,
 }
 NUMBER_KEYS = ("number", "search", "primary", "failover", *NUMBER_OPTIONS)
-
-
-class FleetConfigError(FlowrouteError):
-    """The stack config describes an impossible fleet; ``problems`` lists every mistake."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__(
-            "the stack config has {} problem{}:\n  - {}".format(
-                len(problems), "" if len(problems) == 1 else "s", "\n  - ".join(problems)
-            )
-        )
 
 
 @dataclass(frozen=True)

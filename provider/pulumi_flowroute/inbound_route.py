@@ -19,13 +19,12 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .client import FlowrouteClient, Route
-from .errors import ApiError, Forbidden, NotFound
+from .errors import ApiError, Forbidden, NotFound, ResourceError
 from .provider_base import (
     UNANSWERED,
     Checker,
     FlowrouteProvider,
     FlowrouteResource,
-    ResourceError,
     as_alias,
     as_int,
     auto_alias,

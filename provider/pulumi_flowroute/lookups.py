@@ -15,13 +15,14 @@ import pulumi
 
 from .client import AvailableNumber, FlowrouteClient, Number
 from .config import read_config, resolve_settings
+from .connect import connect
 
 T = TypeVar("T")
 
 
 def _client() -> FlowrouteClient:
     settings = resolve_settings(read_config(pulumi.runtime.get_config))
-    return FlowrouteClient.from_settings(settings)
+    return connect(settings)
 
 
 def get_available_numbers(

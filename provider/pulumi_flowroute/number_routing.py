@@ -15,12 +15,11 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .client import BUILTIN_ROUTE_ID, FlowrouteClient, Number
-from .errors import NotFound
+from .errors import NotFound, ResourceError
 from .provider_base import (
     Checker,
     FlowrouteProvider,
     FlowrouteResource,
-    ResourceError,
     as_id,
     as_number,
 )

@@ -19,13 +19,12 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .client import AvailableNumber, FlowrouteClient, Number
-from .errors import ApiError, Forbidden, NotFound, RateLimited
+from .errors import ApiError, Forbidden, NotFound, RateLimited, ResourceError
 from .provider_base import (
     UNANSWERED,
     Checker,
     FlowrouteProvider,
     FlowrouteResource,
-    ResourceError,
     as_alias,
     as_bool,
     as_cost,

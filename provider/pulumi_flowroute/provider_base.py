@@ -24,6 +24,7 @@ from pulumi.output import Unknown
 
 from .client import FlowrouteClient
 from .config import Settings, read_config, resolve_settings
+from .connect import connect
 from .errors import ApiError, FlowrouteError, MalformedResponse, TransportError
 from .values import MAX_ALIAS_LENGTH, MAX_ROUTE_ID, control_character, is_digits, normalize_number
 
@@ -33,10 +34,6 @@ T = TypeVar("T")
 _LOG_LOCK = threading.Lock()
 # Errors after which a write's outcome is unknown: Flowroute may have acted.
 UNANSWERED = (TransportError, MalformedResponse)
-
-
-class ResourceError(FlowrouteError):
-    """A provider operation that cannot go on; the message says what happened and what to do."""
 
 
 def outcome_unknown(error: Exception) -> bool:
@@ -123,7 +120,7 @@ class FlowrouteProvider(ResourceProvider):
         settings = self.settings
         with self._lock:
             if self._client is None:
-                self._client = FlowrouteClient.from_settings(settings)
+                self._client = connect(settings)
             return self._client
 
     def settle(self, probe: Callable[[], T | None]) -> tuple[T | None, Exception | None]:

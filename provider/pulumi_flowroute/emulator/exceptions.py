@@ -18,51 +18,31 @@ class EmulatorError(Exception):
         super().__init__(f"{self.status} {self.title}: {detail}")
 
 
-class BadRequest(EmulatorError):
+class HttpBadRequest(EmulatorError):
     status = 400
     title = "Bad Request"
 
 
-class Unauthorized(EmulatorError):
+class HttpUnauthorized(EmulatorError):
     status = 401
     title = "Unauthorized"
 
 
-class Forbidden(EmulatorError):
+class HttpForbidden(EmulatorError):
     status = 403
     title = "Forbidden"
 
 
-class NotFound(EmulatorError):
+class HttpNotFound(EmulatorError):
     status = 404
     title = "Not Found"
 
 
-class MethodNotAllowed(EmulatorError):
-    status = 405
-    title = "Method Not Allowed"
-
-
-class UnsupportedMediaType(EmulatorError):
+class HttpUnsupportedMediaType(EmulatorError):
     status = 415
     title = "Unsupported Media Type"
 
 
-class Unprocessable(EmulatorError):
+class HttpUnprocessable(EmulatorError):
     status = 422
     title = "Unprocessable Entity"
-
-
-class TooManyRequests(EmulatorError):
-    status = 429
-    title = "Too Many Requests"
-
-
-class InternalServerError(EmulatorError):
-    status = 500
-    title = "Internal Server Error"
-
-
-class ServiceUnavailable(EmulatorError):
-    status = 503
-    title = "Service Unavailable"

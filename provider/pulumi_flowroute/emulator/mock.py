@@ -19,7 +19,6 @@ from typing import Any, ParamSpec, TypeVar, overload
 import requests
 import responses
 
-from ..config import DEFAULT_BASE_URL
 from . import inventory
 from .models import FlowrouteBackend, LoggedRequest, NumberRecord
 from .responses import FlowrouteApp
@@ -29,6 +28,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 C = TypeVar("C")
 METHODS = ("GET", "POST", "PATCH", "DELETE", "PUT")
+# Where the real API lives: what a client built with no base URL calls.
+DEFAULT_BASE_URL = "https://api.flowroute.com"
 
 
 class MockFlowroute:

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..values import route_value_problem
 from . import inventory
-from .exceptions import BadRequest, Forbidden, NotFound, Unprocessable
+from .exceptions import HttpBadRequest, HttpForbidden, HttpNotFound, HttpUnprocessable
+from .rules import route_value_problem
 
 BUILTIN_ROUTE_ID = "0"
 FIRST_ROUTE_ID = 98396
@@ -144,7 +144,7 @@ def _like_filters(filters: dict[str, str | None]) -> tuple[str, list[Any]]:
 def _check_route_value(route_type: str, value: str | None) -> None:
     problem = route_value_problem(route_type, value or "")
     if problem:
-        raise Unprocessable({"value": [problem]})
+        raise HttpUnprocessable({"value": [problem]})
 
 
 class FlowrouteBackend:
@@ -239,8 +239,8 @@ class FlowrouteBackend:
         """Put an inventory number on the account without a purchase (a pre-owned number)."""
         try:
             return self.purchase(value, charge=False, alias=alias)
-        except NotFound:
-            raise BadRequest(
+        except HttpNotFound:
+            raise HttpBadRequest(
                 f"{value} is not in the emulator's inventory, so it cannot be seeded; pick one "
                 "from GET /v2/numbers/available"
             ) from None
@@ -371,12 +371,12 @@ class FlowrouteBackend:
         with self._transaction() as db:
             row = db.execute("SELECT * FROM inventory WHERE value = ?", (value,)).fetchone()
             if row is None:
-                raise NotFound("Number not available for purchase.")
+                raise HttpNotFound("Number not available for purchase.")
             balance = float(
                 db.execute("SELECT value FROM meta WHERE key = 'balance'").fetchone()[0]
             )
             if charge and balance < row["setup_cost"]:
-                raise Forbidden(
+                raise HttpForbidden(
                     f"Insufficient funds: the setup cost is {row['setup_cost']:.2f} "
                     f"and the balance is {balance:.2f}."
                 )
@@ -396,7 +396,7 @@ class FlowrouteBackend:
     def get_number(self, value: str) -> NumberRecord:
         rows = self._read("SELECT * FROM numbers WHERE value = ?", (value,))
         if not rows:
-            raise NotFound("Could not find that resource on your account.")
+            raise HttpNotFound("Could not find that resource on your account.")
         return _number(rows[0])
 
     def update_number(self, value: str, changes: dict[str, Any]) -> NumberRecord:
@@ -437,7 +437,7 @@ class FlowrouteBackend:
                 key is None
                 or db.execute("SELECT 1 FROM routes WHERE id = ?", (key,)).fetchone() is None
             ):
-                raise NotFound("Route not found.")
+                raise HttpNotFound("Route not found.")
             db.execute(f"UPDATE numbers SET {slot}_route_id = ? WHERE value = ?", (route_id, value))
 
     def remove_route(self, value: str, slot: str) -> None:
@@ -454,7 +454,7 @@ class FlowrouteBackend:
             "SELECT * FROM numbers WHERE value = ?", (value,)
         ).fetchone()
         if row is None:
-            raise NotFound("Could not find that resource on your account.")
+            raise HttpNotFound("Could not find that resource on your account.")
         return row
 
     # -- routes ------------------------------------------------------------------------------
@@ -514,7 +514,7 @@ class FlowrouteBackend:
                 (route_id, route_id),
             ).fetchone()[0]
             if users:
-                raise Forbidden(
+                raise HttpForbidden(
                     "Please disassociate all numbers before deleting.",
                     title="This Route has numbers still associated to it.",
                 )
@@ -527,7 +527,7 @@ class FlowrouteBackend:
         if key is not None:
             row = db.execute("SELECT * FROM routes WHERE id = ?", (key,)).fetchone()
         if row is None:
-            raise NotFound("Invalid Route Id")
+            raise HttpNotFound("Invalid Route Id")
         if str(row["id"]) == BUILTIN_ROUTE_ID:
-            raise Forbidden("The built-in route 0 cannot be changed or deleted.")
+            raise HttpForbidden("The built-in route 0 cannot be changed or deleted.")
         return row

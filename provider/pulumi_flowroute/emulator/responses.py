@@ -22,10 +22,10 @@ from werkzeug import exceptions as http_exceptions
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response
 
-from ..values import MAX_ALIAS_LENGTH, ROUTE_TYPES
 from . import exceptions as exc
 from .inventory import InventoryItem
 from .models import FlowrouteBackend, NumberRecord, Page, RouteRecord
+from .rules import MAX_ALIAS_LENGTH, ROUTE_TYPES
 from .urls import url_map
 
 JSONAPI = "application/vnd.api+json"
@@ -61,9 +61,9 @@ def _json_body(request: Request) -> dict[str, Any]:
     try:
         body = json.loads(raw)
     except ValueError:
-        raise exc.BadRequest("Request body is not valid JSON.") from None
+        raise exc.HttpBadRequest("Request body is not valid JSON.") from None
     if not isinstance(body, dict):
-        raise exc.BadRequest("Request body must be a JSON object.")
+        raise exc.HttpBadRequest("Request body must be a JSON object.")
     return body
 
 
@@ -72,7 +72,7 @@ def _flag(name: str, raw: Any) -> bool:
         return raw
     if isinstance(raw, str) and raw.lower() in ("true", "false"):
         return raw.lower() == "true"
-    raise exc.Unprocessable({name: ["must be true or false"]})
+    raise exc.HttpUnprocessable({name: ["must be true or false"]})
 
 
 def _paging(args: MultiDict[str, str]) -> tuple[int, int]:
@@ -83,13 +83,13 @@ def _paging(args: MultiDict[str, str]) -> tuple[int, int]:
         try:
             return int(raw)
         except ValueError:
-            raise exc.BadRequest(f"{name} must be an integer, not {raw!r}.") from None
+            raise exc.HttpBadRequest(f"{name} must be an integer, not {raw!r}.") from None
 
     limit, offset = integer("limit", DEFAULT_LIMIT), integer("offset", 0)
     if not 1 <= limit <= MAX_LIMIT:
-        raise exc.BadRequest(f"limit must be between 1 and {MAX_LIMIT}, not {limit}.")
+        raise exc.HttpBadRequest(f"limit must be between 1 and {MAX_LIMIT}, not {limit}.")
     if offset < 0:
-        raise exc.BadRequest(f"offset must not be negative, not {offset}.")
+        raise exc.HttpBadRequest(f"offset must not be negative, not {offset}.")
     return limit, offset
 
 
@@ -100,7 +100,7 @@ def _digit_filters(args: MultiDict[str, str]) -> dict[str, str | None]:
         if raw is None or raw == "":
             continue
         if not re.fullmatch(r"[0-9]+", raw):
-            raise exc.BadRequest(f"{name} must contain digits only, not {raw!r}.")
+            raise exc.HttpBadRequest(f"{name} must contain digits only, not {raw!r}.")
         # Flowroute assumes the country code: starts_with=206 means 1206.
         filters[name] = raw if name != "starts_with" or raw.startswith("1") else "1" + raw
     return filters
@@ -203,19 +203,19 @@ class FlowrouteApp:
         auth = request.authorization
         supplied = (auth.username, auth.password) if auth and auth.type == "basic" else None
         if not supplied or not all(supplied) or (self._expected and supplied != self._expected):
-            raise exc.Unauthorized("Authentication failed.")
+            raise exc.HttpUnauthorized("Authentication failed.")
 
     def _guard_control(self, request: Request) -> None:
         if self._expected:
             self._authenticate(request)
         host = urlsplit(f"//{request.host}").hostname
         if self._control_hosts is not None and host not in self._control_hosts:
-            raise exc.Forbidden(
+            raise exc.HttpForbidden(
                 f"the control routes answer only to Host {sorted(self._control_hosts)}, "
                 f"not {request.host!r}"
             )
         if request.method != "GET" and request.mimetype != "application/json":
-            raise exc.UnsupportedMediaType(
+            raise exc.HttpUnsupportedMediaType(
                 f"control requests send Content-Type application/json, not {request.mimetype!r}"
             )
 
@@ -225,7 +225,7 @@ class FlowrouteApp:
             return
         mimetype = request.mimetype
         if mimetype and mimetype not in ACCEPTED_CONTENT_TYPES:
-            raise exc.UnsupportedMediaType(
+            raise exc.HttpUnsupportedMediaType(
                 f"Content-Type {mimetype!r} is not supported; send application/json or {JSONAPI}."
             )
 
@@ -344,7 +344,7 @@ class FlowrouteApp:
             if request.args.get(name):
                 filters[name] = request.args[name]
         if filters.get("state") and len(str(filters["state"])) != 2:
-            raise exc.BadRequest(
+            raise exc.HttpBadRequest(
                 f"state must be a two-letter abbreviation, not {filters['state']!r}."
             )
         page = self.backend.list_available(filters, limit, offset)
@@ -369,7 +369,7 @@ class FlowrouteApp:
         if "alias" in body:
             alias = body["alias"]
             if alias is not None and (not isinstance(alias, str) or len(alias) > MAX_ALIAS_LENGTH):
-                raise exc.Unprocessable(
+                raise exc.HttpUnprocessable(
                     {"alias": [f"must be a string of at most {MAX_ALIAS_LENGTH} characters"]}
                 )
             changes["alias"] = alias
@@ -395,7 +395,7 @@ class FlowrouteApp:
             or data.get("type") != "route"
             or not isinstance(route_id, str)
         ):
-            raise exc.BadRequest(
+            raise exc.HttpBadRequest(
                 'Body must be {"data": {"type": "route", "id": "<route id>"}} '
                 "with the id as a string."
             )
@@ -421,7 +421,9 @@ class FlowrouteApp:
         data = _json_body(request).get("data")
         attrs = data.get("attributes") if isinstance(data, dict) else None
         if not isinstance(data, dict) or data.get("type") != "route" or not isinstance(attrs, dict):
-            raise exc.BadRequest('Body must be {"data": {"type": "route", "attributes": {...}}}.')
+            raise exc.HttpBadRequest(
+                'Body must be {"data": {"type": "route", "attributes": {...}}}.'
+            )
         problems: dict[str, list[str]] = {}
         known = {
             k: attrs[k] for k in ("route_type", "value", "alias", "edge_strategy_id") if k in attrs
@@ -441,7 +443,7 @@ class FlowrouteApp:
         if edge is not None and (isinstance(edge, bool) or not isinstance(edge, int)):
             problems.setdefault("edge_strategy_id", []).append("must be an integer or null")
         if problems:
-            raise exc.Unprocessable(problems)
+            raise exc.HttpUnprocessable(problems)
         return known
 
     def create_route(self, request: Request) -> Response:

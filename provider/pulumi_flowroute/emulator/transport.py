@@ -1,6 +1,7 @@
 """The ``emulator:PATH`` front door: a ``requests`` adapter that answers in-process.
 
-The client mounts it when ``flowroute:baseUrl`` is ``emulator:PATH``. Its state lives in the
+``pulumi_flowroute.connect`` mounts it at :data:`EMULATOR_URL` when ``flowroute:baseUrl`` is
+``emulator:PATH``. Its state lives in the
 SQLite file at PATH, so several processes (a Pulumi program and its provider) that open the
 same file see one account.
 """
@@ -20,6 +21,10 @@ from werkzeug.wrappers import Request, Response
 
 from .models import FlowrouteBackend
 from .responses import FlowrouteApp
+
+# The address the adapter answers at, in-process: .invalid never resolves, so a session without
+# the adapter mounted fails at once instead of reaching some real host.
+EMULATOR_URL = "http://emulator.flowroute.invalid"
 
 
 def to_werkzeug(prepared: requests.PreparedRequest) -> Request:

@@ -2,8 +2,8 @@
 
 A gRPC ``ResourceMonitor`` and ``Engine`` of our own receive the program's registrations (made by
 the real SDK through ``pulumi.runtime``), forward every dynamic resource to the SDK's real
-provider server (``python -m pulumi.dynamic``, driven by :class:`tests.engine.ProviderServer`),
-and keep state between runs in a JSON file. The engine's rules that matter here are followed:
+provider server (``python -m pulumi.dynamic``, driven by ``engine.ProviderServer``), and keep state
+between runs in a JSON file. The engine's rules that matter here are followed:
 
 - preview calls only Check (new) or Check + Diff (existing), never Create/Update/Delete;
 - up calls Check + Create (new), Check + Diff (existing), then Update, or Create-then-Delete for
@@ -35,8 +35,8 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi import runtime
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2, resource_pb2_grpc
 
-from tests.audit import assert_no_secrets
-from tests.engine import DIFF_NONE, SECRET_SIG, SECRET_VALUE, ProviderServer
+from tests.support.audit import assert_no_secrets
+from tests.support.engine import DIFF_NONE, SECRET_SIG, SECRET_VALUE, ProviderServer
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 DYNAMIC_PREFIX = "pulumi-python:dynamic"

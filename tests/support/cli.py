@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from pulumi_flowroute.emulator import FlowrouteBackend, LoggedRequest
-from tests.audit import assert_no_secrets
+from tests.support.audit import assert_no_secrets
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NO_CLI = 3  # scripts/pulumi-cli: neither a pulumi on PATH nor Go to build one
 
 

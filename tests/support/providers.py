@@ -8,7 +8,7 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
 from pulumi_flowroute.provider_base import FlowrouteProvider
-from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.support.audit import ACCESS_KEY, SECRET_KEY
 
 P = TypeVar("P", bound=FlowrouteProvider)
 
