@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # So the venv is refreshed whenever the library's files change.
 SOURCES := $(shell find provider -name '*.py' -o -name '*.json' -o -name 'py.typed')
 
-.PHONY: up cli test lint typecheck unit e2e bench bench-quick clean
+.PHONY: up cli test lint typecheck unit e2e compat bench bench-quick clean
 
 $(STAMP): pyproject.toml requirements.txt $(SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,16 @@ unit: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/pytest -m e2e
 
+# The lowest and the newest Python the package claims: the unit suite again in a venv of each.
+COMPAT_PYTHONS ?= 3.10 3.13
+compat:
+	@for version in $(COMPAT_PYTHONS); do \
+		scripts/python-venv $$version .venv-$$version && \
+		.venv-$$version/bin/pytest -m "not e2e" -q -p no:cacheprovider || exit 1; \
+	done
+
 # The quick benchmark is a smoke check of bench/ only: it asserts nothing about time.
-test: lint typecheck unit e2e bench-quick
+test: lint typecheck unit e2e compat bench-quick
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -47,4 +55,4 @@ bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick --out build/bench-quick.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from pulumi_flowroute import FlowrouteClient
+from pulumi_flowroute.emulator import Fault
 from tests.support.cli import ROOT, PulumiProject, dynamic_provider_of, writes
 
 pytestmark = pytest.mark.e2e
@@ -216,7 +217,7 @@ def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
     method = "POST" if point.startswith("before") else "PATCH"
     # The provider hangs in this call until it is killed.
     project.emulator(DB).add_fault(
-        "delay", method=method, path=f"/v2/numbers/{helpdesk}", seconds=25
+        Fault("delay", method=method, path=f"/v2/numbers/{helpdesk}", seconds=25)
     )
     killed = _kill_provider_when_the_fault_is_met(project, project.start("up"))
     assert f"buying {helpdesk}" in killed
@@ -281,7 +282,7 @@ def test_a_provider_killed_mid_update_or_delete_converges_on_the_rerun(
     operation, edit, (kind, method, path) = STOPS[stop]
     numbers = built(project)
     edit_numbers(project, edit)
-    project.emulator(DB).add_fault(kind, method=method, path=path, seconds=25)
+    project.emulator(DB).add_fault(Fault(kind, method=method, path=path, seconds=25))
     _kill_provider_when_the_fault_is_met(project, project.start(operation))
 
     project.ok(operation)

@@ -10,6 +10,7 @@ import base64
 import json
 import subprocess
 import sys
+import tarfile
 import textwrap
 import zipfile
 from collections.abc import Iterator
@@ -92,6 +93,60 @@ def test_the_wheel_ships_pulumi_plugin_json(wheel: Path) -> None:
 
 
 @pytest.mark.parametrize("where", ["wheel", "project"])
+def test_a_production_install_pulls_neither_werkzeug_nor_responses(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = archive.read(name).decode()
+    requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
+    always = [line for line in requires if "extra ==" not in line]
+    assert any("pulumi" in line for line in always)
+    assert not [line for line in always if "werkzeug" in line or "responses" in line]
+    emulator = [line for line in requires if 'extra == "emulator"' in line]
+    assert {line.split()[1].split(">")[0] for line in emulator} == {"werkzeug", "responses"}
+
+
+# Fast, emulator-backed modules: enough to show the sdist's suite runs against the package
+# built from it, not against this checkout.
+SDIST_TESTS = ("tests/test_config.py", "tests/test_bad_inputs.py", "tests/test_route_providers.py")
+
+
+def test_the_sdist_carries_a_test_suite_that_passes(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "--outdir", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    sdist = next(dist.glob("pulumi_flowroute-*.tar.gz"))
+    with tarfile.open(sdist) as archive:
+        archive.extractall(tmp_path, filter="data")
+    source = tmp_path / sdist.name.removesuffix(".tar.gz")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", f"{sdist}[dev]"], check=True, timeout=600
+    )
+    run = subprocess.run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SDIST_TESTS],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert " passed" in run.stdout and "failed" not in run.stdout
+    # The package under test is the one built from the sdist, installed in the venv.
+    where = subprocess.run(
+        [python, "-c", "import pulumi_flowroute; print(pulumi_flowroute.__file__)"],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert str(venv) in where.stdout
+
+
 def test_the_language_host_takes_no_package_for_a_resource_plugin(
     where: str, request: pytest.FixtureRequest
 ) -> None:

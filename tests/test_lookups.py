@@ -49,26 +49,41 @@ PROGRAM = """
     import pulumi_flowroute as flowroute
 
     main = flowroute.PhoneNumber.get("main-line", "12065551234")
+    pbx = flowroute.InboundRoute.get("pbx", pulumi.Config().require("route"))
+    routing = flowroute.NumberRouting.get("main-routing", "12065551234")
     pulumi.export("alias", main.alias)
     pulumi.export("adopted", main.adopted)
+    pulumi.export("route", [pbx.route_type, pbx.value, pbx.alias])
+    pulumi.export("routing", [routing.primary_route_id, routing.failover_route_id])
 """
 
 
-def test_phone_number_get_reads_without_managing(tmp_path: Path) -> None:
+def test_every_resource_get_reads_without_managing(tmp_path: Path) -> None:
     (tmp_path / "__main__.py").write_text(textwrap.dedent(PROGRAM))
     db = tmp_path / "account.db"
-    embedded_client(db).purchase_number("12065551234")
-    embedded_client(db).update_number("12065551234", alias="Main")
-    runner = ProgramRunner(
-        tmp_path, "refs", "dev", {"flowroute:baseUrl": f"emulator:{db}"}, tmp_path / "state.json"
-    )
+    client = embedded_client(db)
+    client.purchase_number("12065551234")
+    client.update_number("12065551234", alias="Main")
+    route = client.create_route("host", "sip.example.com:5060", "office-pbx")
+    client.set_route("12065551234", "primary", route.id)
+    config = {"flowroute:baseUrl": f"emulator:{db}", "refs:route": route.id}
+    runner = ProgramRunner(tmp_path, "refs", "dev", config, tmp_path / "state.json")
     up = runner.up()
     assert up.error is None, up.error
-    assert up.exports == {"alias": "Main", "adopted": True}
+    assert up.exports == {
+        "alias": "Main",
+        "adopted": True,
+        "route": ["host", "sip.example.com:5060", "office-pbx"],
+        "routing": [route.id, None],
+    }
+    assert sorted(up.ops("read")) == ["main-line", "main-routing", "pbx"]
     destroy = runner.destroy()
-    assert destroy.error is None and destroy.ops("delete") == ["main-line", "refs-dev"]
-    assert embedded_client(db).get_number("12065551234").alias == "Main"
-    assert up.ops("read") == ["main-line"]
+    assert destroy.error is None, destroy.error
+    assert sorted(destroy.ops("delete")) == ["main-line", "main-routing", "pbx", "refs-dev"]
+    # Destroying references changes nothing at Flowroute.
+    after = client.get_number("12065551234")
+    assert (after.alias, after.primary_route_id) == ("Main", route.id)
+    assert client.find_route(route.id) == route
 
 
 def test_get_numbers_lists_the_account_with_digit_filters(configured: MockFlowroute) -> None:

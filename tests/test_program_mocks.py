@@ -136,11 +136,11 @@ def test_inline_route_is_auto_named_from_project_stack_name(mocks: RecordingMock
 
 
 BAD_CONFIGS: list[tuple[dict[str, Any], list[str]]] = [
-    ({"a": {"primary": "office-pbx"}}, ["numbers.a = "]),
+    ({"a": {"primary": "office-pbx"}}, ["numbers.a.number = None: set number"]),
     ({"a": {"number": "555", "primary": "office-pbx"}}, ["numbers.a.number = '555'"]),
     (
         {"a": {"number": "12065551234", "search": {"starts_with": "206"}, "primary": "office-pbx"}},
-        ["numbers.a = "],
+        ["numbers.a.search = {'starts_with': '206'}: set number (an exact number) or search"],
     ),
     (
         {"a": {"search": {"starts_with": "20x"}, "primary": "office-pbx"}},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,9 @@ from pulumi_flowroute import (
     InboundRoute,
     NumberRouting,
     PhoneNumber,
+    PhoneNumberArgs,
     ResourceError,
+    RoutedNumber,
     inbound_route,
 )
 from pulumi_flowroute.emulator import MockFlowroute
@@ -216,12 +219,36 @@ def test_a_refresh_lists_the_routes_once_for_every_route(
     "declare",
     [
         lambda: InboundRoute("r"),  # type: ignore[call-arg]
-        lambda: InboundRoute("r", "host", "sip.example.com"),  # type: ignore[call-arg]
+        lambda: InboundRoute("r", "host", "sip.example.com"),  # type: ignore[arg-type, call-arg]
         lambda: NumberRouting("n", primary_route_id="0"),  # type: ignore[call-arg]
-        lambda: PhoneNumber("p", "12065551234"),  # type: ignore[call-arg]
+        lambda: PhoneNumber("p", "12065551234"),  # type: ignore[arg-type, call-arg]
     ],
 )
 # mypy (warn_unused_ignores) fails if any of these calls stops being a type error too.
 def test_inputs_are_keywords_and_required_ones_are_required(declare: Callable[[], Any]) -> None:
     with pytest.raises(TypeError):
         declare()
+
+
+@pytest.mark.parametrize(
+    ("resource", "required"),
+    [
+        (PhoneNumber, set()),
+        (InboundRoute, {"route_type", "value"}),
+        (NumberRouting, {"number", "primary_route_id"}),
+        (RoutedNumber, {"primary"}),
+    ],
+)
+def test_the_signatures_read_like_a_pulumi_package(resource: type, required: set[str]) -> None:
+    params = list(inspect.signature(resource).parameters.values())
+    assert params[0].name == "resource_name"
+    assert all(p.kind is p.KEYWORD_ONLY for p in params[1:])
+    assert {p.name for p in params[1:] if p.default is p.empty} == required
+    names = {p.name for p in params}
+    assert "opts" in names
+    if resource is not RoutedNumber:
+        get = getattr(resource, "get", None)
+        assert callable(get)
+        assert {"resource_name", "id", "opts"} <= set(inspect.signature(get).parameters)
+    if resource in (PhoneNumber, RoutedNumber):
+        assert set(PhoneNumberArgs.__annotations__) <= names

@@ -26,7 +26,7 @@ from .errors import (
     Unauthorized,
     Unprocessable,
 )
-from .inbound_route import InboundRoute, RouteArgs
+from .inbound_route import InboundRoute, InboundRouteArgs
 from .lookups import (
     get_available_numbers,
     get_available_numbers_output,
@@ -35,8 +35,8 @@ from .lookups import (
     get_numbers,
     get_numbers_output,
 )
-from .number_routing import NumberRouting
-from .phone_number import NumberSearch, PhoneNumber
+from .number_routing import NumberRouting, NumberRoutingArgs
+from .phone_number import NumberSearch, PhoneNumber, PhoneNumberArgs
 
 __all__ = [
     "ApiError",
@@ -48,17 +48,19 @@ __all__ = [
     "FlowrouteError",
     "Forbidden",
     "InboundRoute",
+    "InboundRouteArgs",
     "MalformedResponse",
     "NotFound",
     "Number",
     "NumberRouting",
+    "NumberRoutingArgs",
     "NumberSearch",
     "PhoneNumber",
+    "PhoneNumberArgs",
     "RateLimited",
     "ResourceError",
     "RetryPolicy",
     "Route",
-    "RouteArgs",
     "RoutedNumber",
     "ServerError",
     "TransportError",

@@ -68,6 +68,20 @@ def _reason(exc: requests.RequestException) -> str:
     return f"{type(exc).__name__}: {errno.group(0).strip()}" if errno else type(exc).__name__
 
 
+def _retryable(method: str, outcome: requests.Response | TransportError) -> bool:
+    """Whether to send again: never a write whose outcome is unknown, except after a 429,
+    which Flowroute answers before acting."""
+    if isinstance(outcome, TransportError):
+        return method in IDEMPOTENT_METHODS
+    return outcome.status_code in RETRY_STATUSES and (
+        method in IDEMPOTENT_METHODS or outcome.status_code == 429
+    )
+
+
+def _what(outcome: requests.Response | TransportError) -> str:
+    return outcome.reason if isinstance(outcome, TransportError) else str(outcome.status_code)
+
+
 def _retry_after(retry: Retry, header: str | None) -> float | None:
     """The server's ``Retry-After`` in seconds; one we cannot read is ignored for our backoff."""
     if not header:
@@ -270,62 +284,69 @@ class FlowrouteClient:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
     ) -> requests.Response:
+        """One call with retries: a 2xx answer, or the typed error of the last attempt."""
         url = path_or_url if "://" in path_or_url else self._url(path_or_url)
         shown = url[len(self.base_url) :] if url.startswith(self.base_url) else url
         started = time.monotonic()
         waited = 0.0
         retry = self.retry.start()
-        headers = {"Content-Type": "application/vnd.api+json"} if json_body is not None else None
         while True:
-            delay: float | None
-            try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json_body,
-                    headers=headers,
-                    timeout=self.timeout,
-                    # A redirect would re-send the body and the credentials to another URL.
-                    allow_redirects=False,
-                )
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                lost = TransportError(method, shown, _reason(exc), self.base_url)
-                if method not in IDEMPOTENT_METHODS:
-                    raise lost from None
-                log.info("%s %s: %s, will retry", method, shown, lost.reason)
-                failure: requests.Response | TransportError = lost
-                delay = None
-            else:
-                log.debug("%s %s -> %s", method, shown, response.status_code)
-                status = response.status_code
-                retryable = status in RETRY_STATUSES and (
-                    method in IDEMPOTENT_METHODS or status == 429
-                )
-                if not retryable:
-                    if status >= 300:
-                        raise error_from_response(method, shown, response)
-                    return response
-                failure = response
-                delay = _retry_after(retry, response.headers.get("Retry-After"))
+            outcome = self._attempt(method, url, shown, params, json_body)
+            if not _retryable(method, outcome):
+                if isinstance(outcome, TransportError):
+                    raise outcome
+                if outcome.status_code >= 300:
+                    raise error_from_response(method, shown, outcome)
+                return outcome
             try:
                 retry = retry.increment(method, url)
             except MaxRetryError:
-                raise self._give_up(method, shown, failure) from None
-            wait = float(min(delay, self.retry.max_retry_after)) if delay is not None else None
-            if wait is None:
-                # urllib3 makes the first retry immediate; a refused or failing server deserves
-                # a pause even then.
-                wait = retry.get_backoff_time() or (
-                    self.retry.backoff_factor + random.random() * self.retry.jitter
-                )
+                raise self._give_up(method, shown, outcome) from None
+            wait = self._wait(retry, outcome)
             # Count both the clock and our own waits: a test's fake sleep does not move the clock.
-            spent = max(time.monotonic() - started, waited)
-            if spent + wait > self.retry.total_seconds:
-                raise self._give_up(method, shown, failure)
-            log.info("%s %s: retrying in %.2fs", method, shown, wait)
+            if max(time.monotonic() - started, waited) + wait > self.retry.total_seconds:
+                raise self._give_up(method, shown, outcome)
+            log.info("%s %s: %s, retrying in %.2fs", method, shown, _what(outcome), wait)
             self._sleep(wait)
             waited += wait
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        shown: str,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+    ) -> requests.Response | TransportError:
+        """Send once: the answer, or the TransportError of a request that got none."""
+        headers = {"Content-Type": "application/vnd.api+json"} if json_body is not None else None
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=json_body,
+                headers=headers,
+                timeout=self.timeout,
+                # A redirect would re-send the body and the credentials to another URL.
+                allow_redirects=False,
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            return TransportError(method, shown, _reason(exc), self.base_url)
+        log.debug("%s %s -> %s", method, shown, response.status_code)
+        return response
+
+    def _wait(self, retry: Retry, outcome: requests.Response | TransportError) -> float:
+        """The server's Retry-After (capped), else urllib3's backoff with jitter."""
+        if isinstance(outcome, requests.Response):
+            asked = _retry_after(retry, outcome.headers.get("Retry-After"))
+            if asked is not None:
+                return float(min(asked, self.retry.max_retry_after))
+        # urllib3 makes the first retry immediate; a refused or failing server deserves a
+        # pause even then.
+        return retry.get_backoff_time() or (
+            self.retry.backoff_factor + random.random() * self.retry.jitter
+        )
 
     @staticmethod
     def _give_up(

@@ -3,60 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import pulumi
+from typing_extensions import Unpack
 
-from .inbound_route import InboundRoute, RouteArgs
+from .inbound_route import InboundRoute, InboundRouteArgs
 from .number_routing import NumberRouting
-from .phone_number import NumberSearch, PhoneNumber
+from .phone_number import INPUTS, PhoneNumber, PhoneNumberArgs
 
-RouteSpec = RouteArgs | pulumi.Input[str]
+RouteSpec = InboundRouteArgs | pulumi.Input[str]
 
 
 class RoutedNumber(pulumi.ComponentResource):
     """A phone number routed to a primary and an optional failover route.
 
-    ``primary`` / ``failover`` are either a :class:`RouteArgs` (an inline route, created as a
-    child named ``<name>-primary`` / ``<name>-failover``) or an existing route id, such as a
-    shared ``InboundRoute``'s ``route_id``. Children are parented to the component.
+    ``primary`` / ``failover`` are either an :class:`InboundRouteArgs` (an inline route, created
+    as a child named ``<name>-primary`` / ``<name>-failover``) or an existing route id, such as
+    a shared ``InboundRoute``'s ``route_id``. The other inputs are the number's, those of
+    :class:`PhoneNumberArgs`. Children are parented to the component.
     """
 
     number: pulumi.Output[str]
     primary_route_id: pulumi.Output[str]
     failover_route_id: pulumi.Output[str | None]
 
+    @INPUTS.keywords
     def __init__(
         self,
         resource_name: str,
         *,
         primary: RouteSpec,
         failover: RouteSpec | None = None,
-        number: pulumi.Input[str] | None = None,
-        search: NumberSearch | Mapping[str, Any] | None = None,
-        alias: pulumi.Input[str] | None = None,
-        cnam_lookups_enabled: pulumi.Input[bool] | None = None,
-        adopt: pulumi.Input[bool] = False,
-        release_on_delete: pulumi.Input[bool] = False,
-        max_setup_cost: pulumi.Input[float] | None = None,
-        max_monthly_cost: pulumi.Input[float] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **number: Unpack[PhoneNumberArgs],
     ) -> None:
-        """Compose the number; the arguments are those of PhoneNumber plus the two routes."""
+        """Compose the number, its inline routes and its routing."""
         super().__init__("flowroute:index:RoutedNumber", resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.phone_number = PhoneNumber(
-            resource_name,
-            number=number,
-            search=search,
-            alias=alias,
-            cnam_lookups_enabled=cnam_lookups_enabled,
-            adopt=adopt,
-            release_on_delete=release_on_delete,
-            max_setup_cost=max_setup_cost,
-            max_monthly_cost=max_monthly_cost,
-            opts=child,
-        )
+        self.phone_number = PhoneNumber(resource_name, opts=child, **number)
         self.routes: dict[str, InboundRoute] = {}
         primary_id = self._route_id(f"{resource_name}-primary", primary, child)
         failover_id = (
@@ -91,15 +75,8 @@ class RoutedNumber(pulumi.ComponentResource):
     def _route_id(
         self, name: str, spec: RouteSpec, opts: pulumi.ResourceOptions
     ) -> pulumi.Input[str]:
-        if not isinstance(spec, RouteArgs):
+        if not isinstance(spec, Mapping):
             return spec
-        route = InboundRoute(
-            name,
-            route_type=spec.route_type,
-            value=spec.value,
-            alias=spec.alias,
-            edge_strategy_id=spec.edge_strategy_id,
-            opts=opts,
-        )
+        route = InboundRoute(name, opts=opts, **spec)
         self.routes[name] = route
         return route.route_id

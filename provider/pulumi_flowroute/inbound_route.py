@@ -7,45 +7,91 @@ whose POST answer was lost is found by its alias instead of being created twice.
 or alias use one listing per deployment (see ``_DeploymentRoutes``).
 """
 
-from __future__ import annotations
-
 import secrets
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, TypedDict, cast
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from typing_extensions import Unpack
 
 from .client import FlowrouteClient, Route
 from .errors import ApiError, Forbidden, NotFound, ResourceError
 from .provider_base import (
     UNANSWERED,
-    Checker,
     FlowrouteProvider,
     FlowrouteResource,
-    as_alias,
-    as_int,
     auto_alias,
-    is_unknown,
     outcome_unknown,
+    with_id,
 )
+from .schema import Inputs, Problems, Rule, as_alias, as_int, as_text, is_unknown
 from .values import ROUTE_TYPES, route_value_problem
 
-INPUTS = ("route_type", "value", "alias", "edge_strategy_id")
 # Scanning every number to name a route's users is bounded: accounts can be large.
 MAX_NUMBERS_SCANNED = 200
 
 
-@dataclass
-class RouteArgs:
-    """An inbound route to create: ``route_type`` is ``host``, ``number`` or ``uri``."""
+def _route_type(value: Any) -> str:
+    if value not in ROUTE_TYPES:
+        raise ValueError(f"use one of {', '.join(ROUTE_TYPES)}")
+    return str(value)
 
-    route_type: pulumi.Input[str]
-    value: pulumi.Input[str]
-    alias: pulumi.Input[str] | None = None
-    edge_strategy_id: pulumi.Input[int] | None = None
+
+def _edge_strategy(value: Any) -> int:
+    edge = as_int(value)
+    if edge < 0:
+        raise ValueError("use a Flowroute edge strategy id (1 or more)")
+    return edge
+
+
+class _RouteDestination(TypedDict):
+    route_type: Annotated[
+        pulumi.Input[str],
+        Rule(_route_type, missing=f"set route_type to one of {', '.join(ROUTE_TYPES)}"),
+    ]
+    value: Annotated[
+        pulumi.Input[str],
+        Rule(
+            as_text,
+            missing="set the route's destination, e.g. 'sip.example.com:5060' for a host route",
+        ),
+    ]
+
+
+class InboundRouteArgs(_RouteDestination, total=False):
+    """The inputs of :class:`InboundRoute`, and an inline route of :class:`RoutedNumber`.
+
+    - ``route_type``: ``host`` (``sip.example.com:5060`` or an IP), ``number``
+      (``12065550100``) or ``uri`` (``sip:alice@pbx.example.com``).
+    - ``value``: the destination, valid for ``route_type``.
+    - ``alias``: the route's name at Flowroute. Unset, the route is named
+      ``project.stack.name-<6 hex digits>`` when it is created and keeps that name. An existing
+      route with an explicit alias is taken over only if it is identical.
+    - ``edge_strategy_id``: Flowroute edge strategy (media region) id.
+    """
+
+    alias: Annotated[pulumi.Input[str] | None, Rule(as_alias)]
+    edge_strategy_id: Annotated[pulumi.Input[int] | None, Rule(_edge_strategy)]
+
+
+INPUTS = Inputs(InboundRouteArgs)
+
+
+def validate(
+    problems: Problems, given: Mapping[str, Any], *, strict: bool = False
+) -> dict[str, Any]:
+    """InboundRoute's inputs checked and normalised, for ``check`` and the fleet config alike."""
+    values = INPUTS.validate(problems, given, strict=strict)
+    route_type, value = values["route_type"], values["value"]
+    if route_type in ROUTE_TYPES and value is not None and not is_unknown(value):
+        problem = (
+            route_value_problem(route_type, value) if isinstance(value, str) else "use a string"
+        )
+        if problem:
+            problems.add("value", value, f"for route_type {route_type!r}, {problem}")
+    return values
 
 
 SUFFIX_BYTES = 3  # "-" and six hex digits after the prefix
@@ -104,17 +150,6 @@ def forget_deployment() -> None:
     _ROUTES = _DeploymentRoutes()
 
 
-def _route_type(value: Any) -> str:
-    if value not in ROUTE_TYPES:
-        raise ValueError(f"use one of {', '.join(ROUTE_TYPES)}")
-    return str(value)
-
-
-def _number_value(value: Any) -> Any:
-    # A number route given as an int reaches the provider as a float.
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else value
-
-
 def _naming(props: Mapping[str, Any]) -> dict[str, Any]:
     return {"alias_auto": bool(props.get("alias_auto")), "alias_prefix": props.get("alias_prefix")}
 
@@ -133,33 +168,14 @@ class InboundRouteProvider(FlowrouteProvider):
     """Dynamic provider behind :class:`InboundRoute`."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        check = Checker(news)
-        route_type = check.take("route_type", _route_type)
-        if route_type is None and news.get("route_type") is None:
-            check.fail("route_type", None, f"set route_type to one of {', '.join(ROUTE_TYPES)}")
-        value = check.take("value", _number_value)
-        if value is None and news.get("value") is None:
-            check.fail(
-                "value",
-                None,
-                "set the route's destination, e.g. 'sip.example.com:5060' for a host route",
-            )
-        elif isinstance(route_type, str) and not is_unknown(value):
-            problem = (
-                route_value_problem(route_type, value) if isinstance(value, str) else "use a string"
-            )
-            if problem:
-                check.fail("value", value, f"for route_type {route_type!r}, {problem}")
-        if news.get("alias") is not None:
-            check.take("alias", as_alias)
-            check.inputs["alias_auto"] = False
+        problems = Problems()
+        inputs = validate(problems, news)
+        if news.get("alias") is None:
+            inputs["alias"], inputs["alias_auto"] = self._keep_or_name(olds, news)
         else:
-            check.inputs["alias"], check.inputs["alias_auto"] = self._keep_or_name(olds, news)
-        check.inputs["alias_prefix"] = news.get("alias_prefix")
-        edge = check.take("edge_strategy_id", as_int)
-        if isinstance(edge, int) and edge < 0:
-            check.fail("edge_strategy_id", edge, "use a Flowroute edge strategy id (1 or more)")
-        return CheckResult(check.inputs, check.failures)
+            inputs["alias_auto"] = False
+        inputs["alias_prefix"] = news.get("alias_prefix")
+        return CheckResult(inputs, problems.check_failures())
 
     @staticmethod
     def _keep_or_name(olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[str, bool]:
@@ -174,7 +190,7 @@ class InboundRouteProvider(FlowrouteProvider):
         return _auto_alias(prefix), True
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [k for k in INPUTS if news.get(k) != olds.get(k)]
+        changed = [k for k in INPUTS.names if news.get(k) != olds.get(k)]
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -228,7 +244,7 @@ class InboundRouteProvider(FlowrouteProvider):
         return next((r for r in client.list_routes() if r.alias == alias), None)
 
     def _take_over(self, route: Route, props: Mapping[str, Any]) -> Route:
-        wanted = {k: props.get(k) for k in INPUTS}
+        wanted = {k: props.get(k) for k in INPUTS.names}
         if _outputs(route) | {"route_id": None} == wanted | {"route_id": None}:
             self.info(f"route {route.alias!r} already exists (id {route.id}); using it")
             return route
@@ -250,10 +266,12 @@ class InboundRouteProvider(FlowrouteProvider):
         if route is None:
             return ReadResult("", {})
         outs = _outputs(route) | _naming(props)
-        return ReadResult(id_, outs, {k: outs[k] for k in (*INPUTS, "alias_auto", "alias_prefix")})
+        return ReadResult(
+            id_, outs, {k: outs[k] for k in (*INPUTS.names, "alias_auto", "alias_prefix")}
+        )
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        changes = {k: news.get(k) for k in INPUTS if news.get(k) != olds.get(k)}
+        changes = {k: news.get(k) for k in INPUTS.names if news.get(k) != olds.get(k)}
         try:
             route = self.client.update_route(id_, **changes)
         except NotFound:
@@ -301,33 +319,28 @@ class InboundRoute(FlowrouteResource, module="flowroute", name="InboundRoute"):
     alias: pulumi.Output[str]
     edge_strategy_id: pulumi.Output[int | None]
 
+    @INPUTS.keywords
     def __init__(
         self,
         resource_name: str,
         *,
-        route_type: pulumi.Input[str],
-        value: pulumi.Input[str],
-        alias: pulumi.Input[str] | None = None,
-        edge_strategy_id: pulumi.Input[int] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **args: Unpack[InboundRouteArgs],
     ) -> None:
-        """Declare a route.
-
-        :param route_type: ``host`` (``sip.example.com:5060`` or an IP), ``number``
-            (``12065550100``) or ``uri`` (``sip:alice@pbx.example.com``).
-        :param value: the destination, valid for ``route_type``.
-        :param alias: the route's name at Flowroute. Unset, the route is named
-            ``project.stack.name-<6 hex digits>`` when it is created and keeps that name. An
-            existing route with an explicit alias is taken over only if it is identical.
-        :param edge_strategy_id: Flowroute edge strategy (media region) id.
-        """
-        props = {
-            "route_type": route_type,
-            "value": value,
-            "alias": alias,
-            "alias_auto": None,
-            "alias_prefix": auto_alias(resource_name, reserve=1 + 2 * SUFFIX_BYTES),
-            "edge_strategy_id": edge_strategy_id,
-            "route_id": None,
-        }
+        """Declare a route (see :class:`InboundRouteArgs` for each input)."""
+        props = INPUTS.props("InboundRoute", args, reference=bool(opts and opts.id))
+        props.update(
+            alias_auto=None,
+            alias_prefix=auto_alias(resource_name, reserve=1 + 2 * SUFFIX_BYTES),
+            route_id=None,
+        )
         super().__init__(InboundRouteProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> "InboundRoute":
+        """Reference an existing route by id, read-only: Pulumi reads it on every run and
+        never changes or deletes it."""
+        # A reference declares no inputs: the engine reads them from Flowroute.
+        return InboundRoute(resource_name, opts=with_id(opts, id), **cast(InboundRouteArgs, {}))

@@ -6,25 +6,46 @@ Flowroute's built-in route ``"0"`` back as primary and clears the failover, so r
 be deleted.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, TypedDict, cast
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from typing_extensions import Unpack
 
 from .client import BUILTIN_ROUTE_ID, FlowrouteClient, Number
 from .errors import NotFound, ResourceError
-from .provider_base import (
-    Checker,
-    FlowrouteProvider,
-    FlowrouteResource,
-    as_id,
-    as_number,
-)
+from .provider_base import FlowrouteProvider, FlowrouteResource, with_id
+from .schema import Inputs, Problems, Rule, as_id, as_number
 
-INPUTS = ("number", "primary_route_id", "failover_route_id")
+
+class _Routed(TypedDict):
+    number: Annotated[
+        pulumi.Input[str],
+        Rule(as_number, missing="set the number to route, e.g. a PhoneNumber's .number"),
+    ]
+    primary_route_id: Annotated[
+        pulumi.Input[str],
+        Rule(
+            as_id,
+            missing="set the route for inbound calls, e.g. an InboundRoute's .route_id "
+            "(or '0' for SIP registration)",
+        ),
+    ]
+
+
+class NumberRoutingArgs(_Routed, total=False):
+    """The inputs of :class:`NumberRouting`.
+
+    - ``number``: the number (usually ``PhoneNumber.number``); changing it replaces the routing.
+    - ``primary_route_id``: the route calls take first (``InboundRoute.route_id``).
+    - ``failover_route_id``: the route calls take when the primary fails; unset means none.
+    """
+
+    failover_route_id: Annotated[pulumi.Input[str] | None, Rule(as_id)]
+
+
+INPUTS = Inputs(NumberRoutingArgs)
 
 
 def _outputs(number: Number) -> dict[str, Any]:
@@ -47,23 +68,12 @@ class NumberRoutingProvider(FlowrouteProvider):
     """Dynamic provider behind :class:`NumberRouting`."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        check = Checker(news)
-        for prop, convert, fix in (
-            ("number", as_number, "set the number to route, e.g. a PhoneNumber's .number"),
-            (
-                "primary_route_id",
-                as_id,
-                "set the route for inbound calls, e.g. an "
-                "InboundRoute's .route_id (or '0' for SIP registration)",
-            ),
-        ):
-            if check.take(prop, convert) is None and news.get(prop) is None:
-                check.fail(prop, None, fix)
-        check.take("failover_route_id", as_id)
-        return CheckResult(check.inputs, check.failures)
+        problems = Problems()
+        inputs = INPUTS.validate(problems, news)
+        return CheckResult(inputs, problems.check_failures())
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [k for k in INPUTS if news.get(k) != olds.get(k)]
+        changed = [k for k in INPUTS.names if news.get(k) != olds.get(k)]
         replaces = ["number"] if "number" in changed else []
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
@@ -71,7 +81,7 @@ class NumberRoutingProvider(FlowrouteProvider):
         # Both slots are written whatever they held (the writes are safe to repeat), so no read
         # comes first; a failover an adopted number carried is cleared.
         self._converge(props["number"], None, props)
-        return CreateResult(props["number"], {k: props.get(k) for k in INPUTS})
+        return CreateResult(props["number"], {k: props.get(k) for k in INPUTS.names})
 
     def _converge(self, value: str, current: Mapping[str, Any] | None, wanted: Any) -> None:
         """PATCH (or DELETE) the slots that differ from ``current`` (None: not known, all)."""
@@ -112,7 +122,7 @@ class NumberRoutingProvider(FlowrouteProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         self._converge(id_, olds, news)
-        return UpdateResult({k: news.get(k) for k in INPUTS} | {"number": id_})
+        return UpdateResult({k: news.get(k) for k in INPUTS.names} | {"number": id_})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         try:
@@ -132,24 +142,23 @@ class NumberRouting(FlowrouteResource, module="flowroute", name="NumberRouting")
     primary_route_id: pulumi.Output[str]
     failover_route_id: pulumi.Output[str | None]
 
+    @INPUTS.keywords
     def __init__(
         self,
         resource_name: str,
         *,
-        number: pulumi.Input[str],
-        primary_route_id: pulumi.Input[str],
-        failover_route_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **args: Unpack[NumberRoutingArgs],
     ) -> None:
-        """Declare a number's routing.
-
-        :param number: the number (usually ``PhoneNumber.number``); changing it replaces this.
-        :param primary_route_id: the route calls take first (``InboundRoute.route_id``).
-        :param failover_route_id: the route calls take when the primary fails; unset = none.
-        """
-        props = {
-            "number": number,
-            "primary_route_id": primary_route_id,
-            "failover_route_id": failover_route_id,
-        }
+        """Declare a number's routing (see :class:`NumberRoutingArgs` for each input)."""
+        props = INPUTS.props("NumberRouting", args, reference=bool(opts and opts.id))
         super().__init__(NumberRoutingProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> "NumberRouting":
+        """Reference a number's routing by the number, read-only: Pulumi reads it on every run
+        and never changes it."""
+        # A reference declares no inputs: the engine reads them from Flowroute.
+        return NumberRouting(resource_name, opts=with_id(opts, id), **cast(NumberRoutingArgs, {}))

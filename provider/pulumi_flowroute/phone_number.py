@@ -6,79 +6,38 @@ finds drift, ``update`` changes alias / CNAM in place, ``delete`` keeps the numb
 ``release_on_delete=True``.
 """
 
-from __future__ import annotations
-
 import re
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, TypedDict
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from typing_extensions import Unpack
 
 from .client import AvailableNumber, FlowrouteClient, Number
 from .errors import ApiError, Forbidden, NotFound, RateLimited, ResourceError
 from .provider_base import (
     UNANSWERED,
-    Checker,
     FlowrouteProvider,
     FlowrouteResource,
+    auto_alias,
+    outcome_unknown,
+    with_id,
+)
+from .schema import (
+    Inputs,
+    Problems,
+    Rule,
     as_alias,
     as_bool,
     as_cost,
+    as_digits,
     as_number,
-    auto_alias,
     is_unknown,
-    outcome_unknown,
 )
-from .values import MAX_RATE_CENTER_LENGTH, is_digits
-
-SEARCH_FIELDS = ("starts_with", "contains", "ends_with", "rate_center", "state")
-INPUTS = (
-    "number",
-    "search",
-    "alias",
-    "cnam_lookups_enabled",
-    "adopt",
-    "release_on_delete",
-    "max_setup_cost",
-    "max_monthly_cost",
-)
-DETAIL_OUTPUTS = ("rate_center", "state", "number_type", "monthly_cost", "setup_cost", "adopted")
-# Changing these needs no API call: they only steer create and delete.
-UNMANAGED_WHEN_UNSET = ("alias", "cnam_lookups_enabled")
-
-
-@dataclass
-class NumberSearch:
-    """Criteria for buying the first matching number from Flowroute's inventory.
-
-    ``starts_with`` / ``contains`` / ``ends_with`` are digits (``starts_with="206"`` means
-    ``1206``); ``state`` is a two-letter abbreviation; ``rate_center`` a Flowroute rate centre
-    such as ``"seattle"``.
-    """
-
-    starts_with: pulumi.Input[str] | None = None
-    contains: pulumi.Input[str] | None = None
-    ends_with: pulumi.Input[str] | None = None
-    rate_center: pulumi.Input[str] | None = None
-    state: pulumi.Input[str] | None = None
-
-    def to_props(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in SEARCH_FIELDS}
-
-
-def _digits(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = str(int(value))
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not is_digits(value) or len(value) > 11:
-        raise ValueError("use up to 11 digits 0-9, e.g. '206'")
-    return value
-
+from .values import MAX_RATE_CENTER_LENGTH
 
 _RATE_CENTER = re.compile(rf"[A-Za-z0-9][A-Za-z0-9 .'-]{{0,{MAX_RATE_CENTER_LENGTH - 1}}}")
 
@@ -98,37 +57,80 @@ def _rate_center(value: Any) -> str:
     return value.strip(" ").lower()
 
 
-SEARCH_CONVERTERS = {
-    "starts_with": _digits,
-    "contains": _digits,
-    "ends_with": _digits,
-    "state": _state,
-    "rate_center": _rate_center,
-}
+class NumberSearch(TypedDict, total=False):
+    """Criteria for buying the first matching number from Flowroute's inventory.
+
+    ``starts_with`` / ``contains`` / ``ends_with`` are digits (``starts_with="206"`` means
+    ``1206``); ``state`` is a two-letter abbreviation; ``rate_center`` a Flowroute rate centre
+    such as ``"seattle"``.
+    """
+
+    starts_with: Annotated[pulumi.Input[str] | None, Rule(as_digits)]
+    contains: Annotated[pulumi.Input[str] | None, Rule(as_digits)]
+    ends_with: Annotated[pulumi.Input[str] | None, Rule(as_digits)]
+    rate_center: Annotated[pulumi.Input[str] | None, Rule(_rate_center)]
+    state: Annotated[pulumi.Input[str] | None, Rule(_state)]
 
 
-def _check_search(check: Checker, search: Any) -> None:
-    if is_unknown(search):
-        check.inputs["search"] = search
-        return
-    if not isinstance(search, Mapping):
-        check.fail("search", search, "use flowroute.NumberSearch(starts_with=..., state=...)")
-        return
-    normalized: dict[str, Any] = {}
-    for key, value in search.items():
-        prop = f"search.{key}"
-        if key not in SEARCH_CONVERTERS:
-            check.fail(prop, value, f"search fields are {', '.join(SEARCH_FIELDS)}")
-        elif value is None or is_unknown(value):
-            normalized[key] = value
-        else:
-            try:
-                normalized[key] = SEARCH_CONVERTERS[key](value)
-            except ValueError as error:
-                check.fail(prop, value, str(error))
-    if not any(v is not None for v in normalized.values()) and not check.failures:
-        check.fail("search", dict(search), "give at least one of " + ", ".join(SEARCH_FIELDS))
-    check.inputs["search"] = {k: normalized.get(k) for k in SEARCH_FIELDS}
+class PhoneNumberArgs(TypedDict, total=False):
+    """The inputs of :class:`PhoneNumber` (and of :class:`RoutedNumber`'s number).
+
+    - ``number``: the exact number to buy or adopt, e.g. ``"12065551234"``.
+    - ``search``: buy the first available number matching these criteria instead.
+    - ``alias``: the number's alias in the Flowroute portal (at most 64 characters); unset
+      leaves whatever alias the number has.
+    - ``cnam_lookups_enabled``: caller-name lookups on inbound calls; unset leaves it as is.
+    - ``adopt``: take over ``number`` without buying if it is already on the account.
+    - ``release_on_delete``: release the number when the resource is deleted or replaced.
+    - ``max_setup_cost`` / ``max_monthly_cost``: refuse to buy a number that costs more (USD).
+    """
+
+    number: Annotated[pulumi.Input[str] | None, Rule(as_number)]
+    search: Annotated[NumberSearch | None, Rule(nested=NumberSearch)]
+    alias: Annotated[pulumi.Input[str] | None, Rule(as_alias)]
+    cnam_lookups_enabled: Annotated[pulumi.Input[bool] | None, Rule(as_bool)]
+    adopt: Annotated[pulumi.Input[bool] | None, Rule(as_bool, default=False)]
+    release_on_delete: Annotated[pulumi.Input[bool] | None, Rule(as_bool, default=False)]
+    max_setup_cost: Annotated[pulumi.Input[float] | None, Rule(as_cost)]
+    max_monthly_cost: Annotated[pulumi.Input[float] | None, Rule(as_cost)]
+
+
+INPUTS = Inputs(PhoneNumberArgs)
+SEARCH = Inputs(NumberSearch)
+DETAIL_OUTPUTS = ("rate_center", "state", "number_type", "monthly_cost", "setup_cost", "adopted")
+# Changing these needs no API call: they only steer create and delete.
+UNMANAGED_WHEN_UNSET = ("alias", "cnam_lookups_enabled")
+
+
+def validate(problems: Problems, given: Mapping[str, Any]) -> dict[str, Any]:
+    """PhoneNumber's inputs checked and normalised, for ``check`` and the fleet config alike."""
+    values = INPUTS.validate(problems, given)
+    number, search = given.get("number"), given.get("search")
+    if number is not None and search is not None:
+        problems.add(
+            "search",
+            search,
+            "set number (an exact number) or search (buy the first match), not both",
+        )
+    elif number is None and search is None:
+        problems.add(
+            "number",
+            None,
+            "set number (e.g. '12065551234') to buy or adopt an exact number, or search "
+            "(e.g. starts_with '206') to buy the first available match",
+        )
+    elif isinstance(search, Mapping) and all(search.get(k) is None for k in SEARCH):
+        within = problems.path("search")
+        if not any(path.startswith(within) for path, _, _ in problems.found):
+            problems.add("search", dict(search), f"give at least one of {', '.join(SEARCH)}")
+    if values["adopt"] is True and search is not None:
+        problems.add(
+            "adopt",
+            True,
+            "adopt takes over an exact number you already own; set number instead of search, "
+            "or drop adopt",
+        )
+    return values
 
 
 def _set_fields(search: Any) -> Any:
@@ -311,7 +313,8 @@ def _interrupted_message(suspects: list[Number], props: Mapping[str, Any]) -> st
         f"match{'es' if one else ''} this search ({_describe(props)}) and carr"
         f"{'ies' if one else 'y'} no alias or this PhoneNumber's default alias, so "
         f"{'it' if one else 'one'} may have been bought "
-        "for this PhoneNumber by a run that was interrupted before Pulumi recorded it. Nothing "
+        "for this PhoneNumber by a run that was interrupted before Pulumi recorded it, or kept "
+        "on the account when a PhoneNumber of this name was removed or replaced. Nothing "
         f"was bought. To use it, set number='{first}' and adopt=True in place of search. If it "
         "belongs elsewhere, give it an alias in the Flowroute portal (a number with an alias is "
         "never taken for an interrupted purchase) or release it. Then run `pulumi up` again."
@@ -332,41 +335,10 @@ class PhoneNumberProvider(FlowrouteProvider):
     """Dynamic provider behind :class:`PhoneNumber`."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        check = Checker(news)
-        check.take("number", as_number)
-        search = news.get("search")
-        if news.get("number") is not None and search is not None:
-            check.fail(
-                "search",
-                search,
-                "set number (an exact number) or search (buy the first match), not both",
-            )
-        elif news.get("number") is None and search is None:
-            check.fail(
-                "number",
-                None,
-                "set number='12065551234' to buy or adopt an exact "
-                "number, or search=NumberSearch(...) to buy a match",
-            )
-        if search is not None:
-            _check_search(check, search)
-        else:
-            check.inputs["search"] = None
-        check.take("alias", as_alias)
-        check.inputs["default_alias"] = news.get("default_alias")
-        check.take("cnam_lookups_enabled", as_bool)
-        adopt = check.take("adopt", as_bool, default=False)
-        check.take("release_on_delete", as_bool, default=False)
-        check.take("max_setup_cost", as_cost)
-        check.take("max_monthly_cost", as_cost)
-        if adopt is True and search is not None:
-            check.fail(
-                "adopt",
-                True,
-                "adopt takes over an exact number you already own; "
-                "set number= instead of search=, or drop adopt",
-            )
-        return CheckResult(check.inputs, check.failures)
+        problems = Problems()
+        inputs = validate(problems, news)
+        inputs["default_alias"] = news.get("default_alias")
+        return CheckResult(inputs, problems.check_failures())
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces: list[str] = []
@@ -383,7 +355,7 @@ class PhoneNumberProvider(FlowrouteProvider):
         elif is_unknown(search):
             replaces.append("search")
         changed = []
-        for key in INPUTS:
+        for key in INPUTS.names:
             new = news.get(key)
             if new is None and key in ("number", *UNMANAGED_WHEN_UNSET):
                 continue  # a search's number is an output; an unset alias is left alone
@@ -605,7 +577,7 @@ class PhoneNumberProvider(FlowrouteProvider):
             adopt=bool(props.get("adopt")),
             release_on_delete=bool(props.get("release_on_delete")),
         )
-        inputs = {k: outs[k] for k in INPUTS}
+        inputs = {k: outs[k] for k in INPUTS.names}
         if props.get("search") is not None:
             inputs["number"] = None  # bought by search: the number is an output, not an input
         for key in UNMANAGED_WHEN_UNSET:
@@ -617,7 +589,7 @@ class PhoneNumberProvider(FlowrouteProvider):
         alias, cnam = news.get("alias"), news.get("cnam_lookups_enabled")
         alias_change = alias is not None and alias != olds.get("alias")
         cnam_change = cnam is not None and cnam != olds.get("cnam_lookups_enabled")
-        outs = {**olds, **{k: news.get(k) for k in INPUTS}}
+        outs = {**olds, **{k: news.get(k) for k in INPUTS.names}}
         outs["number"] = id_
         if alias_change or cnam_change:
             number = self.client.update_number(
@@ -654,7 +626,7 @@ class PhoneNumberProvider(FlowrouteProvider):
     def _outputs(
         props: Mapping[str, Any], number: Number, costs: AvailableNumber | None, adopted: bool
     ) -> dict[str, Any]:
-        outs = {k: props.get(k) for k in INPUTS}
+        outs = {k: props.get(k) for k in INPUTS.names}
         outs.update(
             default_alias=props.get("default_alias"),
             number=number.value,
@@ -674,8 +646,8 @@ class PhoneNumber(FlowrouteResource, module="flowroute", name="PhoneNumber"):
     """A phone number on your Flowroute account, bought or adopted by ``pulumi up``.
 
     Give exactly one of ``number`` (buy or adopt that exact number) or ``search`` (buy the first
-    available match). Removing the resource keeps the number on the account unless
-    ``release_on_delete=True``.
+    available match); the inputs are those of :class:`PhoneNumberArgs`. Removing the resource
+    keeps the number on the account unless ``release_on_delete=True``.
     """
 
     number: pulumi.Output[str]
@@ -693,45 +665,20 @@ class PhoneNumber(FlowrouteResource, module="flowroute", name="PhoneNumber"):
     setup_cost: pulumi.Output[float | None]
     adopted: pulumi.Output[bool]
 
+    @INPUTS.keywords
     def __init__(
         self,
         resource_name: str,
         *,
-        number: pulumi.Input[str] | None = None,
-        search: NumberSearch | Mapping[str, Any] | None = None,
-        alias: pulumi.Input[str] | None = None,
-        cnam_lookups_enabled: pulumi.Input[bool] | None = None,
-        adopt: pulumi.Input[bool] = False,
-        release_on_delete: pulumi.Input[bool] = False,
-        max_setup_cost: pulumi.Input[float] | None = None,
-        max_monthly_cost: pulumi.Input[float] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **args: Unpack[PhoneNumberArgs],
     ) -> None:
-        """Declare a number.
-
-        :param number: the exact number to buy or adopt, e.g. ``"12065551234"``.
-        :param search: buy the first available number matching these criteria instead.
-        :param alias: the number's alias in the Flowroute portal (at most 64 characters);
-            unset leaves whatever alias the number has.
-        :param cnam_lookups_enabled: caller-name lookups on inbound calls; unset leaves it as is.
-        :param adopt: take over ``number`` without buying if it is already on the account.
-        :param release_on_delete: release the number when the resource is deleted or replaced.
-        :param max_setup_cost: refuse to buy a number whose setup cost is higher (USD).
-        :param max_monthly_cost: refuse to buy a number whose monthly cost is higher (USD).
-        """
-        props: dict[str, Any] = {
-            "number": number,
-            "search": search.to_props() if isinstance(search, NumberSearch) else search,
-            "alias": alias,
-            "cnam_lookups_enabled": cnam_lookups_enabled,
-            "adopt": adopt,
-            "release_on_delete": release_on_delete,
-            "max_setup_cost": max_setup_cost,
-            "max_monthly_cost": max_monthly_cost,
-            # Given to a bought number that has no alias of its own.
-            "default_alias": None if opts and opts.id else auto_alias(resource_name),
-            **dict.fromkeys(DETAIL_OUTPUTS),
-        }
+        """Declare a number (see :class:`PhoneNumberArgs` for each input)."""
+        reference = bool(opts and opts.id)
+        props = INPUTS.props("PhoneNumber", args, reference=reference)
+        # Given to a bought number that has no alias of its own.
+        props["default_alias"] = None if reference else auto_alias(resource_name)
+        props.update(dict.fromkeys(DETAIL_OUTPUTS))
         super().__init__(PhoneNumberProvider(), resource_name, props, opts)
         # The id is the number, and the engine keeps it known in a preview whenever the number
         # stays (an alias update). The ``number`` output itself would be unknown there, as the
@@ -742,11 +689,9 @@ class PhoneNumber(FlowrouteResource, module="flowroute", name="PhoneNumber"):
     @staticmethod
     def get(
         resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> PhoneNumber:
+    ) -> "PhoneNumber":
         """Reference a number already on the account, read-only: nothing is bought or released.
 
         Pulumi reads it on every run; deleting the reference leaves the number alone.
         """
-        return PhoneNumber(
-            resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        )
+        return PhoneNumber(resource_name, opts=with_id(opts, id))

@@ -10,23 +10,21 @@ from the ``FLOWROUTE_*`` environment variables).
 from __future__ import annotations
 
 import hashlib
-import math
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pulumi
-from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
-from pulumi.output import Unknown
+from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 from .client import FlowrouteClient
 from .config import Settings, read_config, resolve_settings
 from .connect import connect
 from .errors import ApiError, FlowrouteError, MalformedResponse, TransportError
-from .values import MAX_ALIAS_LENGTH, MAX_ROUTE_ID, control_character, is_digits, normalize_number
+from .values import MAX_ALIAS_LENGTH
 
 T = TypeVar("T")
 # In the provider process pulumi.log prints to stderr, which the CLI shows line by line; two
@@ -76,11 +74,6 @@ def auto_alias(resource_name: str, reserve: int = 0) -> str:
         return alias
     digest = hashlib.sha256(alias.encode()).hexdigest()[:8]
     return f"{alias[: room - 9]}-{digest}"
-
-
-def is_unknown(value: Any) -> bool:
-    """True for values that are not known yet (during preview)."""
-    return isinstance(value, Unknown)
 
 
 class FlowrouteProvider(ResourceProvider):
@@ -178,6 +171,11 @@ def check_settings(get: Callable[[str], Any] = pulumi.runtime.get_config) -> Non
 _settings_checked: set[int] = set()
 
 
+def with_id(opts: pulumi.ResourceOptions | None, id: pulumi.Input[str]) -> pulumi.ResourceOptions:
+    """``opts`` for a read-only ``get()`` of the resource with this id."""
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+
+
 class FlowrouteResource(pulumi.dynamic.Resource):
     """Base of the library's dynamic resources: settings are checked before registering."""
 
@@ -191,97 +189,3 @@ class FlowrouteResource(pulumi.dynamic.Resource):
         if not (opts and opts.id):  # a read-only get() makes no change: let it read as it can
             check_settings()
         super().__init__(provider, name, props, opts)
-
-
-class Checker:
-    """Collects ``CheckFailure``s while normalising inputs; Unknown values pass unchecked."""
-
-    def __init__(self, news: Mapping[str, Any]) -> None:
-        self.news = news
-        self.inputs: dict[str, Any] = {}
-        self.failures: list[CheckFailure] = []
-
-    def fail(self, prop: str, value: Any, fix: str) -> None:
-        self.failures.append(CheckFailure(prop, f"{prop} = {value!r} is not valid: {fix}"))
-
-    def take(self, prop: str, convert: Callable[[Any], Any], default: Any = None) -> Any:
-        """Normalise ``news[prop]`` with ``convert`` (which raises ValueError with the fix)."""
-        value = self.news.get(prop)
-        if value is None:
-            self.inputs[prop] = default
-            return default
-        if is_unknown(value):
-            self.inputs[prop] = value
-            return value
-        try:
-            self.inputs[prop] = convert(value)
-        except ValueError as error:
-            self.fail(prop, value, str(error))
-            self.inputs[prop] = value
-            return None
-        return self.inputs[prop]
-
-
-def as_number(value: Any) -> str:
-    """A phone number from ``+1 (206) 555-1234``, ``2065551234`` or an int the engine made float."""
-    if isinstance(value, float) and value.is_integer():
-        value = str(int(value))
-    elif isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    normalized = normalize_number(value) if isinstance(value, str) else None
-    if normalized is None:
-        raise ValueError(
-            "give a US/Canada number as 11 digits starting with 1, e.g. '12065551234' "
-            "(punctuation such as '+1 (206) 555-1234' is accepted)"
-        )
-    return normalized
-
-
-def as_bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("use true or false")
-    return value
-
-
-def as_alias(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("use a non-empty string")
-    if len(value) > MAX_ALIAS_LENGTH:
-        raise ValueError(f"use at most {MAX_ALIAS_LENGTH} characters (this has {len(value)})")
-    bad = control_character(value)
-    if bad is not None:
-        raise ValueError(
-            f"remove the control character {bad!r}; an alias is one line of printable text"
-        )
-    return value
-
-
-def as_cost(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError("use a number of US dollars, e.g. 1.25")
-    if value < 0:
-        raise ValueError("a cost limit cannot be negative; use 0 or more")
-    return float(value)
-
-
-def as_id(value: Any) -> str:
-    """A route id: the engine turns an int into a float, Flowroute wants a digit string."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not is_digits(value.strip()):
-        raise ValueError("use a Flowroute route id such as '98396' (an InboundRoute's route_id)")
-    if int(value) > MAX_ROUTE_ID:
-        raise ValueError(
-            f"route ids are at most {MAX_ROUTE_ID}; use an InboundRoute's route_id, e.g. '98396'"
-        )
-    return value.strip()
-
-
-def as_int(value: Any) -> int:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise ValueError("use a whole number")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pulumi_flowroute import FlowrouteClient, RetryPolicy, connect
 from pulumi_flowroute.config import resolve_settings
-from pulumi_flowroute.emulator import MockFlowroute, RemoteEmulator
+from pulumi_flowroute.emulator import EmulatorControls
 from tests.support.audit import ACCESS_KEY, SECRET_KEY, assert_no_secrets
 
 # Retries in tests wait on a recorder instead of the clock.
@@ -24,7 +24,7 @@ class Emulated:
 
     mode: str
     client: FlowrouteClient
-    control: MockFlowroute | RemoteEmulator
+    control: EmulatorControls
     sleeps: list[float] = field(default_factory=list)
 
     def api_requests(self) -> list[tuple[str, str, int]]:
@@ -67,7 +67,7 @@ class ServerProcess:
         return code
 
 
-def audit_request_log(control: MockFlowroute | RemoteEmulator) -> None:
+def audit_request_log(control: EmulatorControls) -> None:
     """The emulator's log records paths, queries and bodies: none may carry a credential."""
     logged = "\n".join(f"{r.path}?{r.query} {r.body}" for r in control.requests())
     assert_no_secrets(logged, "the emulator's request log")

@@ -7,13 +7,16 @@
   and the ``emulator:PATH`` transport the client mounts in-process.
 """
 
+from .controls import EmulatorControls
 from .mock import MockFlowroute, mock_flowroute
-from .models import FlowrouteBackend, LoggedRequest
+from .models import Fault, FlowrouteBackend, LoggedRequest
 from .responses import FlowrouteApp
 from .server import EmulatorControlError, RemoteEmulator, make_emulator_server
 
 __all__ = [
     "EmulatorControlError",
+    "EmulatorControls",
+    "Fault",
     "FlowrouteApp",
     "FlowrouteBackend",
     "LoggedRequest",

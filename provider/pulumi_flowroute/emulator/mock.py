@@ -20,7 +20,8 @@ import requests
 import responses
 
 from . import inventory
-from .models import FlowrouteBackend, LoggedRequest, NumberRecord
+from .controls import EmulatorControls
+from .models import Fault, FlowrouteBackend, LoggedRequest
 from .responses import FlowrouteApp
 from .transport import to_werkzeug
 
@@ -32,7 +33,7 @@ METHODS = ("GET", "POST", "PATCH", "DELETE", "PUT")
 DEFAULT_BASE_URL = "https://api.flowroute.com"
 
 
-class MockFlowroute:
+class MockFlowroute(EmulatorControls):
     """Handle on a mocked Flowroute account: a context manager, a decorator, and controls."""
 
     def __init__(
@@ -105,41 +106,26 @@ class MockFlowroute:
 
         return wrapper
 
-    # -- controls (the same names as RemoteEmulator's) ---------------------------------------
+    # -- controls ----------------------------------------------------------------------------
 
     def reset(self, seed: int = inventory.DEFAULT_SEED, balance: float | None = None) -> None:
-        """Fresh account: seeded inventory, no numbers, only route ``"0"``, empty log."""
         kwargs: dict[str, Any] = {} if balance is None else {"balance": balance}
         self.backend.reset(seed, **kwargs)
 
-    def seed_number(self, number: str, alias: str | None = None) -> NumberRecord:
-        """Put an inventory number on the account as if bought earlier, outside Pulumi."""
-        return self.backend.seed_number(number, alias=alias)
+    def seed_number(self, number: str, alias: str | None = None) -> None:
+        self.backend.seed_number(number, alias=alias)
 
     def set_balance(self, balance: float) -> None:
         self.backend.set_balance(balance)
 
     def requests(self) -> list[LoggedRequest]:
-        """Every API request answered so far, oldest first."""
         return self.backend.request_log()
 
     def clear_requests(self) -> None:
         self.backend.clear_request_log()
 
-    def inject_fault(
-        self,
-        kind: str,
-        *,
-        count: int = 1,
-        method: str | None = None,
-        path: str | None = None,
-        retry_after: int | None = None,
-        seconds: float | None = None,
-    ) -> None:
-        """Arm a fault; see :meth:`FlowrouteBackend.add_fault` for the kinds."""
-        self.backend.add_fault(
-            kind, count=count, method=method, path=path, retry_after=retry_after, seconds=seconds
-        )
+    def _arm(self, fault: Fault) -> None:
+        self.backend.add_fault(fault)
 
     def clear_faults(self) -> None:
         self.backend.clear_faults()

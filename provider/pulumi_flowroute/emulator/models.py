@@ -28,10 +28,6 @@ FIRST_ROUTE_ID = 98396
 DEFAULT_BALANCE = 1000.0
 SQLITE_TIMEOUT = 30.0
 REQUEST_LOG_LIMIT = 10_000
-# delay: wait, then act (a commit after the client gave up); slow: act, then wait to answer;
-# drop: act, then drop the connection; garbage: act, then answer 2xx with an HTML page;
-# 404: a stale read that does not see what is there.
-FAULT_KINDS = ("404", "429", "500", "503", "delay", "slow", "drop", "garbage")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,11 +93,29 @@ class LoggedRequest:
 
 @dataclass(frozen=True)
 class Fault:
-    """An injected failure, consumed by the next ``remaining`` matching requests."""
+    """An injected failure for the next ``count`` requests matching ``method`` / ``path`` prefix.
+
+    Kinds: ``404`` (a stale read that does not see what is there), ``429`` (with
+    ``Retry-After: retry_after``), ``500``, ``503``, ``delay`` (wait ``seconds``, then act: a
+    commit after the client gave up), ``slow`` (act, then wait ``seconds`` to answer), ``drop``
+    (act, then drop the connection without an answer) and ``garbage`` (act, then answer 2xx with
+    an HTML page).
+    """
+
+    KINDS = ("404", "429", "500", "503", "delay", "slow", "drop", "garbage")
 
     kind: str
+    count: int = 1
+    method: str | None = None
+    path: str | None = None
     retry_after: int | None = None
     seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in self.KINDS:
+            raise ValueError(f"fault kind must be one of {self.KINDS}, not {self.kind!r}")
+        if self.count < 1:
+            raise ValueError(f"fault count must be at least 1, not {self.count}")
 
 
 @dataclass(frozen=True)
@@ -282,31 +296,20 @@ class FlowrouteBackend:
         with self._transaction() as db:
             db.execute("DELETE FROM requests")
 
-    def add_fault(
-        self,
-        kind: str,
-        *,
-        count: int = 1,
-        method: str | None = None,
-        path: str | None = None,
-        retry_after: int | None = None,
-        seconds: float | None = None,
-    ) -> None:
-        """Make the next ``count`` requests matching ``method`` / ``path`` prefix fail.
-
-        Kinds: ``429`` (with ``Retry-After: retry_after``), ``500``, ``503``, ``delay``
-        (answer normally after ``seconds``) and ``drop`` (commit the change, then drop the
-        connection without an answer).
-        """
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"fault kind must be one of {FAULT_KINDS}, not {kind!r}")
-        if count < 1:
-            raise ValueError(f"fault count must be at least 1, not {count}")
+    def add_fault(self, fault: Fault) -> None:
+        """Arm ``fault``; requests meet armed faults in the order they were added."""
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO faults (kind, method, path, remaining, retry_after, seconds) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (kind, method.upper() if method else None, path, count, retry_after, seconds),
+                (
+                    fault.kind,
+                    fault.method.upper() if fault.method else None,
+                    fault.path,
+                    fault.count,
+                    fault.retry_after,
+                    fault.seconds,
+                ),
             )
 
     def clear_faults(self) -> None:
@@ -324,7 +327,8 @@ class FlowrouteBackend:
             return None
         with self._transaction() as db:
             row = db.execute(
-                "SELECT id, kind, retry_after, seconds FROM faults WHERE remaining > 0 "
+                "SELECT id, kind, method, path, retry_after, seconds FROM faults "
+                "WHERE remaining > 0 "
                 "AND (method IS NULL OR method = ?) AND (path IS NULL OR ? LIKE path || '%') "
                 "ORDER BY id LIMIT 1",
                 (method, path),
@@ -332,7 +336,14 @@ class FlowrouteBackend:
             if row is None:
                 return None
             db.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?", (row["id"],))
-            return Fault(row["kind"], row["retry_after"], row["seconds"])
+            return Fault(
+                row["kind"],
+                1,
+                row["method"],
+                row["path"],
+                row["retry_after"],
+                row["seconds"],
+            )
 
     # -- numbers -----------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import exceptions as exc
 from .inventory import InventoryItem
-from .models import FlowrouteBackend, NumberRecord, Page, RouteRecord
+from .models import Fault, FlowrouteBackend, NumberRecord, Page, RouteRecord
 from .rules import MAX_ALIAS_LENGTH, ROUTE_TYPES
 from .urls import url_map
 
@@ -487,15 +487,7 @@ class FlowrouteApp:
         return Response(status=204)
 
     def control_add_fault(self, request: Request) -> Response:
-        body = _json_body(request)
-        self.backend.add_fault(
-            str(body["kind"]),
-            count=int(body.get("count", 1)),
-            method=body.get("method"),
-            path=body.get("path"),
-            retry_after=body.get("retry_after"),
-            seconds=body.get("seconds"),
-        )
+        self.backend.add_fault(Fault(**_json_body(request)))
         return Response(status=204)
 
     def control_clear_faults(self, request: Request) -> Response:

@@ -7,13 +7,15 @@ first line of stdout.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from typing import Any
 
 import requests
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from . import inventory
-from .models import FlowrouteBackend, LoggedRequest
+from .controls import EmulatorControls
+from .models import Fault, FlowrouteBackend, LoggedRequest
 from .responses import FlowrouteApp
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,7 @@ def make_emulator_server(
     return make_server(host, port, app, threaded=True, request_handler=_Handler)
 
 
-class RemoteEmulator:
+class RemoteEmulator(EmulatorControls):
     """The control surface of a running emulator server, with the mock handle's method names."""
 
     def __init__(
@@ -97,28 +99,8 @@ class RemoteEmulator:
     def clear_requests(self) -> None:
         self._call("DELETE", "requests")
 
-    def inject_fault(
-        self,
-        kind: str,
-        *,
-        count: int = 1,
-        method: str | None = None,
-        path: str | None = None,
-        retry_after: int | None = None,
-        seconds: float | None = None,
-    ) -> None:
-        self._call(
-            "POST",
-            "faults",
-            {
-                "kind": kind,
-                "count": count,
-                "method": method,
-                "path": path,
-                "retry_after": retry_after,
-                "seconds": seconds,
-            },
-        )
+    def _arm(self, fault: Fault) -> None:
+        self._call("POST", "faults", asdict(fault))
 
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")

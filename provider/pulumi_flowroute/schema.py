@@ -1,0 +1,275 @@
+"""Each resource's inputs, declared once, and the checks every front door shares.
+
+A resource declares its inputs as a ``TypedDict`` (``PhoneNumberArgs``...) whose fields carry a
+:class:`Rule` in ``Annotated``: the name, the type a type checker sees, whether it is required,
+its default and how a value is checked. :class:`Inputs` reads that declaration, and from it:
+
+- the Resource class takes ``**args: Unpack[...Args]`` and gets a real keyword-only signature;
+- the provider's ``check`` and the fleet config validate through :meth:`Inputs.validate`, into
+  one :class:`Problems` collector that renders either as ``CheckFailure``s or as config paths.
+
+The converters here are the one place where values are coerced: the engine hands back an int
+input as a float, YAML reads an unquoted number as an int.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pulumi.dynamic import CheckFailure
+from pulumi.output import Unknown
+
+from .values import MAX_ALIAS_LENGTH, MAX_ROUTE_ID, control_character, is_digits, normalize_number
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def is_unknown(value: Any) -> bool:
+    """True for values that are not known yet (during preview)."""
+    return isinstance(value, Unknown)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one input is checked: ``convert`` raises ValueError saying how to fix a bad value.
+
+    ``missing`` is set on required inputs: the fix to show when the input is absent. ``nested``
+    declares an input that is itself a mapping of inputs (a search's criteria).
+    """
+
+    convert: Callable[[Any], Any] | None = None
+    default: Any = None
+    missing: str | None = None
+    nested: type | None = None
+
+
+class Problems:
+    """Every mistake in a set of inputs, each with its path, its value and the fix."""
+
+    def __init__(self, prefix: str = "", found: list[tuple[str, Any, str]] | None = None) -> None:
+        self.prefix = prefix
+        self.found: list[tuple[str, Any, str]] = [] if found is None else found
+
+    def under(self, prop: str) -> Problems:
+        """The same collector, for the inputs nested in ``prop``."""
+        return Problems(self.path(prop), self.found)
+
+    def path(self, prop: str) -> str:
+        return ".".join(part for part in (self.prefix, prop) if part)
+
+    def add(self, prop: str, value: Any, fix: str) -> None:
+        self.found.append((self.path(prop), value, fix))
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def check_failures(self) -> list[CheckFailure]:
+        """As the engine shows them: one failure per property."""
+        return [CheckFailure(p, f"{p} = {v!r} is not valid: {fix}") for p, v, fix in self.found]
+
+    def lines(self) -> list[str]:
+        """As the fleet config reports them: ``numbers.support.alias = '': use ...``."""
+        return [f"{p} = {v!r}: {fix}" for p, v, fix in self.found]
+
+
+class Inputs:
+    """A resource's inputs, read from its ``...Args`` TypedDict."""
+
+    def __init__(self, args: type) -> None:
+        self.args = args
+        # Read as declared, never evaluated: pulumi.Input[T] holds a forward reference to Output
+        # that only the SDK's own module can resolve. So the declaring module must not use
+        # ``from __future__ import annotations``, which would leave each one a string.
+        hints = dict(args.__annotations__)
+        if any(isinstance(hint, str) for hint in hints.values()):
+            raise TypeError(f"{args.__name__}: declare inputs with evaluated annotations")
+        self.names: tuple[str, ...] = tuple(hints)
+        self.types = {name: typing.get_args(hint)[0] for name, hint in hints.items()}
+        self.rules: dict[str, Rule] = {
+            name: next(m for m in hint.__metadata__ if isinstance(m, Rule))
+            for name, hint in hints.items()
+        }
+        self.required: frozenset[str] = getattr(args, "__required_keys__", frozenset())
+        declared = {name for name, rule in self.rules.items() if rule.missing}
+        if declared != self.required:
+            raise TypeError(f"{args.__name__}: required inputs {sorted(self.required)} need a fix")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def props(
+        self, owner: str, given: Mapping[str, Any], *, reference: bool = False
+    ) -> dict[str, Any]:
+        """Every input for the engine, defaults filled in; wrong keywords fail as Python's do.
+
+        ``reference``: a read-only ``get()``, which declares no inputs at all.
+        """
+        unknown = sorted(set(given) - set(self.names))
+        if unknown:
+            raise TypeError(f"{owner}() got an unexpected keyword argument {unknown[0]!r}")
+        missing = sorted(self.required - set(given))
+        if missing and not reference:
+            names = ", ".join(repr(name) for name in missing)
+            raise TypeError(f"{owner}() missing required keyword argument(s): {names}")
+        return {name: given.get(name, self.rules[name].default) for name in self.names}
+
+    def keywords(self, init: F) -> F:
+        """Give ``init`` a signature with its ``**args`` spelled out as keyword-only inputs,
+        so that ``help()`` and ``inspect.signature`` show each input."""
+        init.__signature__ = self._signature(init)  # type: ignore[attr-defined]
+        return init
+
+    def _signature(self, init: Callable[..., None]) -> inspect.Signature:
+        own = inspect.signature(init)
+        params = [p for p in own.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        opts = [p for p in params if p.kind is p.KEYWORD_ONLY]
+        fields = [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=inspect.Parameter.empty
+                if name in self.required
+                else self.rules[name].default,
+                annotation=self.types[name],
+            )
+            for name in self.names
+        ]
+        positional = [p for p in params if p.kind is not p.KEYWORD_ONLY]
+        return own.replace(parameters=[*positional, *fields, *opts])
+
+    def validate(
+        self, problems: Problems, given: Mapping[str, Any], *, strict: bool = False
+    ) -> dict[str, Any]:
+        """The inputs normalised; each bad one reported and kept as given. Unknowns pass.
+
+        ``strict``: also report keys that are not inputs (config and nested criteria; the
+        engine's own inputs carry the provider's bookkeeping too).
+        """
+        if strict:
+            for key in given:
+                if key not in self.rules:
+                    problems.add(key, given[key], f"unknown key; use {', '.join(self.names)}")
+        values: dict[str, Any] = {}
+        for name, rule in self.rules.items():
+            value = given.get(name)
+            if value is None:
+                if rule.missing:
+                    problems.add(name, None, rule.missing)
+                values[name] = rule.default
+            elif is_unknown(value):
+                values[name] = value
+            elif rule.nested is not None:
+                values[name] = self._nested(problems, name, value, Inputs(rule.nested))
+            else:
+                values[name] = _converted(problems, name, value, rule.convert)
+        return values
+
+    @staticmethod
+    def _nested(problems: Problems, name: str, value: Any, inputs: Inputs) -> Any:
+        if not isinstance(value, Mapping):
+            problems.add(name, value, f"give {', '.join(inputs.names)} as a mapping")
+            return value
+        return inputs.validate(problems.under(name), value, strict=True)
+
+
+def _converted(
+    problems: Problems, name: str, value: Any, convert: Callable[[Any], Any] | None
+) -> Any:
+    if convert is None:
+        return value
+    try:
+        return convert(value)
+    except ValueError as error:
+        problems.add(name, value, str(error))
+        return value
+
+
+def whole(value: Any) -> Any:
+    """An int for a whole number the engine made a float; anything else unchanged."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _digit_text(value: Any) -> Any:
+    """Text for digits given as a number (an int, or the float the engine made of one)."""
+    value = whole(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def as_number(value: Any) -> str:
+    """A phone number from ``+1 (206) 555-1234``, ``2065551234`` or a number value."""
+    value = _digit_text(value)
+    normalized = normalize_number(value) if isinstance(value, str) else None
+    if normalized is None:
+        raise ValueError(
+            "give a US/Canada number as 11 digits starting with 1, e.g. '12065551234' "
+            "(punctuation such as '+1 (206) 555-1234' is accepted)"
+        )
+    return normalized
+
+
+def as_digits(value: Any) -> str:
+    """Up to 11 digits of a number to search for."""
+    value = _digit_text(value)
+    if not isinstance(value, str) or not is_digits(value) or len(value) > 11:
+        raise ValueError("use up to 11 digits 0-9, e.g. '206'")
+    return value
+
+
+def as_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("use true or false")
+    return value
+
+
+def as_alias(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("use a non-empty string")
+    if len(value) > MAX_ALIAS_LENGTH:
+        raise ValueError(f"use at most {MAX_ALIAS_LENGTH} characters (this has {len(value)})")
+    bad = control_character(value)
+    if bad is not None:
+        raise ValueError(
+            f"remove the control character {bad!r}; an alias is one line of printable text"
+        )
+    return value
+
+
+def as_cost(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError("use a number of US dollars, e.g. 1.25")
+    if value < 0:
+        raise ValueError("a cost limit cannot be negative; use 0 or more")
+    return float(value)
+
+
+def as_id(value: Any) -> str:
+    """A route id: Flowroute wants a digit string."""
+    value = _digit_text(value)
+    if not isinstance(value, str) or not is_digits(value.strip()):
+        raise ValueError("use a Flowroute route id such as '98396' (an InboundRoute's route_id)")
+    if int(value) > MAX_ROUTE_ID:
+        raise ValueError(
+            f"route ids are at most {MAX_ROUTE_ID}; use an InboundRoute's route_id, e.g. '98396'"
+        )
+    return value.strip()
+
+
+def as_int(value: Any) -> int:
+    value = whole(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("use a whole number")
+
+
+def as_text(value: Any) -> Any:
+    """A string input that YAML or the engine may have turned into a number."""
+    return _digit_text(value)
