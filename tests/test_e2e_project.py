@@ -73,19 +73,19 @@ def test_preview_calls_no_api_then_up_builds_and_a_second_up_changes_nothing(
     project: PulumiProject,
 ) -> None:
     preview = project.ok("preview")
-    assert "+ 13 to create" in preview
+    assert "+ 17 to create" in preview
     assert "Traceback" not in preview
     assert not (project.path / DB).exists() or project.emulator(DB).request_log() == []
 
     up = project.ok("up")
-    assert "+ 13 created" in up
+    assert "+ 17 created" in up
     emulator = project.emulator(DB)
     purchases = [r for r in emulator.request_log() if r.method == "POST" and "/numbers/" in r.path]
     assert len(purchases) == 3
     emulator.clear_request_log()
 
     again = project.ok("up")
-    assert "13 unchanged" in again
+    assert "17 unchanged" in again
     assert writes(emulator.request_log()) == []
 
 
@@ -173,7 +173,7 @@ def test_protected_number_is_not_deleted(project: PulumiProject) -> None:
 def test_destroy_removes_routes_and_keeps_numbers(project: PulumiProject) -> None:
     numbers = built(project)
     destroy = project.ok("destroy")
-    assert "13 deleted" in destroy
+    assert "17 deleted" in destroy
     assert set(numbers.values()) <= owned(project)
     assert [r.id for r in project.emulator(DB).list_routes(None, 200, 0).items] == ["0"]
 

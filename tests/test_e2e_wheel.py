@@ -92,7 +92,6 @@ def test_the_wheel_ships_pulumi_plugin_json(wheel: Path) -> None:
     assert marker == {"resource": False}
 
 
-@pytest.mark.parametrize("where", ["wheel", "project"])
 def test_a_production_install_pulls_neither_werkzeug_nor_responses(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
@@ -147,6 +146,7 @@ def test_the_sdist_carries_a_test_suite_that_passes(tmp_path: Path) -> None:
     assert str(venv) in where.stdout
 
 
+@pytest.mark.parametrize("where", ["wheel", "project"])
 def test_the_language_host_takes_no_package_for_a_resource_plugin(
     where: str, request: pytest.FixtureRequest
 ) -> None:

@@ -37,8 +37,9 @@ def test_preview_then_up_builds_the_fleet(stack: tuple[ProgramRunner, str]) -> N
     runner, db = stack
     preview = runner.preview()
     assert preview.error is None, preview.error
-    # 2 shared routes, 3 numbers, 1 inline route, 3 routings
-    assert len(preview.ops("create")) == 9
+    # 2 shared routes, 1 shared E911 address, 3 numbers, 1 inline route, 3 routings,
+    # 3 E911 assignments
+    assert len(preview.ops("create")) == 13
     assert FlowrouteBackend(db).request_log() == []
 
     up = runner.up()
@@ -51,6 +52,13 @@ def test_preview_then_up_builds_the_fleet(stack: tuple[ProgramRunner, str]) -> N
         details = client.get_number(line["number"])
         assert details.primary_route_id == line["primary_route_id"] != "0", name
         assert details.failover_route_id == line["failover_route_id"], name
+        assert details.e911_id == line["e911_id"] is not None, name
+    office = client.get_address(numbers["support"]["e911_id"])
+    assert (office.street_name, office.address_type_number, office.state) == (
+        "3rd Ave",
+        "600",
+        "WA",
+    )
     assert numbers["support"]["failover_route_id"] == numbers["sales"]["failover_route_id"]
     assert client.get_number(numbers["sales"]["number"]).alias == "Sales"
 
@@ -103,8 +111,13 @@ def test_changed_search_replaces_the_number(stack: tuple[ProgramRunner, str]) ->
     set_numbers(runner, config)
     up = runner.up()
     assert up.error is None, up.error
-    assert sorted(up.ops("replace")) == ["sales", "sales-routing"]
-    assert sorted(up.ops("delete-replaced")) == ["sales", "sales-routing"]
+    # The new number gets the address too; the old one loses it.
+    assert sorted(up.ops("replace")) == ["sales", "sales-e911-assignment", "sales-routing"]
+    assert sorted(up.ops("delete-replaced")) == [
+        "sales",
+        "sales-e911-assignment",
+        "sales-routing",
+    ]
     new, old = up.exports["numbers"]["sales"]["number"], numbers["sales"]["number"]
     assert new.startswith("1206") and new != "12065551234"
     client = embedded_client(db)
@@ -115,16 +128,29 @@ def test_changed_search_replaces_the_number(stack: tuple[ProgramRunner, str]) ->
 
 def test_drift_found_by_refresh_and_put_back_by_up(stack: tuple[ProgramRunner, str]) -> None:
     runner, db, numbers = built(stack)
+    # The first refresh records each number's e911_id, given after the number was created.
+    assert sorted(runner.refresh().ops("update")) == ["helpdesk", "sales", "support"]
     client = embedded_client(db)
     pbx = numbers["support"]["primary_route_id"]
     client.update_route(pbx, value="10.6.6.6")
     client.set_route(numbers["helpdesk"]["number"], "primary", "0")
+    client.unassign_address(numbers["sales"]["number"])
+    drifted = ["helpdesk-routing", "route-office-pbx", "sales", "sales-e911-assignment"]
     refresh = runner.refresh()
-    assert sorted(refresh.ops("update")) == ["helpdesk-routing", "route-office-pbx"]
+    assert sorted(refresh.ops("update")) == drifted
     preview = runner.preview()
-    assert sorted(preview.ops("update")) == ["helpdesk-routing", "route-office-pbx"]
+    assert sorted(preview.ops("update")) == [
+        "helpdesk-routing",
+        "route-office-pbx",
+        "sales-e911-assignment",
+    ]
     up = runner.up()
-    assert sorted(up.ops("update")) == ["helpdesk-routing", "route-office-pbx"]
+    assert sorted(up.ops("update")) == [
+        "helpdesk-routing",
+        "route-office-pbx",
+        "sales-e911-assignment",
+    ]
+    assert client.get_number(numbers["sales"]["number"]).e911_id == numbers["sales"]["e911_id"]
     assert client.find_route(pbx).value == "sip.example.com:5060"  # type: ignore[union-attr]
     assert client.get_number(numbers["helpdesk"]["number"]).primary_route_id == pbx
 
@@ -140,7 +166,7 @@ def test_removed_entry_deletes_its_routes_and_keeps_its_number(
     assert up.error is None, up.error
     deleted = up.ops("delete")
     assert deleted.index("sales-routing") < deleted.index("sales-primary")
-    assert set(deleted) == {"sales", "sales-routing", "sales-primary"}
+    assert set(deleted) == {"sales", "sales-routing", "sales-primary", "sales-e911-assignment"}
     client = embedded_client(db)
     kept = client.get_number(numbers["sales"]["number"])
     assert (kept.primary_route_id, kept.failover_route_id) == ("0", None)

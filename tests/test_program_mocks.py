@@ -31,9 +31,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
         outputs = dict(args.inputs)
         if args.typ.endswith(":InboundRoute"):
             outputs["route_id"] = f"id-{args.name}"
+        if args.typ.endswith(":E911Address"):
+            outputs["e911_id"] = f"e911-{args.name}"
         if args.typ.endswith(":PhoneNumber") and not outputs.get("number"):
             outputs["number"] = "1" + outputs["search"]["starts_with"] + "5550000"
-        resource_id = outputs.get("route_id") or outputs.get("number") or args.name
+        resource_id = (
+            outputs.get("route_id") or outputs.get("e911_id") or outputs.get("number") or args.name
+        )
         return (str(resource_id) if args.custom else None), outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[Any] | None]:
@@ -54,7 +58,11 @@ def mocks() -> RecordingMocks:
 
 
 def fleet_from(numbers: Any, routes: Any = None) -> Any:
-    return parse_fleet(DEV["flowroute-fleet:routes"] if routes is None else routes, numbers)
+    return parse_fleet(
+        DEV["flowroute-fleet:routes"] if routes is None else routes,
+        numbers,
+        DEV["flowroute-fleet:e911"],
+    )
 
 
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
@@ -74,10 +82,17 @@ def test_dev_stack_shape(mocks: RecordingMocks) -> Any:
             "sales-routing",
             "support-routing",
         ]
+        assert mocks.names(":E911Address") == ["e911-office"]
+        assert mocks.names(":E911Assignment") == [
+            "helpdesk-e911-assignment",
+            "sales-e911-assignment",
+            "support-e911-assignment",
+        ]
         assert resolved["support"] == {
             "number": "12065551234",
             "primary_route_id": "id-route-office-pbx",
             "failover_route_id": "id-route-on-call-cell",
+            "e911_id": "e911-e911-office",
         }
         assert resolved["sales"]["primary_route_id"] == "id-sales-primary"
         assert resolved["helpdesk"]["failover_route_id"] is None

@@ -1,15 +1,26 @@
 """Manage Flowroute phone numbers and inbound voice routing with Pulumi.
 
-Resources: :class:`PhoneNumber`, :class:`InboundRoute`, :class:`NumberRouting`; the component
+Resources: :class:`PhoneNumber`, :class:`InboundRoute`, :class:`NumberRouting`,
+:class:`E911Address`, :class:`E911Assignment`; the component
 :class:`RoutedNumber`; lookups:
 :func:`get_available_numbers`, :func:`get_numbers`, :func:`get_number` (each with an ``_output``
 form); the HTTP client :class:`FlowrouteClient` and :func:`connect`, which builds one from settings;
 the emulator lives in :mod:`pulumi_flowroute.emulator`.
 """
 
-from .client import AvailableNumber, FlowrouteClient, Number, RetryPolicy, Route, __version__
+from .client import (
+    AvailableNumber,
+    EmergencyAddress,
+    FlowrouteClient,
+    Number,
+    RetryPolicy,
+    Route,
+    __version__,
+)
 from .components import RoutedNumber
 from .connect import connect
+from .e911_address import E911Address, E911AddressArgs
+from .e911_assignment import E911Assignment, E911AssignmentArgs
 from .errors import (
     ApiError,
     BadRequest,
@@ -43,6 +54,11 @@ __all__ = [
     "AvailableNumber",
     "BadRequest",
     "ConfigError",
+    "E911Address",
+    "E911AddressArgs",
+    "E911Assignment",
+    "E911AssignmentArgs",
+    "EmergencyAddress",
     "FleetConfigError",
     "FlowrouteClient",
     "FlowrouteError",

@@ -165,6 +165,7 @@ class Number:
     state: str | None
     primary_route_id: str | None = None
     failover_route_id: str | None = None
+    e911_id: str | None = None
     routes: tuple[Route, ...] = ()
 
     @classmethod
@@ -191,7 +192,59 @@ class Number:
             state=attrs.get("state"),
             primary_route_id=_related_id(rels, "primary_route"),
             failover_route_id=_related_id(rels, "failover_route"),
+            e911_id=_related_id(rels, "e911_address"),
         )
+
+
+ADDRESS_FIELDS = (
+    "label",
+    "first_name",
+    "last_name",
+    "street_number",
+    "street_name",
+    "address_type",
+    "address_type_number",
+    "city",
+    "state",
+    "country",
+    "zip",
+)
+
+
+@dataclass(frozen=True)
+class EmergencyAddress:
+    """An E911 address record, as Flowroute stores it (``id`` is the ``e911_id``)."""
+
+    id: str
+    label: str
+    first_name: str
+    last_name: str
+    street_number: str
+    street_name: str
+    city: str
+    state: str
+    country: str
+    zip: str
+    address_type: str | None = None
+    address_type_number: str | None = None
+
+    @classmethod
+    def from_resource(cls, item: Mapping[str, Any]) -> EmergencyAddress:
+        attrs = item.get("attributes") or {}
+
+        def text(name: str) -> str | None:
+            value = attrs.get(name)
+            return None if value is None or value == "" else str(value)
+
+        return cls(id=str(item["id"]), **{name: text(name) for name in ADDRESS_FIELDS})  # type: ignore[arg-type]
+
+    def fields(self) -> dict[str, str | None]:
+        """The address without its id, as :meth:`FlowrouteClient.create_address` takes it."""
+        return {name: getattr(self, name) for name in ADDRESS_FIELDS}
+
+
+def _address_document(document: Mapping[str, Any]) -> EmergencyAddress:
+    return EmergencyAddress.from_resource(document["data"])
 
 
 @dataclass(frozen=True)
@@ -548,3 +601,54 @@ class FlowrouteClient:
     def delete_route(self, route_id: str) -> None:
         """Delete a route; Flowroute refuses (403) while a number still uses it."""
         self._send("DELETE", f"/routes/{route_id}")
+
+    # -- E911 addresses ----------------------------------------------------------------------
+
+    def list_addresses(
+        self,
+        *,
+        label: str | None = None,
+        street_name: str | None = None,
+        city: str | None = None,
+        state: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[EmergencyAddress]:
+        """E911 addresses; label, street name and city match in part, ignoring case."""
+        params = {"label": label, "street_name": street_name, "city": city, "state": state}
+        for item in self._pages("/e911s", params, limit):
+            yield EmergencyAddress.from_resource(item)
+
+    def get_address(self, e911_id: str) -> EmergencyAddress:
+        return self._document(_address_document, "GET", f"/e911s/{e911_id}")
+
+    def create_address(self, fields: Mapping[str, str | None]) -> EmergencyAddress:
+        """Validate and create an address. Not retried: settle doubts by listing."""
+        return self._document(_address_document, "POST", "/e911s", json_body=_address_body(fields))
+
+    def update_address(self, e911_id: str, fields: Mapping[str, str | None]) -> EmergencyAddress:
+        """Revalidate and replace the address with ``fields`` (send them all: an absent unit
+        would otherwise stay); the numbers using it follow."""
+        return self._document(
+            _address_document, "PATCH", f"/e911s/{e911_id}", json_body=_address_body(fields)
+        )
+
+    def delete_address(self, e911_id: str) -> None:
+        """Delete an address; Flowroute refuses while a number uses it."""
+        self._send("DELETE", f"/e911s/{e911_id}")
+
+    def address_numbers(self, e911_id: str) -> list[str]:
+        """The numbers using an address (their values: the items' ids are relationship ids)."""
+        document = self._json("GET", f"/e911s/{e911_id}/relationships/numbers") or {}
+        return [str(item["attributes"]["value"]) for item in document.get("data") or ()]
+
+    def assign_address(self, number: str, e911_id: str) -> None:
+        """Give ``number`` this E911 address, replacing any other (charged once per address)."""
+        self._send("PATCH", f"/numbers/{number}/relationships/e911s/{e911_id}")
+
+    def unassign_address(self, number: str) -> None:
+        """Take the E911 address off ``number``."""
+        self._send("DELETE", f"/numbers/{number}/relationships/e911s")
+
+
+def _address_body(fields: Mapping[str, str | None]) -> dict[str, Any]:
+    return {"data": {"type": "e911", "attributes": {k: fields.get(k) for k in ADDRESS_FIELDS}}}

@@ -7,11 +7,14 @@ from collections.abc import Mapping
 import pulumi
 from typing_extensions import Unpack
 
+from .e911_address import E911Address, E911AddressArgs
+from .e911_assignment import E911Assignment
 from .inbound_route import InboundRoute, InboundRouteArgs
 from .number_routing import NumberRouting
 from .phone_number import INPUTS, PhoneNumber, PhoneNumberArgs
 
 RouteSpec = InboundRouteArgs | pulumi.Input[str]
+E911Spec = E911AddressArgs | pulumi.Input[str]
 
 
 class RoutedNumber(pulumi.ComponentResource):
@@ -19,13 +22,16 @@ class RoutedNumber(pulumi.ComponentResource):
 
     ``primary`` / ``failover`` are either an :class:`InboundRouteArgs` (an inline route, created
     as a child named ``<name>-primary`` / ``<name>-failover``) or an existing route id, such as
-    a shared ``InboundRoute``'s ``route_id``. The other inputs are the number's, those of
+    a shared ``InboundRoute``'s ``route_id``. ``e911`` is likewise an
+    :class:`E911AddressArgs` (a child ``<name>-e911``) or an existing ``e911_id``; the number
+    gets it through ``<name>-e911-assignment``. The other inputs are the number's, those of
     :class:`PhoneNumberArgs`. Children are parented to the component.
     """
 
     number: pulumi.Output[str]
     primary_route_id: pulumi.Output[str]
     failover_route_id: pulumi.Output[str | None]
+    e911_id: pulumi.Output[str | None]
 
     @INPUTS.keywords
     def __init__(
@@ -34,6 +40,7 @@ class RoutedNumber(pulumi.ComponentResource):
         *,
         primary: RouteSpec,
         failover: RouteSpec | None = None,
+        e911: E911Spec | None = None,
         opts: pulumi.ResourceOptions | None = None,
         **number: Unpack[PhoneNumberArgs],
     ) -> None:
@@ -64,13 +71,32 @@ class RoutedNumber(pulumi.ComponentResource):
             if failover is not None
             else pulumi.Output.from_input(None)
         )
+        self.e911_id = (
+            self._e911_id(resource_name, e911, child)
+            if e911 is not None
+            else pulumi.Output.from_input(None)
+        )
         self.register_outputs(
             {
                 "number": self.number,
                 "primary_route_id": self.primary_route_id,
                 "failover_route_id": self.failover_route_id,
+                "e911_id": self.e911_id,
             }
         )
+
+    def _e911_id(
+        self, name: str, spec: E911Spec, opts: pulumi.ResourceOptions
+    ) -> pulumi.Output[str | None]:
+        if isinstance(spec, Mapping):
+            self.e911_address: E911Address | None = E911Address(f"{name}-e911", opts=opts, **spec)
+            e911_id: pulumi.Input[str] = self.e911_address.e911_id
+        else:
+            self.e911_address, e911_id = None, spec
+        self.e911 = E911Assignment(
+            f"{name}-e911-assignment", number=self.number, e911_id=e911_id, opts=opts
+        )
+        return self.e911.e911_id
 
     def _route_id(
         self, name: str, spec: RouteSpec, opts: pulumi.ResourceOptions

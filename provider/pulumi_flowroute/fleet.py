@@ -1,9 +1,12 @@
 """A fleet of numbers described in stack config, validated whole before anything is registered.
 
-The stack program (``__main__.py``) reads two config objects::
+The stack program (``__main__.py``) reads three config objects::
 
     routes:                       # shared routes, declared once by name
       pbx: {route_type: host, value: "sip.example.com:5060"}
+    e911:                         # shared E911 addresses, declared once by name
+      office: {label: HQ, first_name: Ada, last_name: Lovelace, street_number: "1218",
+               street_name: 3rd Ave, city: Seattle, state: WA, zip: "98101"}
     numbers:
       support:
         number: "12065551234"     # or search: {starts_with: "206", state: wa}
@@ -11,6 +14,7 @@ The stack program (``__main__.py``) reads two config objects::
         primary: pbx              # a shared route's name,
         failover: {route_type: number, value: "12065550100"}   # an inline route,
                                   # or {route_id: "98396"} for a route made elsewhere
+        e911: office              # a shared address's name, or {e911_id: "20155"}
 
 Every mistake is reported at once, each with its config path (``numbers.support.primary``).
 """
@@ -18,19 +22,20 @@ Every mistake is reported at once, each with its config path (``numbers.support.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import pulumi
 
-from . import inbound_route, phone_number
+from . import e911_address, inbound_route, phone_number
 from .components import RoutedNumber
+from .e911_address import E911Address, E911AddressArgs
 from .errors import FleetConfigError
 from .inbound_route import InboundRoute, InboundRouteArgs
 from .schema import Problems, as_bool, as_id
 
 # What an entry holds besides the PhoneNumber's own inputs.
-ENTRY_KEYS = ("primary", "failover", "protect")
+ENTRY_KEYS = ("primary", "failover", "e911", "protect")
 
 
 @dataclass(frozen=True)
@@ -49,12 +54,15 @@ class NumberEntry:
     failover: RouteRef | None
     number: dict[str, Any]
     protect: bool = False
+    e911: str | None = None  # a shared address's name
+    e911_id: str | None = None  # an address made elsewhere
 
 
 @dataclass(frozen=True)
 class Fleet:
     routes: dict[str, InboundRouteArgs]
     numbers: list[NumberEntry]
+    e911: dict[str, E911AddressArgs] = field(default_factory=dict)
 
 
 def _set(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -87,8 +95,41 @@ def _route_ref(problems: Problems, spec: Any, shared: Mapping[str, Any]) -> Rout
     return RouteRef(inline=inline) if inline else None
 
 
+def _address(problems: Problems, spec: Any) -> E911AddressArgs | None:
+    if not isinstance(spec, Mapping):
+        problems.add("", spec, "describe the address as {label: ..., street_number: ..., ...}")
+        return None
+    before = len(problems.found)
+    values = e911_address.validate(problems, spec)
+    for key in spec:
+        if key not in e911_address.INPUTS.names:
+            problems.add(key, spec[key], f"unknown key; use {', '.join(e911_address.INPUTS)}")
+    return cast(E911AddressArgs, _set(values)) if len(problems.found) == before else None
+
+
+def _e911_ref(
+    problems: Problems, spec: Any, addresses: Mapping[str, Any]
+) -> tuple[str | None, str | None]:
+    """(a shared address's name, an existing e911_id): one of them, or neither on a mistake."""
+    if isinstance(spec, str) and spec in addresses:
+        return spec, None
+    if isinstance(spec, Mapping) and set(spec) == {"e911_id"}:
+        try:
+            return None, as_id(spec["e911_id"])
+        except ValueError as error:
+            problems.add("e911_id", spec["e911_id"], str(error))
+            return None, None
+    known = ", ".join(sorted(addresses)) or "none are declared"
+    problems.add("", spec, f"name a shared E911 address (e911: {known}) or give {{e911_id: ...}}")
+    return None, None
+
+
 def _number(
-    problems: Problems, name: str, spec: Any, shared: Mapping[str, Any]
+    problems: Problems,
+    name: str,
+    spec: Any,
+    shared: Mapping[str, Any],
+    addresses: Mapping[str, Any],
 ) -> NumberEntry | None:
     if not isinstance(spec, Mapping):
         problems.add("", spec, "describe the number as {number: ..., primary: ...}")
@@ -114,16 +155,27 @@ def _number(
         primary = _route_ref(problems.under("primary"), spec["primary"], shared)
     if spec.get("failover") is not None:
         failover = _route_ref(problems.under("failover"), spec["failover"], shared)
+    e911 = e911_id = None
+    if spec.get("e911") is not None:
+        e911, e911_id = _e911_ref(problems.under("e911"), spec["e911"], addresses)
     if primary is None or len(problems.found) != before:
         return None
     if values.get("search") is not None:
         values["search"] = _set(values["search"])
-    return NumberEntry(name, primary, failover, _set(values), protect)
+    return NumberEntry(name, primary, failover, _set(values), protect, e911, e911_id)
 
 
-def parse_fleet(routes: Any, numbers: Any) -> Fleet:
-    """Validate the ``routes`` and ``numbers`` config objects; raise every problem at once."""
+def parse_fleet(routes: Any, numbers: Any, e911: Any = None) -> Fleet:
+    """Validate the ``routes``, ``numbers`` and ``e911`` config objects; raise every problem
+    at once."""
     problems = Problems()
+    e911 = {} if e911 is None else e911
+    if not isinstance(e911, Mapping):
+        problems.add("e911", e911, "map address names to {label: ..., street_number: ..., ...}")
+        e911 = {}
+    addresses = {
+        name: _address(problems.under(f"e911.{name}"), spec) for name, spec in e911.items()
+    }
     routes = {} if routes is None else routes
     if not isinstance(routes, Mapping):
         problems.add("routes", routes, "map route names to {route_type: ..., value: ...}")
@@ -133,19 +185,23 @@ def parse_fleet(routes: Any, numbers: Any) -> Fleet:
         numbers = {}
     shared = {name: _route(problems.under(f"routes.{name}"), spec) for name, spec in routes.items()}
     entries = [
-        _number(problems.under(f"numbers.{name}"), str(name), spec, shared)
+        _number(problems.under(f"numbers.{name}"), str(name), spec, shared, addresses)
         for name, spec in numbers.items()
     ]
     if problems:
         raise FleetConfigError(problems.lines())
     return Fleet(
-        {k: v for k, v in shared.items() if v is not None}, [e for e in entries if e is not None]
+        {k: v for k, v in shared.items() if v is not None},
+        [e for e in entries if e is not None],
+        {k: v for k, v in addresses.items() if v is not None},
     )
 
 
 def deploy_fleet(fleet: Fleet) -> dict[str, Any]:
     """Register the fleet's resources; returns, per entry, its number and route ids."""
     shared = {name: InboundRoute(f"route-{name}", **spec) for name, spec in fleet.routes.items()}
+
+    addresses = {name: E911Address(f"e911-{name}", **spec) for name, spec in fleet.e911.items()}
 
     def resolve(ref: RouteRef) -> InboundRouteArgs | pulumi.Input[str]:
         if ref.shared is not None:
@@ -158,6 +214,7 @@ def deploy_fleet(fleet: Fleet) -> dict[str, Any]:
             entry.name,
             primary=resolve(entry.primary),
             failover=resolve(entry.failover) if entry.failover else None,
+            e911=addresses[entry.e911].e911_id if entry.e911 else entry.e911_id,
             opts=pulumi.ResourceOptions(protect=entry.protect),
             **entry.number,
         )
@@ -165,5 +222,6 @@ def deploy_fleet(fleet: Fleet) -> dict[str, Any]:
             "number": line.number,
             "primary_route_id": line.primary_route_id,
             "failover_route_id": line.failover_route_id,
+            "e911_id": line.e911_id,
         }
     return exports

@@ -97,7 +97,15 @@ class PhoneNumberArgs(TypedDict, total=False):
 
 INPUTS = Inputs(PhoneNumberArgs)
 SEARCH = Inputs(NumberSearch)
-DETAIL_OUTPUTS = ("rate_center", "state", "number_type", "monthly_cost", "setup_cost", "adopted")
+DETAIL_OUTPUTS = (
+    "rate_center",
+    "state",
+    "number_type",
+    "monthly_cost",
+    "setup_cost",
+    "adopted",
+    "e911_id",
+)
 # Changing these needs no API call: they only steer create and delete.
 UNMANAGED_WHEN_UNSET = ("alias", "cnam_lookups_enabled")
 
@@ -635,6 +643,7 @@ class PhoneNumberProvider(FlowrouteProvider):
             rate_center=number.rate_center,
             state=number.state,
             number_type=number.number_type,
+            e911_id=number.e911_id,
             setup_cost=costs.setup_cost if costs else None,
             monthly_cost=costs.monthly_cost if costs else None,
             adopted=adopted,
@@ -664,6 +673,7 @@ class PhoneNumber(FlowrouteResource, module="flowroute", name="PhoneNumber"):
     monthly_cost: pulumi.Output[float | None]
     setup_cost: pulumi.Output[float | None]
     adopted: pulumi.Output[bool]
+    e911_id: pulumi.Output[str | None]
 
     @INPUTS.keywords
     def __init__(

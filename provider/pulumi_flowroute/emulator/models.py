@@ -13,7 +13,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +21,17 @@ from typing import Any
 
 from . import inventory
 from .exceptions import HttpBadRequest, HttpForbidden, HttpNotFound, HttpUnprocessable
-from .rules import route_value_problem
+from .rules import (
+    E911_FIELDS,
+    e911_problems,
+    geocodes,
+    normalized_e911,
+    route_value_problem,
+)
 
 BUILTIN_ROUTE_ID = "0"
 FIRST_ROUTE_ID = 98396
+FIRST_E911_ID = 20155
 DEFAULT_BALANCE = 1000.0
 SQLITE_TIMEOUT = 30.0
 REQUEST_LOG_LIMIT = 10_000
@@ -42,6 +49,13 @@ CREATE TABLE IF NOT EXISTS numbers (
 CREATE TABLE IF NOT EXISTS routes (
     id INTEGER PRIMARY KEY AUTOINCREMENT, route_type TEXT NOT NULL, value TEXT,
     alias TEXT NOT NULL, edge_strategy_id INTEGER);
+CREATE TABLE IF NOT EXISTS e911s (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, label TEXT NOT NULL, first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL, street_number TEXT NOT NULL, street_name TEXT NOT NULL,
+    city TEXT NOT NULL, state TEXT NOT NULL, country TEXT NOT NULL, zip TEXT NOT NULL,
+    address_type TEXT, address_type_number TEXT);
+CREATE TABLE IF NOT EXISTS e911_numbers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, number TEXT NOT NULL UNIQUE, e911_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS requests (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, method TEXT NOT NULL, path TEXT NOT NULL,
     query TEXT NOT NULL, content_type TEXT, body TEXT, status INTEGER NOT NULL);
@@ -49,17 +63,22 @@ CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, method TEXT, path TEXT,
     remaining INTEGER NOT NULL, retry_after INTEGER, seconds REAL);
 """
-_STATE_TABLES = ("inventory", "numbers", "routes", "requests", "faults", "meta")
+_STATE_TABLES = (
+    "inventory",
+    "numbers",
+    "routes",
+    "e911s",
+    "e911_numbers",
+    "requests",
+    "faults",
+    "meta",
+)
 
 
 @dataclass(frozen=True)
-class NumberRecord:
-    value: str
-    number_type: str
-    rate_center: str | None
-    state: str | None
-    setup_cost: float
-    monthly_cost: float
+class NumberRecord(inventory.InventoryItem):
+    """A number on the account: what it was in inventory, plus what the account sets."""
+
     alias: str | None = None
     cnam_lookups_enabled: bool = False
     primary_route_id: str | None = BUILTIN_ROUTE_ID
@@ -119,12 +138,35 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class E911Record:
+    id: str
+    label: str
+    first_name: str
+    last_name: str
+    street_number: str
+    street_name: str
+    city: str
+    state: str
+    country: str
+    zip: str
+    address_type: str | None = None
+    address_type_number: str | None = None
+
+    def fields(self) -> dict[str, str | None]:
+        return {name: getattr(self, name) for name in E911_FIELDS}
+
+
+def _e911(row: sqlite3.Row) -> E911Record:
+    return E911Record(**{**dict(row), "id": str(row["id"])})
+
+
+@dataclass(frozen=True)
 class Page:
     items: list[Any]
     has_more: bool
 
 
-def _number(row: sqlite3.Row) -> NumberRecord:
+def _number(row: sqlite3.Row | Mapping[str, Any]) -> NumberRecord:
     data = dict(row)
     data["cnam_lookups_enabled"] = bool(data["cnam_lookups_enabled"])
     return NumberRecord(**data)
@@ -218,7 +260,7 @@ class FlowrouteBackend:
     def _seed(db: sqlite3.Connection, seed: int, balance: float, scale: int = 1) -> None:
         for table in _STATE_TABLES:
             db.execute(f"DELETE FROM {table}")
-        db.execute("DELETE FROM sqlite_sequence WHERE name IN ('routes', 'requests', 'faults')")
+        db.execute("DELETE FROM sqlite_sequence")
         db.executemany(
             "INSERT INTO inventory VALUES (?, ?, ?, ?, ?, ?)",
             [
@@ -230,6 +272,7 @@ class FlowrouteBackend:
         db.execute(
             "UPDATE sqlite_sequence SET seq = ? WHERE name = 'routes'", (FIRST_ROUTE_ID - 1,)
         )
+        db.execute("INSERT INTO sqlite_sequence VALUES ('e911s', ?)", (FIRST_E911_ID - 1,))
         db.executemany(
             "INSERT INTO meta VALUES (?, ?)",
             [("seed", str(seed)), ("balance", repr(float(balance)))],
@@ -428,6 +471,8 @@ class FlowrouteBackend:
         with self._transaction() as db:
             row = self._require_number(db, value)
             db.execute("DELETE FROM numbers WHERE value = ?", (value,))
+            # The emulator's choice: a release is not blocked by an E911 address; it detaches it.
+            db.execute("DELETE FROM e911_numbers WHERE number = ?", (value,))
             db.execute(
                 "INSERT INTO inventory VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -542,3 +587,130 @@ class FlowrouteBackend:
         if str(row["id"]) == BUILTIN_ROUTE_ID:
             raise HttpForbidden("The built-in route 0 cannot be changed or deleted.")
         return row
+
+    # -- E911 addresses ----------------------------------------------------------------------
+
+    def list_e911s(self, filters: dict[str, str], limit: int, offset: int) -> Page:
+        clauses, args = ["1"], []
+        for column, value in filters.items():
+            if column == "state":
+                clauses.append("lower(state) = lower(?)")
+                args.append(value)
+            else:
+                clauses.append(f"instr(lower({column}), lower(?)) > 0")
+                args.append(value)
+        rows = self._read(
+            f"SELECT * FROM e911s WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ? OFFSET ?",
+            [*args, limit + 1, offset],
+        )
+        return Page([_e911(r) for r in rows[:limit]], len(rows) > limit)
+
+    def get_e911(self, e911_id: str) -> E911Record:
+        rows = self._read("SELECT * FROM e911s WHERE id = ?", (_key(e911_id),))
+        if not rows:
+            raise HttpNotFound("E911 record not found.")
+        return _e911(rows[0])
+
+    @staticmethod
+    def validate_e911(fields: dict[str, Any]) -> dict[str, str | None]:
+        """The address as it would be stored; raises what Flowroute answers a bad one with."""
+        problems = e911_problems(fields)
+        if problems:
+            raise HttpUnprocessable({"data": {"attributes": problems}})
+        stored = normalized_e911(fields)
+        if not geocodes(stored):
+            raise HttpBadRequest(
+                "Could not geocode this address. Please check the address and try again.",
+                title="Client Error",
+            )
+        return stored
+
+    def create_e911(self, fields: dict[str, Any]) -> E911Record:
+        stored = self.validate_e911(fields)
+        with self._transaction() as db:
+            for row in db.execute("SELECT * FROM e911s").fetchall():
+                if _same_address(_e911(row).fields(), stored):
+                    raise HttpForbidden("Duplicate address.")
+            cursor = db.execute(
+                f"INSERT INTO e911s ({', '.join(E911_FIELDS)}) "
+                f"VALUES ({', '.join('?' for _ in E911_FIELDS)})",
+                [stored[name] for name in E911_FIELDS],
+            )
+            new_id = str(cursor.lastrowid)
+        return self.get_e911(new_id)
+
+    def update_e911(self, e911_id: str, changes: dict[str, Any]) -> E911Record:
+        current = self.get_e911(e911_id)
+        stored = self.validate_e911({**current.fields(), **changes})
+        with self._transaction() as db:
+            db.execute(
+                f"UPDATE e911s SET {', '.join(f'{name} = ?' for name in E911_FIELDS)} WHERE id = ?",
+                [*(stored[name] for name in E911_FIELDS), _key(e911_id)],
+            )
+        return self.get_e911(e911_id)
+
+    def delete_e911(self, e911_id: str) -> None:
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM e911s WHERE id = ?", (_key(e911_id),)).fetchone() is None:
+                raise HttpNotFound("E911 record not found.")
+            used = db.execute(
+                "SELECT 1 FROM e911_numbers WHERE e911_id = ?", (_key(e911_id),)
+            ).fetchone()
+            if used is not None:
+                raise HttpForbidden(
+                    "Please disassociate all numbers before deleting.",
+                    title="This E911 address has numbers still associated to it.",
+                )
+            db.execute("DELETE FROM e911s WHERE id = ?", (_key(e911_id),))
+
+    def e911_numbers(self, e911_id: str) -> list[tuple[str, NumberRecord]]:
+        """The numbers using an address, each with its relationship id."""
+        self.get_e911(e911_id)
+        rows = self._read(
+            "SELECT a.id AS relationship, n.* FROM e911_numbers a "
+            "JOIN numbers n ON n.value = a.number WHERE a.e911_id = ? ORDER BY a.id",
+            (_key(e911_id),),
+        )
+        found = []
+        for row in rows:
+            fields = dict(row)
+            relationship = str(fields.pop("relationship"))
+            found.append((relationship, _number(fields)))
+        return found
+
+    def e911_of(self, number: str) -> str | None:
+        rows = self._read("SELECT e911_id FROM e911_numbers WHERE number = ?", (number,))
+        return str(rows[0]["e911_id"]) if rows else None
+
+    def assign_e911(self, number: str, e911_id: str) -> None:
+        with self._transaction() as db:
+            row = self._require_number(db, number)
+            if db.execute("SELECT 1 FROM e911s WHERE id = ?", (_key(e911_id),)).fetchone() is None:
+                raise HttpNotFound("E911 record not found.")
+            if row["number_type"] == "tollfree":
+                raise HttpUnprocessable(
+                    "Cannot assign an E911 record to a number that does not support emergency "
+                    "services."
+                )
+            db.execute(
+                "INSERT INTO e911_numbers (number, e911_id) VALUES (?, ?) "
+                "ON CONFLICT (number) DO UPDATE SET e911_id = excluded.e911_id",
+                (number, _key(e911_id)),
+            )
+
+    def unassign_e911(self, number: str) -> None:
+        with self._transaction() as db:
+            self._require_number(db, number)
+            db.execute("DELETE FROM e911_numbers WHERE number = ?", (number,))
+
+
+def _key(record_id: str) -> int:
+    """The table key for an id in a path; one that can name no record finds nothing."""
+    return int(record_id) if re.fullmatch(r"[0-9]{1,18}", record_id) else -1
+
+
+def _same_address(one: dict[str, str | None], other: dict[str, str | None]) -> bool:
+    def plain(value: str | None) -> str:
+        return " ".join((value or "").split()).lower()
+
+    return all(plain(one[name]) == plain(other[name]) for name in E911_FIELDS)

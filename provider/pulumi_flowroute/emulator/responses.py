@@ -24,14 +24,16 @@ from werkzeug.wrappers import Request, Response
 
 from . import exceptions as exc
 from .inventory import InventoryItem
-from .models import Fault, FlowrouteBackend, NumberRecord, Page, RouteRecord
-from .rules import MAX_ALIAS_LENGTH, ROUTE_TYPES
+from .models import E911Record, Fault, FlowrouteBackend, NumberRecord, Page, RouteRecord
+from .rules import E911_FIELDS, MAX_ALIAS_LENGTH, ROUTE_TYPES
 from .urls import url_map
 
 JSONAPI = "application/vnd.api+json"
 ACCEPTED_CONTENT_TYPES = ("application/json", JSONAPI)
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 200
+MAX_E911_LIMIT = 2000
+E911_FILTERS = ("label", "street_name", "city", "state")
 DIGIT_FILTERS = ("starts_with", "ends_with", "contains")
 
 StartResponse = Callable[..., Any]
@@ -75,7 +77,7 @@ def _flag(name: str, raw: Any) -> bool:
     raise exc.HttpUnprocessable({name: ["must be true or false"]})
 
 
-def _paging(args: MultiDict[str, str]) -> tuple[int, int]:
+def _paging(args: MultiDict[str, str], most: int = MAX_LIMIT) -> tuple[int, int]:
     def integer(name: str, default: int) -> int:
         raw = args.get(name)
         if raw is None:
@@ -86,8 +88,8 @@ def _paging(args: MultiDict[str, str]) -> tuple[int, int]:
             raise exc.HttpBadRequest(f"{name} must be an integer, not {raw!r}.") from None
 
     limit, offset = integer("limit", DEFAULT_LIMIT), integer("offset", 0)
-    if not 1 <= limit <= MAX_LIMIT:
-        raise exc.HttpBadRequest(f"limit must be between 1 and {MAX_LIMIT}, not {limit}.")
+    if not 1 <= limit <= most:
+        raise exc.HttpBadRequest(f"limit must be between 1 and {most}, not {limit}.")
     if offset < 0:
         raise exc.HttpBadRequest(f"offset must not be negative, not {offset}.")
     return limit, offset
@@ -296,13 +298,14 @@ class FlowrouteApp:
         self, request: Request, number: NumberRecord, status: int = 200
     ) -> Response:
         data = self._number_item(request, number)
+        e911_id = self.backend.e911_of(number.value)
 
         def related(route_id: str | None) -> dict[str, Any]:
             return {"data": {"id": route_id, "type": "route"} if route_id is not None else None}
 
         data["relationships"] = {
             "cnam_preset": {"data": None},
-            "e911_address": {"data": None},
+            "e911_address": {"data": {"id": e911_id, "type": "e911"} if e911_id else None},
             "failover_route": related(number.failover_route_id),
             "primary_route": related(number.primary_route_id),
         }
@@ -461,6 +464,75 @@ class FlowrouteApp:
 
     def delete_route(self, request: Request, route_id: str) -> Response:
         self.backend.delete_route(route_id)
+        return Response(status=204)
+
+    # -- E911 addresses ----------------------------------------------------------------------
+
+    def _e911_item(self, request: Request, record: E911Record) -> dict[str, Any]:
+        return {
+            "type": "e911",
+            "id": record.id,
+            "attributes": record.fields(),
+            "links": {"self": f"{self._root(request)}/v2/e911s/{record.id}"},
+        }
+
+    @staticmethod
+    def _e911_attributes(request: Request) -> dict[str, Any]:
+        # The SDKs differ: type "e911" or "e911s" (.NET), with or without a Content-Type.
+        data = _json_body(request).get("data")
+        typed = isinstance(data, dict) and data.get("type", "e911") in ("e911", "e911s")
+        attrs = data.get("attributes") if typed and isinstance(data, dict) else None
+        if not isinstance(attrs, dict):
+            raise exc.HttpBadRequest(
+                'Body must be {"data": {"type": "e911", "attributes": {...}}}.'
+            )
+        return {k: v for k, v in attrs.items() if k in E911_FIELDS}
+
+    def list_e911s(self, request: Request) -> Response:
+        limit, offset = _paging(request.args, MAX_E911_LIMIT)
+        filters = {k: request.args[k] for k in E911_FILTERS if request.args.get(k)}
+        page = self.backend.list_e911s(filters, limit, offset)
+        items = [self._e911_item(request, r) for r in page.items]
+        return self._list_document(request, page, items, filters, limit, offset)
+
+    def get_e911(self, request: Request, e911_id: str) -> Response:
+        item = self._e911_item(request, self.backend.get_e911(e911_id))
+        return _document({"data": item, "links": item["links"]})
+
+    def validate_e911(self, request: Request) -> Response:
+        self.backend.validate_e911(self._e911_attributes(request))
+        return Response(status=204)
+
+    def create_e911(self, request: Request) -> Response:
+        item = self._e911_item(request, self.backend.create_e911(self._e911_attributes(request)))
+        return _document({"data": item, "links": item["links"]}, 201)
+
+    def update_e911(self, request: Request, e911_id: str) -> Response:
+        record = self.backend.update_e911(e911_id, self._e911_attributes(request))
+        item = self._e911_item(request, record)
+        return _document({"data": item, "links": item["links"]})
+
+    def delete_e911(self, request: Request, e911_id: str) -> Response:
+        self.backend.delete_e911(e911_id)
+        return Response(status=204)
+
+    def e911_numbers(self, request: Request, e911_id: str) -> Response:
+        items = [
+            {
+                "type": "number",
+                "id": relationship,
+                "attributes": {"alias": number.alias, "value": number.value},
+            }
+            for relationship, number in self.backend.e911_numbers(e911_id)
+        ]
+        return _document({"data": items, "links": {"self": request.url}})
+
+    def assign_e911(self, request: Request, number: str, e911_id: str) -> Response:
+        self.backend.assign_e911(number, e911_id)
+        return Response(status=204)
+
+    def unassign_e911(self, request: Request, number: str) -> Response:
+        self.backend.unassign_e911(number)
         return Response(status=204)
 
     # -- control surface ---------------------------------------------------------------------

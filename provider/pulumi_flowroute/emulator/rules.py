@@ -59,3 +59,80 @@ def route_value_problem(route_type: str, value: str) -> str | None:
             return None
         return "must be a sip: or sips: URI"
     return f"route_type must be one of {list(ROUTE_TYPES)}"
+
+
+# -- E911 addresses ----------------------------------------------------------------------------
+
+E911_REQUIRED = (
+    "label",
+    "first_name",
+    "last_name",
+    "street_number",
+    "street_name",
+    "city",
+    "state",
+    "country",
+    "zip",
+)
+E911_FIELDS = (*E911_REQUIRED, "address_type", "address_type_number")
+ADDRESS_TYPES = (
+    "Apartment", "Basement", "Building", "Department", "Floor", "Front", "Key", "Lobby", "Lot",
+    "Lower", "Office", "Penthouse", "Pier", "Rear", "Room", "Side", "Slip", "Space", "Stop",
+    "Suite", "Trailer", "Unit", "Upper",
+)  # fmt: skip
+_COUNTRIES = {"US": "US", "USA": "US", "CA": "CA", "CANADA": "CA"}
+# The emulator's stand-in for a geocoding failure: a street it cannot place.
+UNPLACEABLE_STREET = "nowhere"
+
+
+def e911_problems(fields: dict[str, object]) -> dict[str, list[str]]:
+    """Flowroute's field rules for an address, by field; empty when it accepts them."""
+    problems: dict[str, list[str]] = {}
+
+    def fail(name: str, message: str) -> None:
+        problems.setdefault(name, []).append(message)
+
+    for name in E911_FIELDS:
+        value = fields.get(name)
+        if value is not None and not isinstance(value, str | int):
+            fail(name, "must be a string")
+    for name in E911_REQUIRED:
+        if not str(fields.get(name) or "").strip():
+            fail(name, "is required")
+    state = str(fields.get("state") or "")
+    if state and not re.fullmatch(r"[A-Za-z]{2}", state):
+        fail("state", "must be a two-letter state or province code")
+    country = str(fields.get("country") or "")
+    if country and country.upper() not in _COUNTRIES:
+        fail("country", "must be US or CA")
+    zip_code = str(fields.get("zip") or "").replace(" ", "")
+    digits_only = _COUNTRIES.get(country.upper()) != "CA"
+    if zip_code and not (
+        4 <= len(zip_code) <= 7 and (zip_code.isdigit() if digits_only else zip_code.isalnum())
+    ):
+        fail("zip", "ZIP code must be at least 4 and at most 7 digits long")
+    kind, number = fields.get("address_type"), fields.get("address_type_number")
+    if kind and str(kind).capitalize() not in ADDRESS_TYPES:
+        fail("address_type", f"must be one of {', '.join(ADDRESS_TYPES)}")
+    if bool(kind) != bool(number):
+        fail("address_type_number", "address_type and address_type_number go together")
+    return problems
+
+
+def normalized_e911(fields: dict[str, object]) -> dict[str, str | None]:
+    """An address as stored: strings, the state upper-case, the country as US or CA."""
+    stored = {
+        name: None if fields.get(name) in (None, "") else str(fields[name]) for name in E911_FIELDS
+    }
+    if stored["state"]:
+        stored["state"] = stored["state"].upper()
+    if stored["country"]:
+        stored["country"] = _COUNTRIES.get(stored["country"].upper(), stored["country"])
+    if stored["address_type"]:
+        stored["address_type"] = stored["address_type"].capitalize()
+    return stored
+
+
+def geocodes(fields: dict[str, str | None]) -> bool:
+    """Whether the address can be placed on a map (the emulator's rule of thumb)."""
+    return UNPLACEABLE_STREET not in (fields.get("street_name") or "").lower()

@@ -22,6 +22,25 @@ url_map = Map(
             methods=["DELETE"],
             endpoint="remove_route",
         ),
+        Rule(
+            "/v2/numbers/<number>/relationships/e911s/<e911_id>",
+            methods=["PATCH"],
+            endpoint="assign_e911",
+        ),
+        Rule(
+            "/v2/numbers/<number>/relationships/e911s", methods=["DELETE"], endpoint="unassign_e911"
+        ),
+        Rule("/v2/e911s", methods=["GET"], endpoint="list_e911s"),
+        Rule("/v2/e911s", methods=["POST"], endpoint="create_e911"),
+        Rule("/v2/e911s/validate", methods=["POST"], endpoint="validate_e911"),
+        Rule("/v2/e911s/<e911_id>", methods=["GET"], endpoint="get_e911"),
+        Rule("/v2/e911s/<e911_id>", methods=["PATCH"], endpoint="update_e911"),
+        Rule("/v2/e911s/<e911_id>", methods=["DELETE"], endpoint="delete_e911"),
+        Rule(
+            "/v2/e911s/<e911_id>/relationships/numbers",
+            methods=["GET"],
+            endpoint="e911_numbers",
+        ),
         Rule("/v2/routes", methods=["GET"], endpoint="list_routes"),
         Rule("/v2/routes", methods=["POST"], endpoint="create_route"),
         Rule("/v2/routes/<route_id>", methods=["PATCH"], endpoint="update_route"),

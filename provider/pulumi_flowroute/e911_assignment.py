@@ -1,0 +1,139 @@
+"""``E911Assignment``: which E911 address a number gives emergency services.
+
+Changing the address moves the number straight to the new record, with no moment without
+E911. Deleting the resource takes the address off the number, so a destroy (assignment first,
+as Pulumi orders it) never blocks deleting the address or releasing the number.
+"""
+
+from typing import Annotated, Any, TypedDict, cast
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from typing_extensions import Unpack
+
+from .errors import NotFound, ResourceError, Unprocessable
+from .provider_base import FlowrouteProvider, FlowrouteResource, with_id
+from .schema import Inputs, Problems, Rule, as_id, as_number
+
+
+def _e911_id(value: Any) -> str:
+    try:
+        return as_id(value)
+    except ValueError:
+        raise ValueError("use an E911Address's e911_id, e.g. '20155'") from None
+
+
+class E911AssignmentArgs(TypedDict):
+    """The inputs of :class:`E911Assignment`.
+
+    - ``number``: the number (usually ``PhoneNumber.number``); changing it replaces this.
+    - ``e911_id``: the address (``E911Address.e911_id``); changing it moves the number.
+    """
+
+    number: Annotated[
+        pulumi.Input[str],
+        Rule(as_number, missing="set the number, e.g. a PhoneNumber's .number"),
+    ]
+    e911_id: Annotated[
+        pulumi.Input[str],
+        Rule(_e911_id, missing="set the address, e.g. an E911Address's .e911_id"),
+    ]
+
+
+INPUTS = Inputs(E911AssignmentArgs)
+
+
+class E911AssignmentProvider(FlowrouteProvider):
+    """Dynamic provider behind :class:`E911Assignment`."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        problems = Problems()
+        inputs = INPUTS.validate(problems, news)
+        return CheckResult(inputs, problems.check_failures())
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [k for k in INPUTS.names if news.get(k) != olds.get(k)]
+        replaces = ["number"] if "number" in changed else []
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        self._assign(props["number"], props["e911_id"])
+        return CreateResult(props["number"], {k: props[k] for k in INPUTS.names})
+
+    def _assign(self, number: str, e911_id: str) -> None:
+        """Point the number at the address; safe to repeat, charged once per address."""
+        client = self.client
+        try:
+            client.assign_address(number, e911_id)
+        except Unprocessable as error:
+            raise ResourceError(
+                f"Flowroute will not give {number} an E911 address: {error.detail_text}. "
+                "Toll-free numbers cannot call emergency services; assign addresses to local "
+                "numbers only."
+            ) from None
+        except NotFound:
+            try:
+                client.get_number(number)
+            except NotFound:
+                raise ResourceError(
+                    f"{number} is not on your Flowroute account, so it cannot get an E911 "
+                    "address. Buy or adopt it with a PhoneNumber first (and pass that "
+                    "PhoneNumber's .number here so Pulumi orders them)."
+                ) from None
+            raise ResourceError(
+                f"E911 address {e911_id} is not on your Flowroute account. Use an "
+                "E911Address's e911_id (run `pulumi refresh` if it was deleted outside Pulumi)."
+            ) from None
+        self.info(f"{number} gives E911 address {e911_id}")
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            number = self.client.get_number(id_)
+        except NotFound:
+            return ReadResult("", {})
+        # No address (taken off outside Pulumi) reads as a change the next `up` puts back.
+        outs = {"number": number.value, "e911_id": number.e911_id}
+        return ReadResult(id_, outs, dict(outs))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        # Straight to the new address: detaching first would leave the number without E911.
+        self._assign(id_, news["e911_id"])
+        return UpdateResult({"number": id_, "e911_id": news["e911_id"]})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        try:
+            self.client.unassign_address(id_)
+        except NotFound:
+            self.info(f"{id_} is no longer on the account; no E911 address to take off")
+            return
+        self.warn(
+            f"{id_} no longer has an E911 address: emergency calls from it carry no location "
+            "until it gets one"
+        )
+
+
+class E911Assignment(FlowrouteResource, module="flowroute", name="E911Assignment"):
+    """Gives a number an E911 address."""
+
+    number: pulumi.Output[str]
+    e911_id: pulumi.Output[str]
+
+    @INPUTS.keywords
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        opts: pulumi.ResourceOptions | None = None,
+        **args: Unpack[E911AssignmentArgs],
+    ) -> None:
+        """Declare a number's E911 address (see :class:`E911AssignmentArgs`)."""
+        props = INPUTS.props("E911Assignment", args, reference=bool(opts and opts.id))
+        super().__init__(E911AssignmentProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> "E911Assignment":
+        """Read a number's E911 address by the number, read-only."""
+        # A reference declares no inputs: the engine reads them from Flowroute.
+        return E911Assignment(resource_name, opts=with_id(opts, id), **cast(E911AssignmentArgs, {}))
