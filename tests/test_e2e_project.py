@@ -56,6 +56,19 @@ def edit_numbers(project: PulumiProject, edit: Mapping[str, Mapping[str, object]
     path.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
+def edit_office(project: PulumiProject, change: Mapping[str, object | None]) -> None:
+    """Change the dev stack's shared E911 address ``office``; None removes a key."""
+    path = project.path / "stacks" / "Pulumi.dev.yaml"
+    document = yaml.safe_load(path.read_text())
+    office = document["config"]["flowroute-fleet:e911"]["office"]
+    for key, value in change.items():
+        if value is None:
+            office.pop(key, None)
+        else:
+            office[key] = value
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
 def owned(project: PulumiProject) -> set[str]:
     """The numbers on the emulated account."""
     return {n.value for n in project.emulator(DB).list_numbers({}, 200, 0).items}
@@ -112,6 +125,8 @@ def test_alias_change_is_an_update_in_preview_and_up(project: PulumiProject) -> 
 
 def test_drift_shows_after_refresh_and_up_puts_it_back(project: PulumiProject) -> None:
     numbers = built(project)
+    # The first refresh records each number's e911_id, given after the number was created.
+    assert "~ 3 updated" in project.ok("refresh")
     emulator = project.emulator(DB)
     with emulator._transaction() as db:
         db.execute(
@@ -175,7 +190,60 @@ def test_destroy_removes_routes_and_keeps_numbers(project: PulumiProject) -> Non
     destroy = project.ok("destroy")
     assert "17 deleted" in destroy
     assert set(numbers.values()) <= owned(project)
-    assert [r.id for r in project.emulator(DB).list_routes(None, 200, 0).items] == ["0"]
+    emulator = project.emulator(DB)
+    assert [r.id for r in emulator.list_routes(None, 200, 0).items] == ["0"]
+    # Assignments go first, so the address could be deleted.
+    assert emulator.list_e911s({}, 200, 0).items == []
+    assert all(emulator.e911_of(number) is None for number in numbers.values())
+
+
+def test_the_e911_address_lives_in_place_and_never_leaves_a_number_without_it(
+    project: PulumiProject,
+) -> None:
+    # An identical address is already on the account: it is named, and taken only when adopted.
+    emulator = project.emulator(DB)
+    office = yaml.safe_load((project.path / "stacks" / "Pulumi.dev.yaml").read_text())["config"][
+        "flowroute-fleet:e911"
+    ]["office"]
+    existing = emulator.create_e911({**office, "country": "US"})
+    refused = project.op("up")
+    assert not refused.ok
+    assert f"e911_id {existing.id}" in refused.output and "adopt=True" in refused.output
+    assert "Traceback" not in refused.output
+    edit_office(project, {"adopt": True})
+    numbers = built(project)
+    assert {emulator.e911_of(n) for n in numbers.values()} == {existing.id}
+    assert "17 unchanged" in project.ok("up")
+
+    # A new street and no unit: one in-place update, the same record, every number still on it.
+    edit_office(
+        project, {"street_number": "1300", "address_type": None, "address_type_number": None}
+    )
+    preview = project.ok("preview")
+    assert "~ 1 to update" in preview and "replace" not in preview
+    emulator.clear_request_log()
+    assert "~ 1 updated" in project.ok("up")
+    assert writes(emulator.request_log()) == [("PATCH", f"/v2/e911s/{existing.id}")]
+    moved = emulator.get_e911(existing.id)
+    assert (moved.street_number, moved.address_type) == ("1300", None)
+    assert {emulator.e911_of(n) for n in numbers.values()} == {existing.id}
+
+    # Changed in the portal: refresh shows it, up puts it back. Flowroute's own capitals are
+    # not a change.
+    project.ok("refresh")
+    emulator.update_e911(existing.id, {"street_number": "1", "street_name": "3RD AVE"})
+    refresh = project.ok("refresh", "--diff")
+    assert "~ 1 updated" in refresh
+    project.ok("up")
+    assert emulator.get_e911(existing.id).street_number == "1300"
+    assert "unchanged" in project.ok("up") and "updated" not in project.ok("preview")
+
+    # A number taken off the address: its assignment goes, with a warning, and nothing else.
+    edit_numbers(project, {"helpdesk": {"e911": None}})
+    up = project.ok("up")
+    assert "- 1 deleted" in up
+    assert f"{numbers['helpdesk']} no longer has an E911 address" in up
+    assert emulator.e911_of(numbers["helpdesk"]) is None
 
 
 def test_stack_config_mistakes_are_one_report_without_traceback(project: PulumiProject) -> None:

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from pulumi_flowroute import FlowrouteClient, RetryPolicy, inbound_route, phone_number
+from pulumi_flowroute.e911_address import E911AddressProvider
+from pulumi_flowroute.e911_assignment import E911AssignmentProvider
 from pulumi_flowroute.emulator import RemoteEmulator
 from pulumi_flowroute.errors import FlowrouteError
 from pulumi_flowroute.inbound_route import InboundRouteProvider
@@ -29,6 +31,16 @@ from tests.support.providers import STACK_CONFIG, checked, configured
 
 NUMBER = "12065551234"
 PBX = {"route_type": "host", "value": "sip.example.com:5060", "alias": "pbx"}
+OFFICE = {
+    "label": "HQ",
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "street_number": "1218",
+    "street_name": "3rd Ave",
+    "city": "Seattle",
+    "state": "WA",
+    "zip": "98101",
+}
 QUICK = RetryPolicy(attempts=3, backoff_factor=0.05, jitter=0.01, total_seconds=10.0)
 
 
@@ -56,6 +68,18 @@ class Account:
     def route(self) -> str:
         return self.client.create_route("host", "10.0.0.9", "existing").id
 
+    def address(self) -> str:
+        return self.client.create_address({**OFFICE, "label": "Existing", "country": "US"}).id
+
+    def number_and_address(self) -> str:
+        self.client.purchase_number(NUMBER)
+        return self.address()
+
+    def assigned_address(self) -> str:
+        e911_id = self.number_and_address()
+        self.client.assign_address(NUMBER, e911_id)
+        return e911_id
+
 
 @dataclass
 class Write:
@@ -82,6 +106,21 @@ def _routing(account: Account, url: str | None, olds: dict[str, Any], **news: An
     return provider.create(inputs)
 
 
+def _address(account: Account, url: str | None, **news: Any) -> Any:
+    provider = account.provider(E911AddressProvider, url)
+    return provider.create(checked(provider, {**OFFICE, **news}))
+
+
+def _assignment(account: Account, url: str | None, e911_id: str, olds: dict[str, Any]) -> Any:
+    provider = account.provider(E911AssignmentProvider, url)
+    inputs = checked(provider, {"number": NUMBER, "e911_id": e911_id})
+    return provider.update(NUMBER, olds, inputs) if olds else provider.create(inputs)
+
+
+def _labelled(account: Account, label: str) -> list[Any]:
+    return [a for a in account.client.list_addresses() if a.label == label]
+
+
 def _owned(account: Account) -> list[str]:
     return [n.value for n in account.client.list_numbers()]
 
@@ -99,7 +138,10 @@ def _number_with_failover(account: Account) -> str:
 
 def _commit_then_fail_reads(account: Account, method: str, path: str) -> None:
     account.control.inject_fault("drop", method=method, path=path)
-    reads = "/v2/routes" if "routes" in path else "/v2/numbers/1"
+    reads = next(
+        (prefix for prefix in ("/v2/routes", "/v2/e911s") if path.startswith(prefix)),
+        "/v2/numbers/1",
+    )
     account.control.inject_fault("503", method="GET", path=reads, count=50)
 
 
@@ -192,6 +234,48 @@ WRITES = [
         ),
         lambda a, s: _owned(a) == [],
     ),
+    Write(
+        "e911 create",
+        "POST",
+        lambda a, s: "/v2/e911s",
+        lambda a: None,
+        lambda a, s, url: _address(a, url),
+        lambda a, s: len(_labelled(a, "HQ")) == 1,
+    ),
+    Write(
+        "e911 update",
+        "PATCH",
+        lambda a, s: f"/v2/e911s/{s}",
+        Account.address,
+        lambda a, s, url: a.provider(E911AddressProvider, url).update(
+            s, {}, {**OFFICE, "label": "Existing", "street_number": "1300", "country": "US"}
+        ),
+        lambda a, s: a.client.get_address(s).street_number == "1300",
+    ),
+    Write(
+        "e911 delete",
+        "DELETE",
+        lambda a, s: f"/v2/e911s/{s}",
+        Account.address,
+        lambda a, s, url: a.provider(E911AddressProvider, url).delete(s, {"label": "Existing"}),
+        lambda a, s: list(a.client.list_addresses()) == [],
+    ),
+    Write(
+        "e911 assign",
+        "PATCH",
+        lambda a, s: f"/v2/numbers/{NUMBER}/relationships/e911s/{s}",
+        Account.number_and_address,
+        lambda a, s, url: _assignment(a, url, s, {}),
+        lambda a, s: a.client.get_number(NUMBER).e911_id == s,
+    ),
+    Write(
+        "e911 unassign",
+        "DELETE",
+        lambda a, s: f"/v2/numbers/{NUMBER}/relationships/e911s",
+        Account.assigned_address,
+        lambda a, s, url: a.provider(E911AssignmentProvider, url).delete(NUMBER, {}),
+        lambda a, s: a.client.get_number(NUMBER).e911_id is None,
+    ),
 ]
 
 FAULTS: dict[str, Callable[[Account, str, str], None]] = {
@@ -248,14 +332,19 @@ def _cell(account: Account, write: Write, fault: str) -> str:
             write.run(account, state, None)
             first += ", rerun ok"
         except FlowrouteError as error:
-            # The rerun stopped before buying and named the number: the user adopts it.
+            # The rerun stopped before buying (or creating) and named what it found: the user
+            # adopts it.
             named = re.search(
                 r"set number='(\d+)' and adopt=True in place of search"
-                r"|^(\d+) is already on your Flowroute account.*set adopt=True",
+                r"|^(\d+) is already on your Flowroute account.*set adopt=True"
+                r"|identical E911 address is already on the account \(e911_id (\d+)",
                 str(error),
             )
             assert named, str(error)
-            _buy(account, None, number=named[1] or named[2], adopt=True)
+            if named[3]:
+                _address(account, None, adopt=True)
+            else:
+                _buy(account, None, number=named[1] or named[2], adopt=True)
             first += ", rerun names it"
     assert write.holds(account, state), (write.name, fault)
     if fault in ("commit after timeout", "slow answer"):
@@ -267,6 +356,7 @@ def _cell(account: Account, write: Write, fault: str) -> str:
     ]
     assert len(bought) == len(set(bought)) <= 1, (write.name, fault, bought)
     assert len(_routes(account, "pbx")) <= 1, (write.name, fault)
+    assert len(_labelled(account, "HQ")) <= 1, (write.name, fault)
     log = "".join(f"{r.path}{r.query}{r.body}" for r in account.control.requests())
     assert_no_secrets(log, "the emulator's request log", access_key=False)
     return first
@@ -285,4 +375,4 @@ def test_every_write_survives_every_fault(
     with capsys.disabled():
         print("\n\nfault matrix (first run; 'rerun ok' = converged on the next run)")
         print("\n".join(lines))
-    assert len(rows) * len(FAULTS) == 90
+    assert len(rows) * len(FAULTS) == 135
