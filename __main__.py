@@ -1,9 +1,10 @@
 """The stack program: the fleet of numbers and routes described in this stack's config.
 
 Config (see stacks/Pulumi.dev.yaml): ``routes`` (shared routes by name), ``e911`` (shared E911
-addresses by name) and ``numbers`` (each entry: ``number`` or ``search``, ``alias``,
-``primary``, ``failover``, ``e911``, ``release_on_delete``, ``adopt``...). Everything is
-validated before any resource is registered.
+addresses by name), ``messaging`` (the account's webhooks) and ``numbers`` (each entry:
+``number`` or ``search``, ``alias``, ``primary``, ``failover``, ``e911``,
+``release_on_delete``, ``adopt``...). Everything is validated before any resource is
+registered.
 """
 
 import pulumi
@@ -12,6 +13,9 @@ from pulumi_flowroute.fleet import deploy_fleet, parse_fleet
 
 config = pulumi.Config()
 fleet = parse_fleet(
-    config.get_object("routes"), config.get_object("numbers"), config.get_object("e911")
+    config.get_object("routes"),
+    config.get_object("numbers"),
+    config.get_object("e911"),
+    config.get_object("messaging"),
 )
 pulumi.export("numbers", deploy_fleet(fleet))

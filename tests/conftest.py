@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_flowroute import FlowrouteClient, inbound_route, phone_number
+from pulumi_flowroute import FlowrouteClient, inbound_route, messaging_callbacks, phone_number
 from pulumi_flowroute.emulator import MockFlowroute, RemoteEmulator, mock_flowroute
 from tests.support.audit import ACCESS_KEY, SECRET_KEY, leaks
 from tests.support.cli import provide_cli
@@ -44,6 +44,7 @@ def _one_deployment_per_test() -> None:
     """A provider process serves one deployment; this test process runs many."""
     phone_number.forget_deployment()
     inbound_route.forget_deployment()
+    messaging_callbacks.forget_deployment()
 
 
 @pytest.fixture(scope="session")

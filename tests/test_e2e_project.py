@@ -56,17 +56,24 @@ def edit_numbers(project: PulumiProject, edit: Mapping[str, Mapping[str, object]
     path.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
-def edit_office(project: PulumiProject, change: Mapping[str, object | None]) -> None:
-    """Change the dev stack's shared E911 address ``office``; None removes a key."""
+def edit_config(project: PulumiProject, *where: str, **change: object | None) -> None:
+    """Change the dev stack's config object at ``where``; None removes a key."""
     path = project.path / "stacks" / "Pulumi.dev.yaml"
     document = yaml.safe_load(path.read_text())
-    office = document["config"]["flowroute-fleet:e911"]["office"]
+    target = document["config"]
+    for key in where:
+        target = target[key]
     for key, value in change.items():
         if value is None:
-            office.pop(key, None)
+            target.pop(key, None)
         else:
-            office[key] = value
+            target[key] = value
     path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def edit_office(project: PulumiProject, change: Mapping[str, object | None]) -> None:
+    """Change the dev stack's shared E911 address ``office``."""
+    edit_config(project, "flowroute-fleet:e911", "office", **change)
 
 
 def owned(project: PulumiProject) -> set[str]:
@@ -86,19 +93,19 @@ def test_preview_calls_no_api_then_up_builds_and_a_second_up_changes_nothing(
     project: PulumiProject,
 ) -> None:
     preview = project.ok("preview")
-    assert "+ 17 to create" in preview
+    assert "+ 18 to create" in preview
     assert "Traceback" not in preview
     assert not (project.path / DB).exists() or project.emulator(DB).request_log() == []
 
     up = project.ok("up")
-    assert "+ 17 created" in up
+    assert "+ 18 created" in up
     emulator = project.emulator(DB)
     purchases = [r for r in emulator.request_log() if r.method == "POST" and "/numbers/" in r.path]
     assert len(purchases) == 3
     emulator.clear_request_log()
 
     again = project.ok("up")
-    assert "17 unchanged" in again
+    assert "18 unchanged" in again
     assert writes(emulator.request_log()) == []
 
 
@@ -188,7 +195,7 @@ def test_protected_number_is_not_deleted(project: PulumiProject) -> None:
 def test_destroy_removes_routes_and_keeps_numbers(project: PulumiProject) -> None:
     numbers = built(project)
     destroy = project.ok("destroy")
-    assert "17 deleted" in destroy
+    assert "18 deleted" in destroy
     assert set(numbers.values()) <= owned(project)
     emulator = project.emulator(DB)
     assert [r.id for r in emulator.list_routes(None, 200, 0).items] == ["0"]
@@ -213,7 +220,7 @@ def test_the_e911_address_lives_in_place_and_never_leaves_a_number_without_it(
     edit_office(project, {"adopt": True})
     numbers = built(project)
     assert {emulator.e911_of(n) for n in numbers.values()} == {existing.id}
-    assert "17 unchanged" in project.ok("up")
+    assert "18 unchanged" in project.ok("up")
 
     # A new street and no unit: one in-place update, the same record, every number still on it.
     edit_office(
@@ -244,6 +251,26 @@ def test_the_e911_address_lives_in_place_and_never_leaves_a_number_without_it(
     assert "- 1 deleted" in up
     assert f"{numbers['helpdesk']} no longer has an E911 address" in up
     assert emulator.e911_of(numbers["helpdesk"]) is None
+
+
+def test_the_account_webhooks_are_set_refreshed_and_cleared_on_request(
+    project: PulumiProject,
+) -> None:
+    built(project)
+    emulator = project.emulator(DB)
+    sms = "https://hooks.example.com/flowroute/sms"
+    assert emulator.callback("sms_callback") == sms
+    project.ok("refresh")  # records each number's e911_id
+    emulator.set_callback("sms_callback", "https://portal.example.com/sms")
+    assert "~ 1 updated" in project.ok("refresh")
+    project.ok("up")
+    assert emulator.callback("sms_callback") == sms
+    # Kept on destroy unless told otherwise; here told to clear.
+    edit_config(project, "flowroute-fleet:messaging", on_delete="clear")
+    assert "~ 1 updated" in project.ok("up")
+    destroy = project.ok("destroy")
+    assert "sms webhook cleared" in destroy
+    assert [emulator.callback(f"{kind}_callback") for kind in ("sms", "mms", "dlr")] == [None] * 3
 
 
 def test_stack_config_mistakes_are_one_report_without_traceback(project: PulumiProject) -> None:

@@ -16,12 +16,19 @@ from typing import Any
 
 import pytest
 
-from pulumi_flowroute import FlowrouteClient, RetryPolicy, inbound_route, phone_number
+from pulumi_flowroute import (
+    FlowrouteClient,
+    RetryPolicy,
+    inbound_route,
+    messaging_callbacks,
+    phone_number,
+)
 from pulumi_flowroute.e911_address import E911AddressProvider
 from pulumi_flowroute.e911_assignment import E911AssignmentProvider
 from pulumi_flowroute.emulator import RemoteEmulator
 from pulumi_flowroute.errors import FlowrouteError
 from pulumi_flowroute.inbound_route import InboundRouteProvider
+from pulumi_flowroute.messaging_callbacks import MessagingCallbacksProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
 from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import FlowrouteProvider
@@ -30,6 +37,7 @@ from tests.support.emulators import ServerProcess
 from tests.support.providers import STACK_CONFIG, checked, configured
 
 NUMBER = "12065551234"
+HOOK = "https://hooks.example.com/sms"
 PBX = {"route_type": "host", "value": "sip.example.com:5060", "alias": "pbx"}
 OFFICE = {
     "label": "HQ",
@@ -276,6 +284,26 @@ WRITES = [
         lambda a, s, url: a.provider(E911AssignmentProvider, url).delete(NUMBER, {}),
         lambda a, s: a.client.get_number(NUMBER).e911_id is None,
     ),
+    Write(
+        "webhook set",
+        "PUT",
+        lambda a, s: "/v2.1/messages/sms_callback",
+        lambda a: None,
+        lambda a, s, url: (p := a.provider(MessagingCallbacksProvider, url)).create(
+            checked(p, {"sms_url": HOOK})
+        ),
+        lambda a, s: a.client.get_callback("sms") == HOOK,
+    ),
+    Write(
+        "webhook clear",
+        "DELETE",
+        lambda a, s: "/v2.2/messages/sms_callback",
+        lambda a: a.client.set_callback("sms", HOOK),
+        lambda a, s, url: a.provider(MessagingCallbacksProvider, url).delete(
+            "account-messaging-callbacks", {"on_delete": "clear", "managed": ["sms_url"]}
+        ),
+        lambda a, s: a.client.get_callback("sms") is None,
+    ),
 ]
 
 FAULTS: dict[str, Callable[[Account, str, str], None]] = {
@@ -311,6 +339,7 @@ def _dead_url() -> str:
 def _new_deployment() -> None:
     phone_number.forget_deployment()
     inbound_route.forget_deployment()
+    messaging_callbacks.forget_deployment()
 
 
 def _cell(account: Account, write: Write, fault: str) -> str:
@@ -375,4 +404,4 @@ def test_every_write_survives_every_fault(
     with capsys.disabled():
         print("\n\nfault matrix (first run; 'rerun ok' = converged on the next run)")
         print("\n".join(lines))
-    assert len(rows) * len(FAULTS) == 135
+    assert len(rows) * len(FAULTS) == 153

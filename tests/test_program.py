@@ -37,9 +37,9 @@ def test_preview_then_up_builds_the_fleet(stack: tuple[ProgramRunner, str]) -> N
     runner, db = stack
     preview = runner.preview()
     assert preview.error is None, preview.error
-    # 2 shared routes, 1 shared E911 address, 3 numbers, 1 inline route, 3 routings,
-    # 3 E911 assignments
-    assert len(preview.ops("create")) == 13
+    # 2 shared routes, 1 shared E911 address, the webhooks, 3 numbers, 1 inline route,
+    # 3 routings, 3 E911 assignments
+    assert len(preview.ops("create")) == 14
     assert FlowrouteBackend(db).request_log() == []
 
     up = runner.up()

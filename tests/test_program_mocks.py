@@ -62,6 +62,7 @@ def fleet_from(numbers: Any, routes: Any = None) -> Any:
         DEV["flowroute-fleet:routes"] if routes is None else routes,
         numbers,
         DEV["flowroute-fleet:e911"],
+        DEV["flowroute-fleet:messaging"],
     )
 
 

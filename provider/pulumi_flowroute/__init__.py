@@ -1,7 +1,7 @@
 """Manage Flowroute phone numbers and inbound voice routing with Pulumi.
 
 Resources: :class:`PhoneNumber`, :class:`InboundRoute`, :class:`NumberRouting`,
-:class:`E911Address`, :class:`E911Assignment`; the component
+:class:`E911Address`, :class:`E911Assignment`, :class:`MessagingCallbacks`; the component
 :class:`RoutedNumber`; lookups:
 :func:`get_available_numbers`, :func:`get_numbers`, :func:`get_number` (each with an ``_output``
 form); the HTTP client :class:`FlowrouteClient` and :func:`connect`, which builds one from settings;
@@ -46,6 +46,7 @@ from .lookups import (
     get_numbers,
     get_numbers_output,
 )
+from .messaging_callbacks import MessagingCallbacks, MessagingCallbacksArgs
 from .number_routing import NumberRouting, NumberRoutingArgs
 from .phone_number import NumberSearch, PhoneNumber, PhoneNumberArgs
 
@@ -66,6 +67,8 @@ __all__ = [
     "InboundRoute",
     "InboundRouteArgs",
     "MalformedResponse",
+    "MessagingCallbacks",
+    "MessagingCallbacksArgs",
     "NotFound",
     "Number",
     "NumberRouting",

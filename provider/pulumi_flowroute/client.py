@@ -42,7 +42,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 USER_AGENT = f"pulumi-flowroute/{__version__} python-requests/{requests.__version__}"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-IDEMPOTENT_METHODS = frozenset({"GET", "PATCH", "DELETE"})
+IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 PAGE_LIMIT = 200
 CONNECT_TIMEOUT = 5.0
 BUILTIN_ROUTE_ID = "0"
@@ -648,6 +648,23 @@ class FlowrouteClient:
     def unassign_address(self, number: str) -> None:
         """Take the E911 address off ``number``."""
         self._send("DELETE", f"/numbers/{number}/relationships/e911s")
+
+    # -- messaging webhooks ------------------------------------------------------------------
+
+    def get_callback(self, kind: str) -> str | None:
+        """The account's webhook URL for ``kind`` (``sms``, ``mms`` or ``dlr``), or None."""
+        document = self._json("GET", f"{self.base_url}/v2.1/messages/{kind}_callback") or {}
+        url = ((document.get("data") or {}).get("attributes") or {}).get("callback_url")
+        return str(url) if url else None
+
+    def set_callback(self, kind: str, url: str) -> None:
+        """Post the account's ``kind`` messages (or delivery receipts) to ``url``."""
+        body = {"data": {"attributes": {"callback_url": url}}}
+        self._send("PUT", f"{self.base_url}/v2.1/messages/{kind}_callback", json_body=body)
+
+    def clear_callback(self, kind: str) -> None:
+        """Stop posting the account's ``kind`` messages anywhere (a v2.2 endpoint)."""
+        self._send("DELETE", f"{self.base_url}/v2.2/messages/{kind}_callback")
 
 
 def _address_body(fields: Mapping[str, str | None]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """A fleet of numbers described in stack config, validated whole before anything is registered.
 
-The stack program (``__main__.py``) reads three config objects::
+The stack program (``__main__.py``) reads four config objects::
 
     routes:                       # shared routes, declared once by name
       pbx: {route_type: host, value: "sip.example.com:5060"}
@@ -15,6 +15,8 @@ The stack program (``__main__.py``) reads three config objects::
         failover: {route_type: number, value: "12065550100"}   # an inline route,
                                   # or {route_id: "98396"} for a route made elsewhere
         e911: office              # a shared address's name, or {e911_id: "20155"}
+    messaging:                    # the account's webhooks (optional)
+      sms_url: https://hooks.example.com/sms
 
 Every mistake is reported at once, each with its config path (``numbers.support.primary``).
 """
@@ -32,6 +34,8 @@ from .components import RoutedNumber
 from .e911_address import E911Address, E911AddressArgs
 from .errors import FleetConfigError
 from .inbound_route import InboundRoute, InboundRouteArgs
+from .messaging_callbacks import INPUTS as MESSAGING
+from .messaging_callbacks import MessagingCallbacks, MessagingCallbacksArgs
 from .schema import Problems, as_bool, as_id
 
 # What an entry holds besides the PhoneNumber's own inputs.
@@ -63,6 +67,7 @@ class Fleet:
     routes: dict[str, InboundRouteArgs]
     numbers: list[NumberEntry]
     e911: dict[str, E911AddressArgs] = field(default_factory=dict)
+    messaging: MessagingCallbacksArgs | None = None
 
 
 def _set(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -165,10 +170,22 @@ def _number(
     return NumberEntry(name, primary, failover, _set(values), protect, e911, e911_id)
 
 
-def parse_fleet(routes: Any, numbers: Any, e911: Any = None) -> Fleet:
-    """Validate the ``routes``, ``numbers`` and ``e911`` config objects; raise every problem
-    at once."""
+def _messaging(problems: Problems, spec: Any) -> MessagingCallbacksArgs | None:
+    if spec is None:
+        return None
+    if not isinstance(spec, Mapping):
+        problems.add("messaging", spec, "give {sms_url: ..., mms_url: ..., dlr_url: ...}")
+        return None
+    before = len(problems.found)
+    values = MESSAGING.validate(problems.under("messaging"), spec, strict=True)
+    return cast(MessagingCallbacksArgs, _set(values)) if len(problems.found) == before else None
+
+
+def parse_fleet(routes: Any, numbers: Any, e911: Any = None, messaging: Any = None) -> Fleet:
+    """Validate the ``routes``, ``numbers``, ``e911`` and ``messaging`` config objects; raise
+    every problem at once."""
     problems = Problems()
+    webhooks = _messaging(problems, messaging)
     e911 = {} if e911 is None else e911
     if not isinstance(e911, Mapping):
         problems.add("e911", e911, "map address names to {label: ..., street_number: ..., ...}")
@@ -194,6 +211,7 @@ def parse_fleet(routes: Any, numbers: Any, e911: Any = None) -> Fleet:
         {k: v for k, v in shared.items() if v is not None},
         [e for e in entries if e is not None],
         {k: v for k, v in addresses.items() if v is not None},
+        webhooks,
     )
 
 
@@ -202,6 +220,8 @@ def deploy_fleet(fleet: Fleet) -> dict[str, Any]:
     shared = {name: InboundRoute(f"route-{name}", **spec) for name, spec in fleet.routes.items()}
 
     addresses = {name: E911Address(f"e911-{name}", **spec) for name, spec in fleet.e911.items()}
+    if fleet.messaging is not None:
+        MessagingCallbacks("messaging", **fleet.messaging)
 
     def resolve(ref: RouteRef) -> InboundRouteArgs | pulumi.Input[str]:
         if ref.shared is not None:

@@ -23,6 +23,7 @@ from . import inventory
 from .exceptions import HttpBadRequest, HttpForbidden, HttpNotFound, HttpUnprocessable
 from .rules import (
     E911_FIELDS,
+    callback_url_ok,
     e911_problems,
     geocodes,
     normalized_e911,
@@ -56,6 +57,7 @@ CREATE TABLE IF NOT EXISTS e911s (
     address_type TEXT, address_type_number TEXT);
 CREATE TABLE IF NOT EXISTS e911_numbers (
     id INTEGER PRIMARY KEY AUTOINCREMENT, number TEXT NOT NULL UNIQUE, e911_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS account_callbacks (kind TEXT PRIMARY KEY, url TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS requests (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, method TEXT NOT NULL, path TEXT NOT NULL,
     query TEXT NOT NULL, content_type TEXT, body TEXT, status INTEGER NOT NULL);
@@ -69,6 +71,7 @@ _STATE_TABLES = (
     "routes",
     "e911s",
     "e911_numbers",
+    "account_callbacks",
     "requests",
     "faults",
     "meta",
@@ -702,6 +705,26 @@ class FlowrouteBackend:
         with self._transaction() as db:
             self._require_number(db, number)
             db.execute("DELETE FROM e911_numbers WHERE number = ?", (number,))
+
+    # -- messaging callbacks -----------------------------------------------------------------
+
+    def callback(self, kind: str) -> str | None:
+        rows = self._read("SELECT url FROM account_callbacks WHERE kind = ?", (kind,))
+        return str(rows[0]["url"]) if rows else None
+
+    def set_callback(self, kind: str, url: str) -> None:
+        if not callback_url_ok(url):
+            raise HttpUnprocessable({"callback_url": ["must be an absolute http or https URL"]})
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO account_callbacks VALUES (?, ?) "
+                "ON CONFLICT (kind) DO UPDATE SET url = excluded.url",
+                (kind, url),
+            )
+
+    def remove_callback(self, kind: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM account_callbacks WHERE kind = ?", (kind,))
 
 
 def _key(record_id: str) -> int:

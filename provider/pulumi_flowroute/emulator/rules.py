@@ -136,3 +136,14 @@ def normalized_e911(fields: dict[str, object]) -> dict[str, str | None]:
 def geocodes(fields: dict[str, str | None]) -> bool:
     """Whether the address can be placed on a map (the emulator's rule of thumb)."""
     return UNPLACEABLE_STREET not in (fields.get("street_name") or "").lower()
+
+
+# -- messaging ---------------------------------------------------------------------------------
+
+# The account-level webhooks v2.1 knows; v2.2 adds sms_dlr_callback and mms_dlr_callback.
+CALLBACK_KINDS_V21 = ("sms_callback", "mms_callback", "dlr_callback")
+
+
+def callback_url_ok(url: object) -> bool:
+    """An absolute http(s) URL with a host and no whitespace."""
+    return isinstance(url, str) and re.fullmatch(r"https?://[^\s/?#]+[^\s]*", url) is not None

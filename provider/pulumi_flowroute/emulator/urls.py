@@ -41,6 +41,23 @@ url_map = Map(
             methods=["GET"],
             endpoint="e911_numbers",
         ),
+        Rule(
+            "/v2.1/messages/<any(sms_callback, mms_callback, dlr_callback):kind>",
+            methods=["GET"],
+            endpoint="get_callback",
+        ),
+        Rule(
+            "/<any('v2.1', 'v2.2'):version>/messages/<any(sms_callback, mms_callback, "
+            "dlr_callback, sms_dlr_callback, mms_dlr_callback):kind>",
+            methods=["PUT"],
+            endpoint="set_callback",
+        ),
+        Rule(
+            "/v2.2/messages/<any(sms_callback, mms_callback, dlr_callback, sms_dlr_callback, "
+            "mms_dlr_callback):kind>",
+            methods=["DELETE"],
+            endpoint="remove_callback",
+        ),
         Rule("/v2/routes", methods=["GET"], endpoint="list_routes"),
         Rule("/v2/routes", methods=["POST"], endpoint="create_route"),
         Rule("/v2/routes/<route_id>", methods=["PATCH"], endpoint="update_route"),

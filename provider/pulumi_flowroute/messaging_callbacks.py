@@ -1,0 +1,195 @@
+"""``MessagingCallbacks``: where Flowroute posts the account's inbound SMS, MMS and delivery
+receipts.
+
+The account has one of each webhook, so this is a singleton: two in one program are refused.
+A URL left unset is not managed. What happens on delete is the user's choice: ``keep`` the URLs
+(the default), ``clear`` them, or ``restore`` the values found when the resource was created.
+"""
+
+from collections.abc import Mapping
+from typing import Annotated, Any, TypedDict, cast
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from typing_extensions import Unpack
+
+from .client import FlowrouteClient
+from .errors import NotFound, ResourceError
+from .provider_base import FlowrouteProvider, FlowrouteResource, with_id
+from .schema import Inputs, Problems, Rule
+
+# Input name -> the webhook Flowroute calls it.
+KINDS = {"sms_url": "sms", "mms_url": "mms", "dlr_url": "dlr"}
+ON_DELETE = ("keep", "clear", "restore")
+ID = "account-messaging-callbacks"
+_created: set[str] = set()
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+        raise ValueError("use an absolute https URL, e.g. 'https://hooks.example.com/sms'")
+    host = value.split("://", 1)[1].split("/", 1)[0]
+    if not host or any(char.isspace() for char in value):
+        raise ValueError("use an absolute URL with a host and no spaces")
+    return value
+
+
+def _on_delete(value: Any) -> str:
+    if value not in ON_DELETE:
+        raise ValueError(f"use one of {', '.join(ON_DELETE)}")
+    return str(value)
+
+
+class MessagingCallbacksArgs(TypedDict, total=False):
+    """The inputs of :class:`MessagingCallbacks`; each URL left unset is not managed.
+
+    - ``sms_url``: where inbound SMS are posted.
+    - ``mms_url``: where inbound MMS are posted.
+    - ``dlr_url``: where delivery receipts for sent messages are posted.
+    - ``on_delete``: ``keep`` (default) leaves the URLs; ``clear`` removes them; ``restore``
+      puts back the values found when this resource was created.
+    """
+
+    sms_url: Annotated[pulumi.Input[str] | None, Rule(_url)]
+    mms_url: Annotated[pulumi.Input[str] | None, Rule(_url)]
+    dlr_url: Annotated[pulumi.Input[str] | None, Rule(_url)]
+    on_delete: Annotated[pulumi.Input[str] | None, Rule(_on_delete, default="keep")]
+
+
+INPUTS = Inputs(MessagingCallbacksArgs)
+
+
+def forget_deployment() -> None:
+    """Start a new deployment's memory: for harnesses that run several in one process."""
+    _created.clear()
+
+
+def _current(client: FlowrouteClient) -> dict[str, str | None]:
+    return {name: client.get_callback(kind) for name, kind in KINDS.items()}
+
+
+class MessagingCallbacksProvider(FlowrouteProvider):
+    """Dynamic provider behind :class:`MessagingCallbacks`."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        problems = Problems()
+        inputs = INPUTS.validate(problems, news)
+        for name in KINDS:
+            url = inputs.get(name)
+            if isinstance(url, str) and url.startswith("http://"):
+                self.warn(f"{name} {url!r} is plain http: messages go to it unencrypted")
+        return CheckResult(inputs, problems.check_failures())
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [
+            name
+            for name in INPUTS.names
+            if news.get(name) != olds.get(name) and (news.get(name) is not None)
+        ]
+        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        if ID in _created:
+            raise ResourceError(
+                "another MessagingCallbacks in this program already manages the account's "
+                "webhooks; the account has one of each, so declare one MessagingCallbacks."
+            )
+        _created.add(ID)
+        client = self.client
+        found = _current(client)
+        self._apply(client, found, props)
+        return CreateResult(ID, self._outputs(props, _current(client), found))
+
+    def _apply(
+        self, client: FlowrouteClient, current: Mapping[str, Any], wanted: Mapping[str, Any]
+    ) -> None:
+        for name, kind in KINDS.items():
+            url = wanted.get(name)
+            if url is not None and url != current.get(name):
+                client.set_callback(kind, url)
+                self.info(f"{kind} webhook set to {url}")
+
+    @staticmethod
+    def _outputs(
+        props: Mapping[str, Any], read: Mapping[str, Any], previous: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            **{name: read.get(name) for name in KINDS},
+            "on_delete": props.get("on_delete") or "keep",
+            # Only the URLs that were set: the engine drops null members of an object.
+            "previous": {name: url for name, url in previous.items() if url is not None},
+            "managed": [name for name in KINDS if props.get(name) is not None],
+        }
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        read = _current(self.client)
+        managed = props.get("managed") or []
+        outs = self._outputs(props, read, props.get("previous") or {})
+        outs["managed"] = managed
+        # An unmanaged URL is left alone: it stays unset among the inputs.
+        inputs = {name: read[name] if name in managed else None for name in KINDS}
+        inputs["on_delete"] = outs["on_delete"]
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        client = self.client
+        self._apply(client, {name: olds.get(name) for name in KINDS}, news)
+        outs = self._outputs(news, _current(client), olds.get("previous") or {})
+        outs["managed"] = sorted(set(olds.get("managed") or []) | set(outs["managed"]))
+        return UpdateResult(outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        policy = props.get("on_delete") or "keep"
+        managed = props.get("managed") or []
+        if policy == "keep" or not managed:
+            self.info("the account's messaging webhooks stay as they are (on_delete is keep)")
+            return
+        client = self.client
+        previous = props.get("previous") or {}
+        for name in managed:
+            kind = KINDS[name]
+            url = previous.get(name) if policy == "restore" else None
+            if url:
+                client.set_callback(kind, url)
+                self.info(f"{kind} webhook restored to {url}")
+                continue
+            try:
+                client.clear_callback(kind)
+            except NotFound:
+                self.warn(f"the {kind} webhook could not be cleared here; clear it in the portal")
+                continue
+            self.info(f"{kind} webhook cleared")
+
+
+class MessagingCallbacks(FlowrouteResource, module="flowroute", name="MessagingCallbacks"):
+    """The account's messaging webhooks (one per account: declare one)."""
+
+    sms_url: pulumi.Output[str | None]
+    mms_url: pulumi.Output[str | None]
+    dlr_url: pulumi.Output[str | None]
+    on_delete: pulumi.Output[str]
+    previous: pulumi.Output[dict[str, str | None]]
+
+    @INPUTS.keywords
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        opts: pulumi.ResourceOptions | None = None,
+        **args: Unpack[MessagingCallbacksArgs],
+    ) -> None:
+        """Declare the webhooks (see :class:`MessagingCallbacksArgs` for each input)."""
+        props = INPUTS.props("MessagingCallbacks", args, reference=bool(opts and opts.id))
+        props.update(previous=None, managed=None)
+        super().__init__(MessagingCallbacksProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str] = ID,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> "MessagingCallbacks":
+        """Read the account's webhooks, read-only."""
+        return MessagingCallbacks(
+            resource_name, opts=with_id(opts, id), **cast(MessagingCallbacksArgs, {})
+        )
