@@ -197,6 +197,84 @@ def test_lifecycle_from_the_wheel(infra: PulumiProject) -> None:
     assert "12065551234 (bought earlier) was removed from Pulumi but stays" in destroy
 
 
+CALLER_NAME_PROGRAM = textwrap.dedent(
+    """
+    import pulumi
+    import pulumi_flowroute as flowroute
+
+    config = pulumi.Config("infra")
+    main = flowroute.PhoneNumber("main", number="12065551234")
+    name = flowroute.CnamRecord(
+        "caller-name",
+        value=config.get("cnam") or "Acme Support",
+        allow_caller_id_gap=config.get_bool("gap") or False,
+    )
+    if config.get_bool("assign"):
+        flowroute.CnamAssignment("main-caller-name", number=main.number, cnam_id=name.cnam_id)
+    pulumi.export("cnam", {"id": name.cnam_id, "status": name.status})
+    """
+)
+
+
+def _cnam(infra: PulumiProject) -> dict[str, str]:
+    outputs = infra.pulumi("stack", "output", "cnam", "--json", "--stack", "prod")
+    assert outputs.ok, outputs.output
+    return dict(json.loads(outputs.output))
+
+
+def _recorded_status(infra: PulumiProject) -> str:
+    """The CnamRecord's status as the state holds it (refresh updates it there)."""
+    exported = infra.pulumi("stack", "export", "--stack", "prod")
+    assert exported.ok, exported.output
+    resources = json.loads(exported.output)["deployment"]["resources"]
+    record = next(r for r in resources if r["urn"].endswith("::caller-name"))
+    return str(record["outputs"]["status"])
+
+
+def test_a_caller_name_through_review_assignment_and_a_guarded_change(
+    infra: PulumiProject,
+) -> None:
+    (infra.path / "__main__.py").write_text(CALLER_NAME_PROGRAM)
+    configure(infra, f"flowroute:baseUrl=emulator:{DB}")
+    infra.ok("up")
+    record = _cnam(infra)
+    assert record["status"] == "pending"
+    assert "3 unchanged" in infra.ok("up")
+
+    # Assigning waits for Flowroute's review: the run says so and changes nothing.
+    configure(infra, "infra:assign=true")
+    refused = infra.op("up")
+    assert not refused.ok and "pending Flowroute's review" in refused.output
+    assert "Traceback" not in refused.output
+    emulator = infra.emulator(DB)
+    emulator.decide_cnam(record["id"])
+    infra.ok("refresh")
+    assert _recorded_status(infra) == "approved"
+    infra.ok("up")
+    assert emulator.cnam_of("12065551234") == record["id"]
+
+    # Renaming an approved record would leave the number without a caller name: refused
+    # until allowed, then replaced new-before-old.
+    configure(infra, "infra:cnam=Acme Help")
+    guarded = infra.op("preview")
+    assert not guarded.ok and "allow_caller_id_gap=True" in guarded.output
+    configure(infra, "infra:gap=true")
+    preview = infra.ok("preview")
+    assert "+-" in preview or "replace" in preview
+    replaced = infra.op("up")
+    # The new record is pending review, so the assignment cannot follow it yet: the number
+    # keeps the old name, and the old record stays until it can.
+    assert not replaced.ok and "pending Flowroute's review" in replaced.output
+    records = {r.value: r for r in emulator.list_cnams(None, None, 10, 0).items}
+    assert set(records) == {"ACME SUPPORT", "ACME HELP"}
+    assert emulator.cnam_of("12065551234") == record["id"]
+    emulator.decide_cnam(records["ACME HELP"].id)
+    infra.ok("up")
+    assert emulator.cnam_of("12065551234") == records["ACME HELP"].id
+    assert [r.value for r in emulator.list_cnams(None, None, 10, 0).items] == ["ACME HELP"]
+    assert "4 deleted" in infra.ok("destroy")
+
+
 def test_secret_key_is_encrypted_in_the_stack_file_and_absent_from_state(
     infra: PulumiProject,
 ) -> None:

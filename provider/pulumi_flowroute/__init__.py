@@ -1,7 +1,8 @@
 """Manage Flowroute phone numbers and inbound voice routing with Pulumi.
 
 Resources: :class:`PhoneNumber`, :class:`InboundRoute`, :class:`NumberRouting`,
-:class:`E911Address`, :class:`E911Assignment`, :class:`MessagingCallbacks`; the component
+:class:`E911Address`, :class:`E911Assignment`, :class:`CnamRecord`, :class:`CnamAssignment`,
+:class:`MessagingCallbacks`; the component
 :class:`RoutedNumber`; lookups:
 :func:`get_available_numbers`, :func:`get_numbers`, :func:`get_number` (each with an ``_output``
 form); the HTTP client :class:`FlowrouteClient` and :func:`connect`, which builds one from settings;
@@ -10,6 +11,7 @@ the emulator lives in :mod:`pulumi_flowroute.emulator`.
 
 from .client import (
     AvailableNumber,
+    CallerName,
     EmergencyAddress,
     FlowrouteClient,
     Number,
@@ -17,6 +19,8 @@ from .client import (
     Route,
     __version__,
 )
+from .cnam_assignment import CnamAssignment, CnamAssignmentArgs
+from .cnam_record import CnamRecord, CnamRecordArgs
 from .components import RoutedNumber
 from .connect import connect
 from .e911_address import E911Address, E911AddressArgs
@@ -54,6 +58,11 @@ __all__ = [
     "ApiError",
     "AvailableNumber",
     "BadRequest",
+    "CallerName",
+    "CnamAssignment",
+    "CnamAssignmentArgs",
+    "CnamRecord",
+    "CnamRecordArgs",
     "ConfigError",
     "E911Address",
     "E911AddressArgs",

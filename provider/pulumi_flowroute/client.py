@@ -166,6 +166,7 @@ class Number:
     primary_route_id: str | None = None
     failover_route_id: str | None = None
     e911_id: str | None = None
+    cnam_id: str | None = None
     routes: tuple[Route, ...] = ()
 
     @classmethod
@@ -193,6 +194,7 @@ class Number:
             primary_route_id=_related_id(rels, "primary_route"),
             failover_route_id=_related_id(rels, "failover_route"),
             e911_id=_related_id(rels, "e911_address"),
+            cnam_id=_related_id(rels, "cnam_preset"),
         )
 
 
@@ -245,6 +247,44 @@ class EmergencyAddress:
 
 def _address_document(document: Mapping[str, Any]) -> EmergencyAddress:
     return EmergencyAddress.from_resource(document["data"])
+
+
+@dataclass(frozen=True)
+class CallerName:
+    """A CNAM record: the caller name shown for numbers that use it, once Flowroute approves."""
+
+    id: str
+    value: str
+    is_approved: bool
+    rejection_reason: str | None
+    creation_datetime: str | None
+    approval_datetime: str | None
+    numbers: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """``approved``, ``rejected`` (see ``rejection_reason``) or ``pending`` review."""
+        if self.is_approved:
+            return "approved"
+        return "rejected" if self.rejection_reason else "pending"
+
+    @classmethod
+    def from_resource(cls, item: Mapping[str, Any]) -> CallerName:
+        attrs = item.get("attributes") or {}
+        related = ((item.get("relationships") or {}).get("numbers") or {}).get("data") or ()
+        return cls(
+            id=str(item["id"]),
+            value=str(attrs["value"]),
+            is_approved=bool(attrs.get("is_approved")),
+            rejection_reason=attrs.get("rejection_reason") or None,
+            creation_datetime=attrs.get("creation_datetime"),
+            approval_datetime=attrs.get("approval_datetime"),
+            numbers=tuple(str(n["id"]) for n in related),
+        )
+
+
+def _caller_name_document(document: Mapping[str, Any]) -> CallerName:
+    return CallerName.from_resource(document["data"])
 
 
 @dataclass(frozen=True)
@@ -648,6 +688,41 @@ class FlowrouteClient:
     def unassign_address(self, number: str) -> None:
         """Take the E911 address off ``number``."""
         self._send("DELETE", f"/numbers/{number}/relationships/e911s")
+
+    # -- CNAM records --------------------------------------------------------------------------
+
+    def list_caller_names(
+        self, *, value: str | None = None, is_approved: bool | None = None, limit: int | None = None
+    ) -> Iterator[CallerName]:
+        """CNAM records; ``value`` matches in part, ignoring case."""
+        approved = None if is_approved is None else str(is_approved).lower()
+        for item in self._pages("/cnams", {"value": value, "is_approved": approved}, limit):
+            yield CallerName.from_resource(item)
+
+    def get_caller_name(self, cnam_id: str) -> CallerName:
+        return self._document(_caller_name_document, "GET", f"/cnams/{cnam_id}")
+
+    def create_caller_name(self, value: str) -> CallerName:
+        """Ask for a caller name; Flowroute reviews it (up to 48 hours). Not retried."""
+        return self._document(_caller_name_document, "POST", "/cnams", json_body={"value": value})
+
+    def update_caller_name(self, cnam_id: str, value: str) -> CallerName:
+        """Change a record still pending review."""
+        body = {"data": {"type": "cnam", "attributes": {"value": value}}}
+        return self._document(_caller_name_document, "PATCH", f"/cnams/{cnam_id}", json_body=body)
+
+    def delete_caller_name(self, cnam_id: str) -> None:
+        """Delete a record; Flowroute takes it off every number using it."""
+        self._send("DELETE", f"/cnams/{cnam_id}")
+
+    def assign_caller_name(self, number: str, cnam_id: str) -> str | None:
+        """Request the record for ``number`` (days to take effect); returns when it was asked."""
+        document = self._json("PATCH", f"/numbers/{number}/relationships/cnams/{cnam_id}") or {}
+        return ((document.get("data") or {}).get("attributes") or {}).get("date_created")
+
+    def unassign_caller_name(self, number: str) -> None:
+        """Request that ``number`` show no caller name from a record."""
+        self._send("DELETE", f"/numbers/{number}/relationships/cnams")
 
     # -- messaging webhooks ------------------------------------------------------------------
 

@@ -331,6 +331,9 @@ class E911Address(FlowrouteResource, module="flowroute", name="E911Address"):
         props = INPUTS.props("E911Address", args, reference=bool(opts and opts.id))
         props.update(e911_id=None, adopted=None)
         super().__init__(E911AddressProvider(), resource_name, props, opts)
+        # The id is the e911_id and stays known in a preview of an in-place update, where the
+        # engine would preview the output as unknown and every assignment as changing.
+        self.e911_id = self.id.apply(str)
 
     @staticmethod
     def get(

@@ -105,6 +105,7 @@ DETAIL_OUTPUTS = (
     "setup_cost",
     "adopted",
     "e911_id",
+    "cnam_id",
 )
 # Changing these needs no API call: they only steer create and delete.
 UNMANAGED_WHEN_UNSET = ("alias", "cnam_lookups_enabled")
@@ -644,6 +645,7 @@ class PhoneNumberProvider(FlowrouteProvider):
             state=number.state,
             number_type=number.number_type,
             e911_id=number.e911_id,
+            cnam_id=number.cnam_id,
             setup_cost=costs.setup_cost if costs else None,
             monthly_cost=costs.monthly_cost if costs else None,
             adopted=adopted,
@@ -674,6 +676,7 @@ class PhoneNumber(FlowrouteResource, module="flowroute", name="PhoneNumber"):
     setup_cost: pulumi.Output[float | None]
     adopted: pulumi.Output[bool]
     e911_id: pulumi.Output[str | None]
+    cnam_id: pulumi.Output[str | None]
 
     @INPUTS.keywords
     def __init__(

@@ -58,3 +58,11 @@ class EmulatorControls(ABC):
     @abstractmethod
     def clear_faults(self) -> None:
         """Disarm every fault not met yet."""
+
+    @abstractmethod
+    def approve_cnam(self, cnam_id: str) -> None:
+        """Flowroute's review of a caller-name record (up to 48 hours for real): approved."""
+
+    @abstractmethod
+    def reject_cnam(self, cnam_id: str, reason: str) -> None:
+        """Flowroute's review of a caller-name record: rejected, with ``reason``."""

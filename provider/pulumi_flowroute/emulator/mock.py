@@ -130,6 +130,12 @@ class MockFlowroute(EmulatorControls):
     def clear_faults(self) -> None:
         self.backend.clear_faults()
 
+    def approve_cnam(self, cnam_id: str) -> None:
+        self.backend.decide_cnam(cnam_id)
+
+    def reject_cnam(self, cnam_id: str, reason: str) -> None:
+        self.backend.decide_cnam(cnam_id, reason)
+
 
 def mock_flowroute(base_url: str = DEFAULT_BASE_URL, **kwargs: Any) -> MockFlowroute:
     """Mock the Flowroute API at ``base_url``; use as ``with`` block or decorator."""

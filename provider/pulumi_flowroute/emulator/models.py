@@ -24,6 +24,7 @@ from .exceptions import HttpBadRequest, HttpForbidden, HttpNotFound, HttpUnproce
 from .rules import (
     E911_FIELDS,
     callback_url_ok,
+    cnam_problem,
     e911_problems,
     geocodes,
     normalized_e911,
@@ -33,6 +34,7 @@ from .rules import (
 BUILTIN_ROUTE_ID = "0"
 FIRST_ROUTE_ID = 98396
 FIRST_E911_ID = 20155
+FIRST_CNAM_ID = 22671
 DEFAULT_BALANCE = 1000.0
 SQLITE_TIMEOUT = 30.0
 REQUEST_LOG_LIMIT = 10_000
@@ -57,6 +59,12 @@ CREATE TABLE IF NOT EXISTS e911s (
     address_type TEXT, address_type_number TEXT);
 CREATE TABLE IF NOT EXISTS e911_numbers (
     id INTEGER PRIMARY KEY AUTOINCREMENT, number TEXT NOT NULL UNIQUE, e911_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS cnams (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, value TEXT NOT NULL UNIQUE,
+    is_approved INTEGER NOT NULL DEFAULT 0, rejection_reason TEXT,
+    creation_datetime TEXT NOT NULL, approval_datetime TEXT);
+CREATE TABLE IF NOT EXISTS cnam_numbers (
+    number TEXT PRIMARY KEY, cnam_id INTEGER NOT NULL, date_created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS account_callbacks (kind TEXT PRIMARY KEY, url TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS requests (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, method TEXT NOT NULL, path TEXT NOT NULL,
@@ -72,6 +80,8 @@ _STATE_TABLES = (
     "e911s",
     "e911_numbers",
     "account_callbacks",
+    "cnams",
+    "cnam_numbers",
     "requests",
     "faults",
     "meta",
@@ -161,6 +171,26 @@ class E911Record:
 
 def _e911(row: sqlite3.Row) -> E911Record:
     return E911Record(**{**dict(row), "id": str(row["id"])})
+
+
+@dataclass(frozen=True)
+class CnamRecord:
+    id: str
+    value: str
+    is_approved: bool
+    rejection_reason: str | None
+    creation_datetime: str
+    approval_datetime: str | None
+
+
+def _cnam(row: sqlite3.Row) -> CnamRecord:
+    return CnamRecord(
+        **{**dict(row), "id": str(row["id"]), "is_approved": bool(row["is_approved"])}
+    )
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
 
 
 @dataclass(frozen=True)
@@ -276,6 +306,7 @@ class FlowrouteBackend:
             "UPDATE sqlite_sequence SET seq = ? WHERE name = 'routes'", (FIRST_ROUTE_ID - 1,)
         )
         db.execute("INSERT INTO sqlite_sequence VALUES ('e911s', ?)", (FIRST_E911_ID - 1,))
+        db.execute("INSERT INTO sqlite_sequence VALUES ('cnams', ?)", (FIRST_CNAM_ID - 1,))
         db.executemany(
             "INSERT INTO meta VALUES (?, ?)",
             [("seed", str(seed)), ("balance", repr(float(balance)))],
@@ -474,8 +505,10 @@ class FlowrouteBackend:
         with self._transaction() as db:
             row = self._require_number(db, value)
             db.execute("DELETE FROM numbers WHERE value = ?", (value,))
-            # The emulator's choice: a release is not blocked by an E911 address; it detaches it.
+            # The emulator's choice: a release is not blocked by an E911 address or a caller name;
+            # it detaches them.
             db.execute("DELETE FROM e911_numbers WHERE number = ?", (value,))
+            db.execute("DELETE FROM cnam_numbers WHERE number = ?", (value,))
             db.execute(
                 "INSERT INTO inventory VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -594,7 +627,8 @@ class FlowrouteBackend:
     # -- E911 addresses ----------------------------------------------------------------------
 
     def list_e911s(self, filters: dict[str, str], limit: int, offset: int) -> Page:
-        clauses, args = ["1"], []
+        clauses: list[str] = ["1"]
+        args: list[Any] = []
         for column, value in filters.items():
             if column == "state":
                 clauses.append("lower(state) = lower(?)")
@@ -725,6 +759,121 @@ class FlowrouteBackend:
     def remove_callback(self, kind: str) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM account_callbacks WHERE kind = ?", (kind,))
+
+    # -- CNAM records --------------------------------------------------------------------------
+
+    def list_cnams(
+        self, value: str | None, is_approved: bool | None, limit: int, offset: int
+    ) -> Page:
+        clauses: list[str] = ["1"]
+        args: list[Any] = []
+        if value:
+            clauses.append("instr(lower(value), lower(?)) > 0")
+            args.append(value)
+        if is_approved is not None:
+            clauses.append("is_approved = ?")
+            args.append(int(is_approved))
+        rows = self._read(
+            f"SELECT * FROM cnams WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ? OFFSET ?",
+            [*args, limit + 1, offset],
+        )
+        return Page([_cnam(r) for r in rows[:limit]], len(rows) > limit)
+
+    def get_cnam(self, cnam_id: str) -> CnamRecord:
+        rows = self._read("SELECT * FROM cnams WHERE id = ?", (_key(cnam_id),))
+        if not rows:
+            raise HttpNotFound("CNAM record not found.", title="Resource not found")
+        return _cnam(rows[0])
+
+    def create_cnam(self, value: object) -> CnamRecord:
+        problem = cnam_problem(value)
+        if problem:
+            raise HttpUnprocessable({"value": [problem]})
+        stored = str(value).upper()
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM cnams WHERE value = ?", (stored,)).fetchone():
+                raise HttpUnprocessable("A record with that value already exists.")
+            cursor = db.execute(
+                "INSERT INTO cnams (value, creation_datetime) VALUES (?, ?)", (stored, _now())
+            )
+            new_id = str(cursor.lastrowid)
+        return self.get_cnam(new_id)
+
+    def update_cnam(self, cnam_id: str, value: object) -> CnamRecord:
+        record = self.get_cnam(cnam_id)
+        if record.is_approved or record.rejection_reason:
+            raise HttpUnprocessable("Only a pending CNAM record can be changed.")
+        problem = cnam_problem(value)
+        if problem:
+            raise HttpUnprocessable({"value": [problem]})
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE cnams SET value = ? WHERE id = ?", (str(value).upper(), _key(cnam_id))
+            )
+        return self.get_cnam(cnam_id)
+
+    def delete_cnam(self, cnam_id: str) -> None:
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM cnams WHERE id = ?", (_key(cnam_id),)).fetchone() is None:
+                raise HttpNotFound(
+                    "CNAM record not found. Nothing to delete.", title="Resource not found"
+                )
+            # Deleting a record takes it off every number using it.
+            db.execute("DELETE FROM cnam_numbers WHERE cnam_id = ?", (_key(cnam_id),))
+            db.execute("DELETE FROM cnams WHERE id = ?", (_key(cnam_id),))
+
+    def decide_cnam(self, cnam_id: str, rejection_reason: str | None = None) -> CnamRecord:
+        """Flowroute's review, which takes up to 48 hours: approve, or reject with a reason."""
+        self.get_cnam(cnam_id)
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE cnams SET is_approved = ?, rejection_reason = ?, approval_datetime = ? "
+                "WHERE id = ?",
+                (
+                    int(rejection_reason is None),
+                    rejection_reason,
+                    _now() if rejection_reason is None else None,
+                    _key(cnam_id),
+                ),
+            )
+        return self.get_cnam(cnam_id)
+
+    def cnam_numbers(self, cnam_id: str) -> list[str]:
+        rows = self._read(
+            "SELECT number FROM cnam_numbers WHERE cnam_id = ? ORDER BY number", (_key(cnam_id),)
+        )
+        return [str(row["number"]) for row in rows]
+
+    def cnam_of(self, number: str) -> str | None:
+        rows = self._read("SELECT cnam_id FROM cnam_numbers WHERE number = ?", (number,))
+        return str(rows[0]["cnam_id"]) if rows else None
+
+    def assign_cnam(self, number: str, cnam_id: str) -> str:
+        """Request the caller name for ``number``; returns when the request was made."""
+        with self._transaction() as db:
+            row = self._require_number(db, number)
+            record = db.execute(
+                "SELECT is_approved FROM cnams WHERE id = ?", (_key(cnam_id),)
+            ).fetchone()
+            if record is None:
+                raise HttpNotFound("CNAM record not found.", title="Resource not found")
+            if not record["is_approved"]:
+                raise HttpUnprocessable("CNAM record is not approved yet.")
+            if row["number_type"] == "tollfree":
+                raise HttpUnprocessable("CNAM can only be assigned to long-code numbers.")
+            created = _now()
+            db.execute(
+                "INSERT INTO cnam_numbers VALUES (?, ?, ?) ON CONFLICT (number) DO UPDATE "
+                "SET cnam_id = excluded.cnam_id, date_created = excluded.date_created",
+                (number, _key(cnam_id), created),
+            )
+        return created
+
+    def unassign_cnam(self, number: str) -> str:
+        with self._transaction() as db:
+            self._require_number(db, number)
+            db.execute("DELETE FROM cnam_numbers WHERE number = ?", (number,))
+        return _now()
 
 
 def _key(record_id: str) -> int:

@@ -24,12 +24,14 @@ from werkzeug.wrappers import Request, Response
 
 from . import exceptions as exc
 from .inventory import InventoryItem
-from .models import E911Record, Fault, FlowrouteBackend, NumberRecord, Page, RouteRecord
+from .models import CnamRecord, E911Record, Fault, FlowrouteBackend, NumberRecord, Page, RouteRecord
 from .rules import CALLBACK_KINDS_V21, E911_FIELDS, MAX_ALIAS_LENGTH, ROUTE_TYPES
 from .urls import url_map
 
 JSONAPI = "application/vnd.api+json"
-ACCEPTED_CONTENT_TYPES = ("application/json", JSONAPI)
+FORM = "application/x-www-form-urlencoded"
+# Form bodies: the Python SDK sends one to create a CNAM record; elsewhere they fail as not JSON.
+ACCEPTED_CONTENT_TYPES = ("application/json", JSONAPI, FORM)
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 200
 MAX_E911_LIMIT = 2000
@@ -299,12 +301,13 @@ class FlowrouteApp:
     ) -> Response:
         data = self._number_item(request, number)
         e911_id = self.backend.e911_of(number.value)
+        cnam_id = self.backend.cnam_of(number.value)
 
         def related(route_id: str | None) -> dict[str, Any]:
             return {"data": {"id": route_id, "type": "route"} if route_id is not None else None}
 
         data["relationships"] = {
-            "cnam_preset": {"data": None},
+            "cnam_preset": {"data": {"id": cnam_id, "type": "cnam"} if cnam_id else None},
             "e911_address": {"data": {"id": e911_id, "type": "e911"} if e911_id else None},
             "failover_route": related(number.failover_route_id),
             "primary_route": related(number.primary_route_id),
@@ -535,6 +538,77 @@ class FlowrouteApp:
         self.backend.unassign_e911(number)
         return Response(status=204)
 
+    # -- CNAM records --------------------------------------------------------------------------
+
+    def _cnam_item(self, request: Request, record: CnamRecord) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "type": "cnam",
+            "id": record.id,
+            "attributes": {
+                "approval_datetime": record.approval_datetime,
+                "creation_datetime": record.creation_datetime,
+                "is_approved": record.is_approved,
+                "rejection_reason": record.rejection_reason,
+                "value": record.value,
+            },
+            "links": {"self": f"{self._root(request)}/v2/cnams/{record.id}"},
+        }
+        numbers = self.backend.cnam_numbers(record.id)
+        if record.is_approved and numbers:
+            item["relationships"] = {
+                "numbers": {"data": [{"type": "number", "id": n} for n in numbers]}
+            }
+        return item
+
+    def list_cnams(self, request: Request) -> Response:
+        limit, offset = _paging(request.args, MAX_E911_LIMIT)
+        raw = request.args.get("is_approved")
+        approved = None if raw is None else _flag("is_approved", raw)
+        value = request.args.get("value") or None
+        page = self.backend.list_cnams(value, approved, limit, offset)
+        query = {k: request.args[k] for k in ("value", "is_approved") if request.args.get(k)}
+        items = [self._cnam_item(request, r) for r in page.items]
+        return self._list_document(request, page, items, query, limit, offset)
+
+    def get_cnam(self, request: Request, cnam_id: str) -> Response:
+        item = self._cnam_item(request, self.backend.get_cnam(cnam_id))
+        return _document({"data": item, "links": item["links"]})
+
+    def create_cnam(self, request: Request) -> Response:
+        # JSON as documented, or a form body as the Python SDK sends it.
+        if request.mimetype == FORM:
+            value = request.form.get("value")
+        else:
+            value = _json_body(request).get("value")
+        item = self._cnam_item(request, self.backend.create_cnam(value))
+        return _document({"data": item, "links": item["links"]}, 201)
+
+    def update_cnam(self, request: Request, cnam_id: str) -> Response:
+        data = _json_body(request).get("data")
+        attributes = data.get("attributes") if isinstance(data, dict) else None
+        if not isinstance(attributes, dict) or "value" not in attributes:
+            raise exc.HttpBadRequest(
+                'Body must be {"data": {"type": "cnam", "attributes": {"value": "..."}}}.'
+            )
+        item = self._cnam_item(request, self.backend.update_cnam(cnam_id, attributes["value"]))
+        return _document({"data": item, "links": item["links"]})
+
+    def delete_cnam(self, request: Request, cnam_id: str) -> Response:
+        self.backend.delete_cnam(cnam_id)
+        return Response(status=204)
+
+    def assign_cnam(self, request: Request, number: str, _path: str, cnam_id: str) -> Response:
+        created = self.backend.assign_cnam(number, cnam_id)
+        body = {
+            "data": {"attributes": {"date_created": created}, "id": int(cnam_id), "type": "cnam"}
+        }
+        return _document(body, 202)
+
+    def unassign_cnam(self, request: Request, number: str, _path: str) -> Response:
+        created = self.backend.unassign_cnam(number)
+        body = {"data": {"attributes": {"date_created": created}, "id": None, "type": "cnam"}}
+        return _document(body, 202)
+
     # -- messaging callbacks -----------------------------------------------------------------
 
     def get_callback(self, request: Request, kind: str) -> Response:
@@ -575,6 +649,11 @@ class FlowrouteApp:
         body = _json_body(request)
         record = self.backend.seed_number(str(body["number"]), alias=body.get("alias"))
         return self._number_document(request, record, 201)
+
+    def control_decide_cnam(self, request: Request, cnam_id: str, decision: str) -> Response:
+        reason = _json_body(request).get("reason") or "Rejected by review."
+        self.backend.decide_cnam(cnam_id, None if decision == "approve" else str(reason))
+        return Response(status=204)
 
     def control_balance(self, request: Request) -> Response:
         self.backend.set_balance(float(_json_body(request)["balance"]))

@@ -147,3 +147,20 @@ CALLBACK_KINDS_V21 = ("sms_callback", "mms_callback", "dlr_callback")
 def callback_url_ok(url: object) -> bool:
     """An absolute http(s) URL with a host and no whitespace."""
     return isinstance(url, str) and re.fullmatch(r"https?://[^\s/?#]+[^\s]*", url) is not None
+
+
+# -- CNAM ----------------------------------------------------------------------------------------
+
+CNAM_MAX_LENGTH = 15
+_CNAM_CHARACTERS = re.compile(r"[A-Za-z0-9 \-_.,@+&'/\"]+")
+
+
+def cnam_problem(value: object) -> str | None:
+    """Why Flowroute would not store ``value`` as a caller name; None when it would."""
+    if not isinstance(value, str) or not 1 <= len(value) <= CNAM_MAX_LENGTH:
+        return f"must be 1 to {CNAM_MAX_LENGTH} characters"
+    if not _CNAM_CHARACTERS.fullmatch(value):
+        return "may hold letters, digits, spaces and - _ . , @ + & ' / \" only"
+    if not any(char.isalpha() for char in value):
+        return "must contain at least one letter"
+    return None

@@ -105,5 +105,11 @@ class RemoteEmulator(EmulatorControls):
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")
 
+    def approve_cnam(self, cnam_id: str) -> None:
+        self._call("POST", f"cnams/{cnam_id}/approve")
+
+    def reject_cnam(self, cnam_id: str, reason: str) -> None:
+        self._call("POST", f"cnams/{cnam_id}/reject", {"reason": reason})
+
     def close(self) -> None:
         self._session.close()

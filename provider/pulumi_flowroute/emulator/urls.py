@@ -58,6 +58,22 @@ url_map = Map(
             methods=["DELETE"],
             endpoint="remove_callback",
         ),
+        # The Python, PHP and .NET SDKs say cnam, the documentation and Node say cnams.
+        Rule(
+            "/v2/numbers/<number>/relationships/<any(cnam, cnams):_path>/<cnam_id>",
+            methods=["PATCH"],
+            endpoint="assign_cnam",
+        ),
+        Rule(
+            "/v2/numbers/<number>/relationships/<any(cnam, cnams):_path>",
+            methods=["DELETE"],
+            endpoint="unassign_cnam",
+        ),
+        Rule("/v2/cnams", methods=["GET"], endpoint="list_cnams"),
+        Rule("/v2/cnams", methods=["POST"], endpoint="create_cnam"),
+        Rule("/v2/cnams/<cnam_id>", methods=["GET"], endpoint="get_cnam"),
+        Rule("/v2/cnams/<cnam_id>", methods=["PATCH"], endpoint="update_cnam"),
+        Rule("/v2/cnams/<cnam_id>", methods=["DELETE"], endpoint="delete_cnam"),
         Rule("/v2/routes", methods=["GET"], endpoint="list_routes"),
         Rule("/v2/routes", methods=["POST"], endpoint="create_route"),
         Rule("/v2/routes/<route_id>", methods=["PATCH"], endpoint="update_route"),
@@ -69,6 +85,11 @@ url_map = Map(
         Rule("/_emulator/requests", methods=["DELETE"], endpoint="control_clear_requests"),
         Rule("/_emulator/faults", methods=["POST"], endpoint="control_add_fault"),
         Rule("/_emulator/faults", methods=["DELETE"], endpoint="control_clear_faults"),
+        Rule(
+            "/_emulator/cnams/<cnam_id>/<any(approve, reject):decision>",
+            methods=["POST"],
+            endpoint="control_decide_cnam",
+        ),
     ],
     strict_slashes=False,
 )

@@ -1,0 +1,176 @@
+"""``CnamAssignment``: which caller-name record a number shows on outbound calls.
+
+Flowroute takes 5 to 7 business days to put an assignment into effect, and only long-code
+numbers can carry one; the record must be approved first (the create says to wait and rerun
+while it is not). Until the days have passed, a number that does not show the record yet is
+not drift.
+"""
+
+import time
+from datetime import datetime, timezone
+from typing import Annotated, Any, TypedDict, cast
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from typing_extensions import Unpack
+
+from .errors import NotFound, ResourceError, Unprocessable
+from .provider_base import FlowrouteProvider, FlowrouteResource, with_id
+from .schema import Inputs, Problems, Rule, as_id, as_number
+
+# 7 business days, as calendar days with a weekend or two in between.
+TAKES_EFFECT_SECONDS = 11 * 24 * 3600
+
+
+def _cnam_id(value: Any) -> str:
+    try:
+        return as_id(value)
+    except ValueError:
+        raise ValueError("use a CnamRecord's cnam_id, e.g. '22671'") from None
+
+
+class CnamAssignmentArgs(TypedDict):
+    """The inputs of :class:`CnamAssignment`.
+
+    - ``number``: a long-code number (usually ``PhoneNumber.number``); changing it replaces this.
+    - ``cnam_id``: an approved record (``CnamRecord.cnam_id``).
+    """
+
+    number: Annotated[
+        pulumi.Input[str],
+        Rule(as_number, missing="set the number, e.g. a PhoneNumber's .number"),
+    ]
+    cnam_id: Annotated[
+        pulumi.Input[str],
+        Rule(_cnam_id, missing="set the caller name, e.g. a CnamRecord's .cnam_id"),
+    ]
+
+
+INPUTS = Inputs(CnamAssignmentArgs)
+
+
+def _requested_recently(requested_at: Any) -> bool:
+    if not isinstance(requested_at, str):
+        return False
+    try:
+        when = datetime.fromisoformat(requested_at)
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return time.time() - when.timestamp() < TAKES_EFFECT_SECONDS
+
+
+class CnamAssignmentProvider(FlowrouteProvider):
+    """Dynamic provider behind :class:`CnamAssignment`."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        problems = Problems()
+        inputs = INPUTS.validate(problems, news)
+        return CheckResult(inputs, problems.check_failures())
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [k for k in INPUTS.names if news.get(k) != olds.get(k)]
+        replaces = ["number"] if "number" in changed else []
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        requested = self._assign(props["number"], props["cnam_id"])
+        outs = {**{k: props[k] for k in INPUTS.names}, "requested_at": requested}
+        return CreateResult(props["number"], outs)
+
+    def _assign(self, number: str, cnam_id: str) -> str:
+        client = self.client
+        try:
+            record = client.get_caller_name(cnam_id)
+        except NotFound:
+            raise ResourceError(
+                f"caller name {cnam_id} is not on your Flowroute account. Use a CnamRecord's "
+                "cnam_id (run `pulumi refresh` if it was deleted outside Pulumi)."
+            ) from None
+        if record.status != "approved":
+            why = (
+                f"was rejected ({record.rejection_reason}): change the CnamRecord's value"
+                if record.status == "rejected"
+                else "is pending Flowroute's review (up to 48 hours)"
+            )
+            raise ResourceError(
+                f"caller name {record.value!r} (cnam_id {cnam_id}) {why}, so {number} cannot "
+                "use it yet; nothing was changed. Run `pulumi up` again once the CnamRecord's "
+                "status is approved (`pulumi refresh` shows it)."
+            )
+        try:
+            requested = client.assign_caller_name(number, cnam_id)
+        except NotFound:
+            raise ResourceError(
+                f"{number} is not on your Flowroute account, so it cannot get a caller name. "
+                "Buy or adopt it with a PhoneNumber first, and pass that PhoneNumber's .number."
+            ) from None
+        except Unprocessable as error:
+            raise ResourceError(
+                f"Flowroute will not give {number} caller name {record.value!r}: "
+                f"{error.detail_text}. Only long-code (not toll-free) numbers carry one."
+            ) from None
+        self.info(
+            f"{number} asked to show caller name {record.value!r}; Flowroute takes 5-7 "
+            "business days to put it into effect"
+        )
+        return requested or datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            number = self.client.get_number(id_)
+        except NotFound:
+            return ReadResult("", {})
+        cnam_id = number.cnam_id
+        if cnam_id is None and _requested_recently(props.get("requested_at")):
+            # Not in effect yet: the days it takes are not drift.
+            self.info(f"{id_} does not show its caller name yet; Flowroute takes days")
+            cnam_id = props.get("cnam_id")
+        outs = {
+            "number": number.value,
+            "cnam_id": cnam_id,
+            "requested_at": props.get("requested_at"),
+        }
+        return ReadResult(id_, outs, {"number": number.value, "cnam_id": cnam_id})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        requested = self._assign(id_, news["cnam_id"])
+        return UpdateResult({"number": id_, "cnam_id": news["cnam_id"], "requested_at": requested})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        try:
+            self.client.unassign_caller_name(id_)
+        except NotFound:
+            self.info(f"{id_} is no longer on the account; no caller name to take off")
+            return
+        self.info(f"{id_} asked to stop showing its caller name (takes effect in days)")
+
+
+class CnamAssignment(FlowrouteResource, module="flowroute", name="CnamAssignment"):
+    """Gives a number an approved caller-name record."""
+
+    number: pulumi.Output[str]
+    cnam_id: pulumi.Output[str]
+    requested_at: pulumi.Output[str]
+
+    @INPUTS.keywords
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        opts: pulumi.ResourceOptions | None = None,
+        **args: Unpack[CnamAssignmentArgs],
+    ) -> None:
+        """Declare a number's caller name (see :class:`CnamAssignmentArgs`)."""
+        props = INPUTS.props("CnamAssignment", args, reference=bool(opts and opts.id))
+        props["requested_at"] = None
+        super().__init__(CnamAssignmentProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> "CnamAssignment":
+        """Read a number's caller-name record by the number, read-only."""
+        # A reference declares no inputs: the engine reads them from Flowroute.
+        return CnamAssignment(resource_name, opts=with_id(opts, id), **cast(CnamAssignmentArgs, {}))
