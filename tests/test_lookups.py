@@ -95,6 +95,31 @@ def test_get_numbers_lists_the_account_with_digit_filters(configured: MockFlowro
     assert flowroute.get_numbers(ends_with="0142", limit=1)[0].value == "14255550142"
 
 
+def test_lookups_for_addresses_caller_names_and_edge_strategies(configured: MockFlowroute) -> None:
+    client = flowroute.FlowrouteClient(ACCESS_KEY, SECRET_KEY)
+    fields = {
+        "label": "HQ",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "street_number": "1218",
+        "street_name": "3rd Ave",
+        "city": "Seattle",
+        "state": "WA",
+        "zip": "98101",
+        "country": "US",
+    }
+    office = client.create_address(fields)
+    client.create_address({**fields, "label": "Annex", "city": "Tacoma", "zip": "98402"})
+    assert [a.id for a in flowroute.get_e911_addresses(city="seat")] == [office.id]
+    support = client.create_caller_name("Acme Support")
+    client.create_caller_name("Acme Sales")
+    configured.approve_cnam(support.id)
+    approved = flowroute.get_cnam_records(value="acme", is_approved=True)
+    assert [(r.id, r.status) for r in approved] == [(support.id, "approved")]
+    strategies = flowroute.get_edge_strategies()
+    assert strategies and all(isinstance(s.id, int) and s.name for s in strategies)
+
+
 class _NoResources(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         return args.name, dict(args.inputs)
@@ -119,11 +144,15 @@ def test_output_lookups_take_inputs_and_return_outputs(in_a_program: MockFlowrou
     for_sale = flowroute.get_available_numbers_output(starts_with=area, limit=2)
     owned = flowroute.get_numbers_output(starts_with=area)
     one = flowroute.get_number_output(owned.apply(lambda numbers: numbers[0].value))
+    strategies = flowroute.get_edge_strategies_output()
+    names = flowroute.get_cnam_records_output(value=pulumi.Output.from_input("nobody"))
+    addresses = flowroute.get_e911_addresses_output(state=pulumi.Output.from_input("WA"))
 
     def check(resolved: list[Any]) -> None:
-        available, numbers, number = resolved
+        available, numbers, number, edges, cnams, e911s = resolved
+        assert edges and (cnams, e911s) == ([], [])
         assert len(available) == 2 and all(n.value.startswith("1206") for n in available)
         assert [n.value for n in numbers] == ["12065551234"]
         assert (number.alias, number.primary_route_id) == ("Main", "0")
 
-    return pulumi.Output.all(for_sale, owned, one).apply(check)
+    return pulumi.Output.all(for_sale, owned, one, strategies, names, addresses).apply(check)

@@ -144,6 +144,20 @@ class Route:
         )
 
 
+@dataclass(frozen=True)
+class EdgeStrategy:
+    """An edge strategy (where Flowroute handles a route's media): ``id`` and its name."""
+
+    id: int
+    name: str | None
+
+    @classmethod
+    def from_resource(cls, item: Mapping[str, Any]) -> EdgeStrategy:
+        attrs = item.get("attributes") or {}
+        name = attrs.get("name") or attrs.get("alias")
+        return cls(id=int(item["id"]), name=str(name) if name else None)
+
+
 def _route_document(document: Mapping[str, Any]) -> Route:
     return Route.from_resource(document["data"])
 
@@ -637,6 +651,11 @@ class FlowrouteClient:
         """Change any of ``route_type``, ``value``, ``alias``, ``edge_strategy_id``."""
         body = {"data": {"type": "route", "id": str(route_id), "attributes": attributes}}
         return self._document(_route_document, "PATCH", f"/routes/{route_id}", json_body=body)
+
+    def list_edge_strategies(self) -> list[EdgeStrategy]:
+        """The edge strategies a route's ``edge_strategy_id`` may name."""
+        document = self._json("GET", "/routes/edge_strategies") or {}
+        return [EdgeStrategy.from_resource(item) for item in document.get("data") or ()]
 
     def delete_route(self, route_id: str) -> None:
         """Delete a route; Flowroute refuses (403) while a number still uses it."""

@@ -13,16 +13,27 @@ from typing import Any, TypeVar
 
 import pulumi
 
-from .client import AvailableNumber, FlowrouteClient, Number
+from .client import (
+    AvailableNumber,
+    CallerName,
+    EdgeStrategy,
+    EmergencyAddress,
+    FlowrouteClient,
+    Number,
+)
 from .config import read_config, resolve_settings
 from .connect import connect
 
 T = TypeVar("T")
 
 
-def _client() -> FlowrouteClient:
-    settings = resolve_settings(read_config(pulumi.runtime.get_config))
-    return connect(settings)
+def _ask(call: Callable[[FlowrouteClient], T]) -> T:
+    """``call`` with a client for the stack's settings, closed afterwards."""
+    client = connect(resolve_settings(read_config(pulumi.runtime.get_config)))
+    try:
+        return call(client)
+    finally:
+        client.close()
 
 
 def get_available_numbers(
@@ -35,9 +46,8 @@ def get_available_numbers(
     limit: int = 10,
 ) -> list[AvailableNumber]:
     """Up to ``limit`` numbers for sale matching the filters, with their costs."""
-    client = _client()
-    try:
-        return list(
+    return _ask(
+        lambda client: list(
             client.search_available(
                 starts_with=starts_with,
                 contains=contains,
@@ -47,8 +57,7 @@ def get_available_numbers(
                 limit=limit,
             )
         )
-    finally:
-        client.close()
+    )
 
 
 def get_number(number: str) -> Number:
@@ -56,11 +65,7 @@ def get_number(number: str) -> Number:
 
     Raises :class:`pulumi_flowroute.NotFound` when the number is not on the account.
     """
-    client = _client()
-    try:
-        return client.get_number(number)
-    finally:
-        client.close()
+    return _ask(lambda client: client.get_number(number))
 
 
 def get_numbers(
@@ -74,15 +79,50 @@ def get_numbers(
 
     Listed numbers carry no routes: use :func:`get_number` for one number's routing.
     """
-    client = _client()
-    try:
-        return list(
+    return _ask(
+        lambda client: list(
             client.list_numbers(
                 starts_with=starts_with, contains=contains, ends_with=ends_with, limit=limit
             )
         )
-    finally:
-        client.close()
+    )
+
+
+def get_e911_addresses(
+    *,
+    label: str | None = None,
+    street_name: str | None = None,
+    city: str | None = None,
+    state: str | None = None,
+    limit: int | None = None,
+) -> list[EmergencyAddress]:
+    """E911 addresses on the account; label, street name and city match in part, ignoring case.
+
+    For the adopt path: declare an ``E911Address`` as it is stored, with ``adopt=True``.
+    """
+    return _ask(
+        lambda client: list(
+            client.list_addresses(
+                label=label, street_name=street_name, city=city, state=state, limit=limit
+            )
+        )
+    )
+
+
+def get_cnam_records(
+    *, value: str | None = None, is_approved: bool | None = None, limit: int | None = None
+) -> list[CallerName]:
+    """Caller-name records on the account; ``value`` matches in part, ignoring case."""
+    return _ask(
+        lambda client: list(
+            client.list_caller_names(value=value, is_approved=is_approved, limit=limit)
+        )
+    )
+
+
+def get_edge_strategies() -> list[EdgeStrategy]:
+    """Flowroute's edge strategies (media regions), for ``InboundRoute.edge_strategy_id``."""
+    return _ask(lambda client: client.list_edge_strategies())
 
 
 def _lifted(lookup: Callable[..., T], inputs: dict[str, Any]) -> pulumi.Output[T]:
@@ -129,3 +169,33 @@ def get_numbers_output(
 def get_number_output(number: pulumi.Input[str]) -> pulumi.Output[Number]:
     """:func:`get_number` over an Input, e.g. a ``PhoneNumber``'s ``number``."""
     return _lifted(get_number, {"number": number})
+
+
+def get_e911_addresses_output(
+    *,
+    label: pulumi.Input[str | None] = None,
+    street_name: pulumi.Input[str | None] = None,
+    city: pulumi.Input[str | None] = None,
+    state: pulumi.Input[str | None] = None,
+    limit: pulumi.Input[int | None] = None,
+) -> pulumi.Output[list[EmergencyAddress]]:
+    """:func:`get_e911_addresses` over Inputs."""
+    return _lifted(
+        get_e911_addresses,
+        {"label": label, "street_name": street_name, "city": city, "state": state, "limit": limit},
+    )
+
+
+def get_cnam_records_output(
+    *,
+    value: pulumi.Input[str | None] = None,
+    is_approved: pulumi.Input[bool | None] = None,
+    limit: pulumi.Input[int | None] = None,
+) -> pulumi.Output[list[CallerName]]:
+    """:func:`get_cnam_records` over Inputs."""
+    return _lifted(get_cnam_records, {"value": value, "is_approved": is_approved, "limit": limit})
+
+
+def get_edge_strategies_output() -> pulumi.Output[list[EdgeStrategy]]:
+    """:func:`get_edge_strategies` as an Output."""
+    return _lifted(get_edge_strategies, {})

@@ -25,7 +25,7 @@ from werkzeug.wrappers import Request, Response
 from . import exceptions as exc
 from .inventory import InventoryItem
 from .models import CnamRecord, E911Record, Fault, FlowrouteBackend, NumberRecord, Page, RouteRecord
-from .rules import CALLBACK_KINDS_V21, E911_FIELDS, MAX_ALIAS_LENGTH, ROUTE_TYPES
+from .rules import CALLBACK_KINDS_V21, E911_FIELDS, EDGE_STRATEGIES, MAX_ALIAS_LENGTH, ROUTE_TYPES
 from .urls import url_map
 
 JSONAPI = "application/vnd.api+json"
@@ -451,6 +451,14 @@ class FlowrouteApp:
         if problems:
             raise exc.HttpUnprocessable(problems)
         return known
+
+    @staticmethod
+    def list_edge_strategies(request: Request) -> Response:
+        items = [
+            {"type": "edge_strategy", "id": id_, "attributes": {"name": name}}
+            for id_, name in EDGE_STRATEGIES
+        ]
+        return _document({"data": items, "links": {"self": request.url}})
 
     def create_route(self, request: Request) -> Response:
         attrs = self._route_attributes(request, partial=False)

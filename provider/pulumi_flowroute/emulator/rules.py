@@ -22,6 +22,10 @@ _SIP_URI = re.compile(
 )
 
 
+# The list's shape is undocumented beyond integer ids: the emulator's choice of names.
+EDGE_STRATEGIES = ((1, "US West"), (2, "US East"), (3, "US Central"), (4, "Global"))
+
+
 def _is_host(text: str) -> bool:
     """An IP address (IPv6 in brackets) or a DNS name that is not all digits."""
     bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text

@@ -75,6 +75,7 @@ url_map = Map(
         Rule("/v2/cnams/<cnam_id>", methods=["PATCH"], endpoint="update_cnam"),
         Rule("/v2/cnams/<cnam_id>", methods=["DELETE"], endpoint="delete_cnam"),
         Rule("/v2/routes", methods=["GET"], endpoint="list_routes"),
+        Rule("/v2/routes/edge_strategies", methods=["GET"], endpoint="list_edge_strategies"),
         Rule("/v2/routes", methods=["POST"], endpoint="create_route"),
         Rule("/v2/routes/<route_id>", methods=["PATCH"], endpoint="update_route"),
         Rule("/v2/routes/<route_id>", methods=["DELETE"], endpoint="delete_route"),
