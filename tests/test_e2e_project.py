@@ -243,6 +243,22 @@ def test_the_e911_address_lives_in_place_and_never_leaves_a_number_without_it(
     assert emulator.get_e911(existing.id).street_number == "1300"
     assert "unchanged" in project.ok("up") and "updated" not in project.ok("preview")
 
+    # A number moved to another address goes straight there, never without one.
+    annex = {**office, "label": "Annex", "street_number": "1300", "zip": "98104"}
+    edit_config(project, "flowroute-fleet:e911", annex=annex)
+    edit_numbers(project, {"sales": {"e911": "annex"}})
+    emulator.clear_request_log()
+    up = project.ok("up")
+    assert "+ 1 created" in up and "~ 1 updated" in up
+    annex_id = emulator.e911_of(numbers["sales"])
+    assert annex_id not in (None, existing.id)
+    assert [m for m, p in writes(emulator.request_log()) if "relationships/e911s" in p] == ["PATCH"]
+    # Taken off in the portal: refresh shows it, up puts it back.
+    emulator.unassign_e911(numbers["sales"])
+    assert "~ 1 updated" in project.ok("refresh")
+    project.ok("up")
+    assert emulator.e911_of(numbers["sales"]) == annex_id
+
     # A number taken off the address: its assignment goes, with a warning, and nothing else.
     edit_numbers(project, {"helpdesk": {"e911": None}})
     up = project.ok("up")

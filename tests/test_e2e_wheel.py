@@ -207,6 +207,7 @@ CALLER_NAME_PROGRAM = textwrap.dedent(
     name = flowroute.CnamRecord(
         "caller-name",
         value=config.get("cnam") or "Acme Support",
+        adopt=config.get_bool("adopt") or False,
         allow_caller_id_gap=config.get_bool("gap") or False,
     )
     if config.get_bool("assign"):
@@ -236,17 +237,32 @@ def test_a_caller_name_through_review_assignment_and_a_guarded_change(
 ) -> None:
     (infra.path / "__main__.py").write_text(CALLER_NAME_PROGRAM)
     configure(infra, f"flowroute:baseUrl=emulator:{DB}")
+    # A record with this name is already on the account: named, and taken only when adopted.
+    configure(infra, "infra:cnam=Acme Old")
+    infra.ok("preview")
+    emulator = infra.emulator(DB)
+    existing = emulator.create_cnam("Acme Old")
+    refused = infra.op("up")
+    assert not refused.ok and f"cnam_id {existing.id}" in refused.output
+    configure(infra, "infra:adopt=true")
+    infra.ok("up")
+    assert _cnam(infra) == {"id": existing.id, "status": "pending"}
+    assert "3 unchanged" in infra.ok("up")
+
+    # While pending, a new name changes the record in place.
+    configure(infra, "infra:cnam=Acme Support")
+    preview = infra.ok("preview")
+    assert "~ 1 to update" in preview and "replace" not in preview
     infra.ok("up")
     record = _cnam(infra)
-    assert record["status"] == "pending"
-    assert "3 unchanged" in infra.ok("up")
+    assert record == {"id": existing.id, "status": "pending"}
+    assert emulator.get_cnam(existing.id).value == "ACME SUPPORT"
 
     # Assigning waits for Flowroute's review: the run says so and changes nothing.
     configure(infra, "infra:assign=true")
     refused = infra.op("up")
     assert not refused.ok and "pending Flowroute's review" in refused.output
     assert "Traceback" not in refused.output
-    emulator = infra.emulator(DB)
     emulator.decide_cnam(record["id"])
     infra.ok("refresh")
     assert _recorded_status(infra) == "approved"

@@ -23,6 +23,8 @@ from pulumi_flowroute import (
     messaging_callbacks,
     phone_number,
 )
+from pulumi_flowroute.cnam_assignment import CnamAssignmentProvider
+from pulumi_flowroute.cnam_record import CnamRecordProvider
 from pulumi_flowroute.e911_address import E911AddressProvider
 from pulumi_flowroute.e911_assignment import E911AssignmentProvider
 from pulumi_flowroute.emulator import RemoteEmulator
@@ -82,6 +84,21 @@ class Account:
     def number_and_address(self) -> str:
         self.client.purchase_number(NUMBER)
         return self.address()
+
+    def caller_name(self, approved: bool = False) -> str:
+        record = self.client.create_caller_name("Existing")
+        if approved:
+            self.control.approve_cnam(record.id)
+        return record.id
+
+    def number_and_caller_name(self) -> str:
+        self.client.purchase_number(NUMBER)
+        return self.caller_name(approved=True)
+
+    def assigned_caller_name(self) -> str:
+        cnam_id = self.number_and_caller_name()
+        self.client.assign_caller_name(NUMBER, cnam_id)
+        return cnam_id
 
     def assigned_address(self) -> str:
         e911_id = self.number_and_address()
@@ -147,7 +164,7 @@ def _number_with_failover(account: Account) -> str:
 def _commit_then_fail_reads(account: Account, method: str, path: str) -> None:
     account.control.inject_fault("drop", method=method, path=path)
     reads = next(
-        (prefix for prefix in ("/v2/routes", "/v2/e911s") if path.startswith(prefix)),
+        (prefix for prefix in ("/v2/routes", "/v2/e911s", "/v2/cnams") if path.startswith(prefix)),
         "/v2/numbers/1",
     )
     account.control.inject_fault("503", method="GET", path=reads, count=50)
@@ -285,6 +302,52 @@ WRITES = [
         lambda a, s: a.client.get_number(NUMBER).e911_id is None,
     ),
     Write(
+        "cnam create",
+        "POST",
+        lambda a, s: "/v2/cnams",
+        lambda a: None,
+        lambda a, s, url: (p := a.provider(CnamRecordProvider, url)).create(
+            checked(p, {"value": "Acme"})
+        ),
+        lambda a, s: [r.value for r in a.client.list_caller_names()] == ["ACME"],
+    ),
+    Write(
+        "cnam update",
+        "PATCH",
+        lambda a, s: f"/v2/cnams/{s}",
+        Account.caller_name,
+        lambda a, s, url: a.provider(CnamRecordProvider, url).update(
+            s, {"value": "EXISTING"}, {"value": "ACME"}
+        ),
+        lambda a, s: a.client.get_caller_name(s).value == "ACME",
+    ),
+    Write(
+        "cnam delete",
+        "DELETE",
+        lambda a, s: f"/v2/cnams/{s}",
+        Account.caller_name,
+        lambda a, s, url: a.provider(CnamRecordProvider, url).delete(s, {"value": "EXISTING"}),
+        lambda a, s: list(a.client.list_caller_names()) == [],
+    ),
+    Write(
+        "cnam assign",
+        "PATCH",
+        lambda a, s: f"/v2/numbers/{NUMBER}/relationships/cnams/{s}",
+        Account.number_and_caller_name,
+        lambda a, s, url: (p := a.provider(CnamAssignmentProvider, url)).create(
+            checked(p, {"number": NUMBER, "cnam_id": s})
+        ),
+        lambda a, s: a.client.get_number(NUMBER).cnam_id == s,
+    ),
+    Write(
+        "cnam unassign",
+        "DELETE",
+        lambda a, s: f"/v2/numbers/{NUMBER}/relationships/cnams",
+        Account.assigned_caller_name,
+        lambda a, s, url: a.provider(CnamAssignmentProvider, url).delete(NUMBER, {}),
+        lambda a, s: a.client.get_number(NUMBER).cnam_id is None,
+    ),
+    Write(
         "webhook set",
         "PUT",
         lambda a, s: "/v2.1/messages/sms_callback",
@@ -366,12 +429,17 @@ def _cell(account: Account, write: Write, fault: str) -> str:
             named = re.search(
                 r"set number='(\d+)' and adopt=True in place of search"
                 r"|^(\d+) is already on your Flowroute account.*set adopt=True"
-                r"|identical E911 address is already on the account \(e911_id (\d+)",
+                r"|identical E911 address is already on the account \(e911_id (\d+)"
+                r"|caller name 'ACME' is already on the account \(cnam_id (\d+)",
                 str(error),
             )
             assert named, str(error)
             if named[3]:
                 _address(account, None, adopt=True)
+            elif named[4]:
+                (p := account.provider(CnamRecordProvider)).create(
+                    checked(p, {"value": "Acme", "adopt": True})
+                )
             else:
                 _buy(account, None, number=named[1] or named[2], adopt=True)
             first += ", rerun names it"
@@ -386,6 +454,7 @@ def _cell(account: Account, write: Write, fault: str) -> str:
     assert len(bought) == len(set(bought)) <= 1, (write.name, fault, bought)
     assert len(_routes(account, "pbx")) <= 1, (write.name, fault)
     assert len(_labelled(account, "HQ")) <= 1, (write.name, fault)
+    assert len(list(account.client.list_caller_names(value="ACME"))) <= 1, (write.name, fault)
     log = "".join(f"{r.path}{r.query}{r.body}" for r in account.control.requests())
     assert_no_secrets(log, "the emulator's request log", access_key=False)
     return first
@@ -404,4 +473,4 @@ def test_every_write_survives_every_fault(
     with capsys.disabled():
         print("\n\nfault matrix (first run; 'rerun ok' = converged on the next run)")
         print("\n".join(lines))
-    assert len(rows) * len(FAULTS) == 153
+    assert len(rows) * len(FAULTS) == 198

@@ -161,7 +161,7 @@ class FlowrouteApp:
         if endpoint.startswith("control_"):
             try:
                 self._guard_control(request)
-                return getattr(self, endpoint)(request), False
+                return getattr(self, endpoint)(request, **args), False
             except exc.EmulatorError as error:
                 return error_response(error.status, error.title, error.detail), False
             except (ValueError, TypeError, KeyError) as error:
