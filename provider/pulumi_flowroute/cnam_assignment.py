@@ -11,12 +11,12 @@ from datetime import datetime, timezone
 from typing import Annotated, Any, TypedDict, cast
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .errors import NotFound, ResourceError, Unprocessable
 from .provider_base import FlowrouteProvider, FlowrouteResource, with_id
-from .schema import Inputs, Problems, Rule, as_id, as_number
+from .schema import Inputs, Rule, as_id, as_number
 
 # 7 business days, as calendar days with a weekend or two in between.
 TAKES_EFFECT_SECONDS = 11 * 24 * 3600
@@ -64,15 +64,8 @@ def _requested_recently(requested_at: Any) -> bool:
 class CnamAssignmentProvider(FlowrouteProvider):
     """Dynamic provider behind :class:`CnamAssignment`."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        problems = Problems()
-        inputs = INPUTS.validate(problems, news)
-        return CheckResult(inputs, problems.check_failures())
-
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [k for k in INPUTS.names if news.get(k) != olds.get(k)]
-        replaces = ["number"] if "number" in changed else []
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+    inputs = INPUTS
+    replace_on = ("number",)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         requested = self._assign(props["number"], props["cnam_id"])

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, TypedDict, cast
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import CallerName, FlowrouteClient
@@ -26,7 +26,7 @@ from .provider_base import (
     outcome_unknown,
     with_id,
 )
-from .schema import Inputs, Problems, Rule, as_bool, as_cost, is_unknown
+from .schema import Inputs, Rule, as_bool, as_cost, is_unknown
 
 MAX_LENGTH = 15
 _ALLOWED = re.compile(r"[A-Za-z0-9 \-_.,@+&'/\"]+")
@@ -96,10 +96,7 @@ def _outputs(record: CallerName, props: Mapping[str, Any], adopted: bool) -> dic
 class CnamRecordProvider(FlowrouteProvider):
     """Dynamic provider behind :class:`CnamRecord`."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        problems = Problems()
-        inputs = INPUTS.validate(problems, news)
-        return CheckResult(inputs, problems.check_failures())
+    inputs = INPUTS
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = [k for k in INPUTS.names if news.get(k) != olds.get(k)]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, TypedDict, cast
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import ADDRESS_FIELDS, EmergencyAddress, FlowrouteClient
@@ -181,15 +181,13 @@ def _refusal(error: ApiError, action: str) -> str:
 class E911AddressProvider(FlowrouteProvider):
     """Dynamic provider behind :class:`E911Address`."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        problems = Problems()
-        inputs = validate(problems, news)
-        return CheckResult(inputs, problems.check_failures())
+    # Never a replacement: that would take E911 off every number using the address.
+    inputs = INPUTS
 
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # Never a replacement: that would take E911 off every number using the address.
-        changed = [k for k in INPUTS.names if news.get(k) != olds.get(k)]
-        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+    def validate(
+        self, problems: Problems, news: dict[str, Any], olds: dict[str, Any]
+    ) -> dict[str, Any]:
+        return validate(problems, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.client

@@ -8,12 +8,12 @@ as Pulumi orders it) never blocks deleting the address or releasing the number.
 from typing import Annotated, Any, TypedDict, cast
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .errors import NotFound, ResourceError, Unprocessable
 from .provider_base import FlowrouteProvider, FlowrouteResource, with_id
-from .schema import Inputs, Problems, Rule, as_id, as_number
+from .schema import Inputs, Rule, as_id, as_number
 
 
 def _e911_id(value: Any) -> str:
@@ -46,15 +46,8 @@ INPUTS = Inputs(E911AssignmentArgs)
 class E911AssignmentProvider(FlowrouteProvider):
     """Dynamic provider behind :class:`E911Assignment`."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        problems = Problems()
-        inputs = INPUTS.validate(problems, news)
-        return CheckResult(inputs, problems.check_failures())
-
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [k for k in INPUTS.names if news.get(k) != olds.get(k)]
-        replaces = ["number"] if "number" in changed else []
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+    inputs = INPUTS
+    replace_on = ("number",)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         self._assign(props["number"], props["e911_id"])

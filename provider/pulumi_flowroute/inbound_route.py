@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, TypedDict, cast
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import FlowrouteClient, Route
@@ -167,15 +167,18 @@ def _outputs(route: Route) -> dict[str, Any]:
 class InboundRouteProvider(FlowrouteProvider):
     """Dynamic provider behind :class:`InboundRoute`."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        problems = Problems()
+    inputs = INPUTS
+
+    def validate(
+        self, problems: Problems, news: dict[str, Any], olds: dict[str, Any]
+    ) -> dict[str, Any]:
         inputs = validate(problems, news)
         if news.get("alias") is None:
             inputs["alias"], inputs["alias_auto"] = self._keep_or_name(olds, news)
         else:
             inputs["alias_auto"] = False
         inputs["alias_prefix"] = news.get("alias_prefix")
-        return CheckResult(inputs, problems.check_failures())
+        return inputs
 
     @staticmethod
     def _keep_or_name(olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[str, bool]:
@@ -188,10 +191,6 @@ class InboundRouteProvider(FlowrouteProvider):
         if not isinstance(prefix, str) or not prefix:
             prefix = "pulumi-route"
         return _auto_alias(prefix), True
-
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [k for k in INPUTS.names if news.get(k) != olds.get(k)]
-        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         alias = props["alias"]

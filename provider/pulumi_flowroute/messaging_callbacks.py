@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, TypedDict, cast
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import FlowrouteClient
@@ -71,14 +71,17 @@ def _current(client: FlowrouteClient) -> dict[str, str | None]:
 class MessagingCallbacksProvider(FlowrouteProvider):
     """Dynamic provider behind :class:`MessagingCallbacks`."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        problems = Problems()
+    inputs = INPUTS
+
+    def validate(
+        self, problems: Problems, news: dict[str, Any], olds: dict[str, Any]
+    ) -> dict[str, Any]:
         inputs = INPUTS.validate(problems, news)
         for name in KINDS:
             url = inputs.get(name)
             if isinstance(url, str) and url.startswith("http://"):
                 self.warn(f"{name} {url!r} is plain http: messages go to it unencrypted")
-        return CheckResult(inputs, problems.check_failures())
+        return inputs
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = [

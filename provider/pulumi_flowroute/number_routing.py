@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from typing import Annotated, Any, TypedDict, cast
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import BUILTIN_ROUTE_ID, FlowrouteClient, Number
 from .errors import NotFound, ResourceError
 from .provider_base import FlowrouteProvider, FlowrouteResource, with_id
-from .schema import Inputs, Problems, Rule, as_id, as_number
+from .schema import Inputs, Rule, as_id, as_number
 
 
 class _Routed(TypedDict):
@@ -67,15 +67,8 @@ def _not_on_account(number: str) -> ResourceError:
 class NumberRoutingProvider(FlowrouteProvider):
     """Dynamic provider behind :class:`NumberRouting`."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        problems = Problems()
-        inputs = INPUTS.validate(problems, news)
-        return CheckResult(inputs, problems.check_failures())
-
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [k for k in INPUTS.names if news.get(k) != olds.get(k)]
-        replaces = ["number"] if "number" in changed else []
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+    inputs = INPUTS
+    replace_on = ("number",)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         # Both slots are written whatever they held (the writes are safe to repeat), so no read

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, TypedDict
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import AvailableNumber, FlowrouteClient, Number
@@ -343,11 +343,14 @@ def _describe(props: Mapping[str, Any]) -> str:
 class PhoneNumberProvider(FlowrouteProvider):
     """Dynamic provider behind :class:`PhoneNumber`."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        problems = Problems()
+    inputs = INPUTS
+
+    def validate(
+        self, problems: Problems, news: dict[str, Any], olds: dict[str, Any]
+    ) -> dict[str, Any]:
         inputs = validate(problems, news)
         inputs["default_alias"] = news.get("default_alias")
-        return CheckResult(inputs, problems.check_failures())
+        return inputs
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces: list[str] = []

@@ -15,15 +15,16 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import pulumi
-from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.dynamic import CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
 from .client import FlowrouteClient
 from .config import Settings, read_config, resolve_settings
 from .connect import connect
 from .errors import ApiError, FlowrouteError, MalformedResponse, TransportError
+from .schema import Inputs, Problems
 from .values import MAX_ALIAS_LENGTH
 
 T = TypeVar("T")
@@ -77,7 +78,16 @@ def auto_alias(resource_name: str, reserve: int = 0) -> str:
 
 
 class FlowrouteProvider(ResourceProvider):
-    """Base class: lazily configured, thread-safe client; nothing pickled into state."""
+    """Base class: lazily configured, thread-safe client; nothing pickled into state.
+
+    ``check`` validates the resource's declared :attr:`inputs` (a resource adds its own rules
+    in :meth:`validate`), and ``diff`` compares them, replacing on those in :attr:`replace_on`.
+    """
+
+    #: The resource's inputs, as its ``...Args`` declares them.
+    inputs: ClassVar[Inputs]
+    #: The inputs whose change replaces the resource; the others change in place.
+    replace_on: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self._config: dict[str, str] = {}
@@ -92,6 +102,22 @@ class FlowrouteProvider(ResourceProvider):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+    def validate(
+        self, problems: Problems, news: dict[str, Any], olds: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The inputs ``check`` hands the engine, every mistake added to ``problems``."""
+        return self.inputs.validate(problems, news)
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        problems = Problems()
+        inputs = self.validate(problems, news, olds)
+        return CheckResult(inputs, problems.check_failures())
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [name for name in self.inputs.names if news.get(name) != olds.get(name)]
+        replaces = [name for name in changed if name in self.replace_on]
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
     def configure(self, req: ConfigureRequest) -> None:
         _report_our_errors_plainly()
