@@ -11,6 +11,7 @@ import pulumi
 import pytest
 import yaml
 
+import pulumi_flowroute as flowroute
 from pulumi_flowroute.errors import FleetConfigError
 from pulumi_flowroute.fleet import deploy_fleet, parse_fleet
 
@@ -126,6 +127,34 @@ def test_one_program_declares_three_thousand_dynamic_resources(mocks: RecordingM
         assert resolved[f"line{count - 1}"]["primary_route_id"] == "id-route-office-pbx"
 
     return pulumi.Output.from_input(exports).apply(check)
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_a_routed_number_with_an_inline_e911_address(mocks: RecordingMocks) -> Any:
+    line = flowroute.RoutedNumber(
+        "front-desk",
+        number="12065550142",
+        primary="0",
+        e911=flowroute.E911AddressArgs(
+            label="Front desk",
+            first_name="Ada",
+            last_name="Lovelace",
+            street_number="1218",
+            street_name="3rd Ave",
+            city="Seattle",
+            state="WA",
+            zip="98101",
+        ),
+    )
+
+    def check(e911_id: str | None) -> None:
+        assert mocks.names(":E911Address") == ["front-desk-e911"]
+        assert mocks.names(":E911Assignment") == ["front-desk-e911-assignment"]
+        assignment = next(r for r in mocks.resources if r.typ.endswith(":E911Assignment"))
+        assert assignment.inputs["number"] == "12065550142"
+        assert e911_id == "e911-front-desk-e911"
+
+    return line.e911_id.apply(check)
 
 
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
