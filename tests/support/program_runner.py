@@ -36,7 +36,7 @@ from pulumi import runtime
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2, resource_pb2_grpc
 
 from tests.support.audit import assert_no_secrets
-from tests.support.engine import DIFF_NONE, SECRET_SIG, SECRET_VALUE, ProviderServer
+from tests.support.engine import DIFF_NONE, DIFF_SOME, SECRET_SIG, SECRET_VALUE, ProviderServer
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
@@ -428,7 +428,13 @@ class ProgramRunner:
                     result.operations.append(("deleted", urn))
                     del resources[urn]
                     continue
-                changed = outputs != state.outputs
+                # As the CLI counts it: a refresh is an update when the provider's diff of the
+                # state against what was read says so; outputs alone moving (a status, an id
+                # another resource set) leave it "unchanged".
+                if inputs:
+                    changed = provider.diff(urn, state.id, state.outputs, inputs)[0] == DIFF_SOME
+                else:
+                    changed = outputs != state.outputs
                 result.operations.append(("update" if changed else "same", urn))
                 state.outputs = outputs
                 if inputs:
