@@ -22,7 +22,8 @@ def connect(settings: Settings, **options: Any) -> FlowrouteClient:
     creds = settings.credentials
     endpoint = settings.endpoint
     if isinstance(endpoint, EmbeddedEmulator):
-        session = options.setdefault("session", requests.Session())
+        session = options.get("session") or requests.Session()
+        options["session"] = session
         url = _mount_emulator(session, endpoint.path)
         return FlowrouteClient(creds.access_key, creds.secret_key, Endpoint(url), **options)
     return FlowrouteClient(creds.access_key, creds.secret_key, endpoint, **options)

@@ -106,13 +106,13 @@ class E911AddressArgs(_Address, total=False):
 
 
 INPUTS = Inputs(E911AddressArgs)
-# The inputs that are the address itself (not adopt): what Flowroute stores.
-FIELDS = ADDRESS_FIELDS
 
 
-def validate(problems: Problems, given: Mapping[str, Any]) -> dict[str, Any]:
+def validate(
+    problems: Problems, given: Mapping[str, Any], *, strict: bool = False
+) -> dict[str, Any]:
     """E911Address's inputs checked and normalised, for ``check`` and the fleet config alike."""
-    values = INPUTS.validate(problems, given)
+    values = INPUTS.validate(problems, given, strict=strict)
     country, zip_code = values["country"], values["zip"]
     if isinstance(zip_code, str) and not is_unknown(country):
         if country == "CA" and _CA_POSTAL.fullmatch(zip_code.strip()):
@@ -144,7 +144,9 @@ def _plain(value: str | None) -> str:
 
 def _same(address: EmergencyAddress, wanted: Mapping[str, Any]) -> bool:
     """Whether a stored address is the wanted one (Flowroute may change case and spacing)."""
-    return all(_plain(getattr(address, name)) == _plain(wanted.get(name)) for name in FIELDS)
+    return all(
+        _plain(getattr(address, name)) == _plain(wanted.get(name)) for name in ADDRESS_FIELDS
+    )
 
 
 def _outputs(address: EmergencyAddress, props: Mapping[str, Any], adopted: bool) -> dict[str, Any]:
@@ -191,7 +193,7 @@ class E911AddressProvider(FlowrouteProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.client
-        wanted = {name: props.get(name) for name in FIELDS}
+        wanted = {name: props.get(name) for name in ADDRESS_FIELDS}
         self.info(f"creating E911 address {props['label']!r}")
         try:
             address = client.create_address(wanted)
@@ -260,14 +262,14 @@ class E911AddressProvider(FlowrouteProvider):
             name: props.get(name)
             if _plain(props.get(name)) == _plain(getattr(address, name))
             else getattr(address, name)
-            for name in FIELDS
+            for name in ADDRESS_FIELDS
         }
         inputs["adopt"] = bool(props.get("adopt"))
         return ReadResult(id_, {**outs, **inputs}, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # The whole address every time: a field left out (a removed unit) would otherwise stay.
-        wanted = {name: news.get(name) for name in FIELDS}
+        wanted = {name: news.get(name) for name in ADDRESS_FIELDS}
         try:
             address = self.client.update_address(id_, wanted)
         except NotFound:

@@ -23,7 +23,7 @@ Every mistake is reported at once, each with its config path (``numbers.support.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -74,13 +74,23 @@ def _set(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def _if_valid(
+    problems: Problems, validate: Callable[[], Mapping[str, Any]]
+) -> dict[str, Any] | None:
+    """The values ``validate`` found that are set, or None when it added a problem."""
+    before = len(problems.found)
+    values = validate()
+    return _set(values) if len(problems.found) == before else None
+
+
 def _route(problems: Problems, spec: Any) -> InboundRouteArgs | None:
     if not isinstance(spec, Mapping):
         problems.add("", spec, "describe the route as {route_type: ..., value: ...}")
         return None
-    before = len(problems.found)
-    values = inbound_route.validate(problems, spec, strict=True)
-    return cast(InboundRouteArgs, _set(values)) if len(problems.found) == before else None
+    return cast(
+        InboundRouteArgs | None,
+        _if_valid(problems, lambda: inbound_route.validate(problems, spec, strict=True)),
+    )
 
 
 def _route_ref(problems: Problems, spec: Any, shared: Mapping[str, Any]) -> RouteRef | None:
@@ -104,12 +114,10 @@ def _address(problems: Problems, spec: Any) -> E911AddressArgs | None:
     if not isinstance(spec, Mapping):
         problems.add("", spec, "describe the address as {label: ..., street_number: ..., ...}")
         return None
-    before = len(problems.found)
-    values = e911_address.validate(problems, spec)
-    for key in spec:
-        if key not in e911_address.INPUTS.names:
-            problems.add(key, spec[key], f"unknown key; use {', '.join(e911_address.INPUTS)}")
-    return cast(E911AddressArgs, _set(values)) if len(problems.found) == before else None
+    return cast(
+        E911AddressArgs | None,
+        _if_valid(problems, lambda: e911_address.validate(problems, spec, strict=True)),
+    )
 
 
 def _e911_ref(
@@ -176,9 +184,12 @@ def _messaging(problems: Problems, spec: Any) -> MessagingCallbacksArgs | None:
     if not isinstance(spec, Mapping):
         problems.add("messaging", spec, "give {sms_url: ..., mms_url: ..., dlr_url: ...}")
         return None
-    before = len(problems.found)
-    values = MESSAGING.validate(problems.under("messaging"), spec, strict=True)
-    return cast(MessagingCallbacksArgs, _set(values)) if len(problems.found) == before else None
+    return cast(
+        MessagingCallbacksArgs | None,
+        _if_valid(
+            problems, lambda: MESSAGING.validate(problems.under("messaging"), spec, strict=True)
+        ),
+    )
 
 
 def parse_fleet(routes: Any, numbers: Any, e911: Any = None, messaging: Any = None) -> Fleet:

@@ -100,17 +100,20 @@ class MessagingCallbacksProvider(FlowrouteProvider):
         _created.add(ID)
         client = self.client
         found = _current(client)
-        self._apply(client, found, props)
-        return CreateResult(ID, self._outputs(props, _current(client), found))
+        return CreateResult(ID, self._outputs(props, self._apply(client, found, props), found))
 
     def _apply(
         self, client: FlowrouteClient, current: Mapping[str, Any], wanted: Mapping[str, Any]
-    ) -> None:
+    ) -> dict[str, Any]:
+        """PUT the wanted URLs that differ; returns the URLs as they now stand."""
+        now = {name: current.get(name) for name in KINDS}
         for name, kind in KINDS.items():
             url = wanted.get(name)
-            if url is not None and url != current.get(name):
+            if url is not None and url != now[name]:
                 client.set_callback(kind, url)
                 self.info(f"{kind} webhook set to {url}")
+                now[name] = url
+        return now
 
     @staticmethod
     def _outputs(
@@ -135,9 +138,8 @@ class MessagingCallbacksProvider(FlowrouteProvider):
         return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        client = self.client
-        self._apply(client, {name: olds.get(name) for name in KINDS}, news)
-        outs = self._outputs(news, _current(client), olds.get("previous") or {})
+        now = self._apply(self.client, olds, news)
+        outs = self._outputs(news, now, olds.get("previous") or {})
         outs["managed"] = sorted(set(olds.get("managed") or []) | set(outs["managed"]))
         return UpdateResult(outs)
 

@@ -96,7 +96,7 @@ class PhoneNumberArgs(TypedDict, total=False):
 
 
 INPUTS = Inputs(PhoneNumberArgs)
-SEARCH = Inputs(NumberSearch)
+SEARCH = INPUTS.nested["search"]
 DETAIL_OUTPUTS = (
     "rate_center",
     "state",

@@ -98,6 +98,10 @@ class Inputs:
         declared = {name for name, rule in self.rules.items() if rule.missing}
         if declared != self.required:
             raise TypeError(f"{args.__name__}: required inputs {sorted(self.required)} need a fix")
+        #: The inputs that are themselves mappings of inputs, read once here.
+        self.nested = {
+            name: Inputs(rule.nested) for name, rule in self.rules.items() if rule.nested
+        }
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names)
@@ -163,8 +167,8 @@ class Inputs:
                 values[name] = rule.default
             elif is_unknown(value):
                 values[name] = value
-            elif rule.nested is not None:
-                values[name] = self._nested(problems, name, value, Inputs(rule.nested))
+            elif name in self.nested:
+                values[name] = self._nested(problems, name, value, self.nested[name])
             else:
                 values[name] = _converted(problems, name, value, rule.convert)
         return values
