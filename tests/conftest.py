@@ -105,6 +105,6 @@ def first_available() -> Callable[..., Any]:
 
 
 @pytest.fixture(scope="session")
-def cli_root() -> str:
-    """The real Pulumi CLI for the end-to-end tests (see tests/cli.py)."""
+def cli_bin() -> str:
+    """The real Pulumi CLI and language host for the end-to-end tests (tests/support/cli.py)."""
     return provide_cli()

@@ -1,4 +1,4 @@
-"""The project's own dev stack under the real Pulumi CLI, on a temporary copy of the project."""
+"""The project's own dev stack under plain ``pulumi``, on a temporary copy of the project."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from tests.support.cli import ROOT, PulumiProject, dynamic_provider_of, writes
 from tests.support.emulators import embedded_client
 
 pytestmark = pytest.mark.e2e
-DB = ".flowroute/dev.db"
+DB = ".pulumi/flowroute-dev.db"
 LEFT_OUT = {".git", ".venv", ".pulumi", ".flowroute", "tests", "bench", "build", "tools"}
 
 
 @pytest.fixture
-def project(tmp_path: Path, cli_root: str) -> Iterator[PulumiProject]:
+def project(tmp_path: Path, cli_bin: str) -> Iterator[PulumiProject]:
     copy = tmp_path / "project"
     shutil.copytree(
         ROOT,
@@ -33,13 +33,15 @@ def project(tmp_path: Path, cli_root: str) -> Iterator[PulumiProject]:
         ],
     )
     (copy / ".venv").symlink_to(ROOT / ".venv")
-    yield PulumiProject(copy, cli_root, "dev")
+    project = PulumiProject(copy, cli_bin, "dev")
+    assert project.pulumi("stack", "init", "dev").ok
+    yield project
 
 
 def edit_numbers(project: PulumiProject, edit: Mapping[str, Mapping[str, object] | None]) -> None:
     """Change entries of ``flowroute-fleet:numbers`` in the dev stack file.
 
-    None removes an entry, or a key within an entry's change.
+    None removes an entry, or a key within an entry's change; a new name adds an entry.
     """
     path = project.path / "stacks" / "Pulumi.dev.yaml"
     document = yaml.safe_load(path.read_text())
@@ -48,11 +50,12 @@ def edit_numbers(project: PulumiProject, edit: Mapping[str, Mapping[str, object]
         if change is None:
             del numbers[name]
             continue
+        entry = numbers.setdefault(name, {})
         for key, value in change.items():
             if value is None:
-                numbers[name].pop(key, None)
+                entry.pop(key, None)
             else:
-                numbers[name][key] = value
+                entry[key] = value
     path.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
@@ -109,9 +112,17 @@ def test_preview_calls_no_api_then_up_builds_and_a_second_up_changes_nothing(
     assert writes(emulator.request_log()) == []
 
 
-def test_make_up_leaves_the_stack_file_as_committed(project: PulumiProject) -> None:
+def test_make_up_runs_plain_pulumi_and_leaves_the_stack_file_as_committed(
+    project: PulumiProject,
+) -> None:
     before = (project.path / "stacks" / "Pulumi.dev.yaml").read_text()
-    project.ok("up")
+    make_up = project.path / "scripts" / "up"
+    for expected in ("+ 18 created", "18 unchanged"):
+        done = subprocess.run(
+            [str(make_up)], env=project.env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert expected in done.stdout and "Updating (dev)" in done.stdout
     assert (project.path / "stacks" / "Pulumi.dev.yaml").read_text() == before
 
 
@@ -149,6 +160,7 @@ def test_drift_shows_after_refresh_and_up_puts_it_back(project: PulumiProject) -
 def test_changed_search_replaces_the_number_and_keeps_the_old_one(
     project: PulumiProject,
 ) -> None:
+    edit_numbers(project, {"sales": {"release_on_delete": None}})
     numbers = built(project)
     edit_numbers(project, {"sales": {"search": {"starts_with": "206", "state": "wa"}}})
     preview = project.ok("preview")
@@ -162,6 +174,7 @@ def test_changed_search_replaces_the_number_and_keeps_the_old_one(
 
 
 def test_removed_number_warns_that_it_keeps_billing(project: PulumiProject) -> None:
+    edit_numbers(project, {"helpdesk": {"release_on_delete": None}})
     numbers = built(project)
     edit_numbers(project, {"helpdesk": None})
     up = project.ok("up")
@@ -171,8 +184,6 @@ def test_removed_number_warns_that_it_keeps_billing(project: PulumiProject) -> N
 
 def test_release_on_delete_releases_the_number(project: PulumiProject) -> None:
     numbers = built(project)
-    edit_numbers(project, {"helpdesk": {"release_on_delete": True}})
-    project.ok("up")
     edit_numbers(project, {"helpdesk": None})
     up = project.ok("up")
     assert f"released {numbers['helpdesk']}" in up
@@ -190,16 +201,31 @@ def test_protected_number_is_not_deleted(project: PulumiProject) -> None:
     assert "Traceback" not in run.output
 
 
-def test_destroy_removes_routes_and_keeps_numbers(project: PulumiProject) -> None:
+def test_the_dev_stack_round_trips_through_destroy_without_hand_edits(
+    project: PulumiProject,
+) -> None:
     numbers = built(project)
     destroy = project.ok("destroy")
     assert "18 deleted" in destroy
-    assert set(numbers.values()) <= owned(project)
+    # The dev stack releases its numbers: the emulated account is handed back as it was found.
+    assert owned(project) == set()
     emulator = project.emulator(DB)
     assert [r.id for r in emulator.list_routes(None, 200, 0).items] == ["0"]
     # Assignments go first, so the address could be deleted.
     assert emulator.list_e911s({}, 200, 0).items == []
     assert all(emulator.e911_of(number) is None for number in numbers.values())
+
+    again = project.ok("up")
+    assert "+ 18 created" in again and "adopt" not in again
+    assert len(owned(project)) == 3
+
+
+def test_destroy_keeps_numbers_not_set_to_be_released(project: PulumiProject) -> None:
+    edit_numbers(project, {name: {"release_on_delete": None} for name in ("support", "sales")})
+    numbers = built(project)
+    destroy = project.ok("destroy")
+    assert f"{numbers['support']} (bought earlier) was removed from Pulumi but stays" in destroy
+    assert owned(project) == {numbers["support"], numbers["sales"]}
 
 
 def test_the_e911_address_lives_in_place_and_never_leaves_a_number_without_it(
@@ -322,6 +348,13 @@ def _kill_provider_when_the_fault_is_met(project: PulumiProject, run: subprocess
 def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
     project: PulumiProject, point: str
 ) -> None:
+    # Everything else first: the kill must land in helpdesk's purchase, not in whichever other
+    # create the engine happens to run beside it.
+    stack_file = project.path / "stacks" / "Pulumi.dev.yaml"
+    entry = yaml.safe_load(stack_file.read_text())["config"]["flowroute-fleet:numbers"]["helpdesk"]
+    edit_numbers(project, {"helpdesk": None})
+    project.ok("up")
+    edit_numbers(project, {"helpdesk": entry})
     helpdesk = _first_for_sale(project, "503")
     method = "POST" if point.startswith("before") else "PATCH"
     # The provider hangs in this call until it is killed.
@@ -337,14 +370,7 @@ def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
     else:
         assert not rerun.ok
         assert f"{helpdesk} is on your Flowroute account, matches this search" in rerun.output
-        # The kill may have caught support's purchase too: an exact number takes adopt=True.
-        edit_numbers(
-            project,
-            {
-                "helpdesk": {"number": helpdesk, "adopt": True, "search": None},
-                "support": {"adopt": True},
-            },
-        )
+        edit_numbers(project, {"helpdesk": {"number": helpdesk, "adopt": True, "search": None}})
         project.ok("up")
     assert helpdesk in built(project).values()
     log = project.emulator(DB).request_log()
@@ -389,6 +415,9 @@ def test_a_provider_killed_mid_update_or_delete_converges_on_the_rerun(
     project: PulumiProject, stop: str
 ) -> None:
     operation, edit, (kind, method, path) = STOPS[stop]
+    if operation == "destroy":
+        # Kept on destroy, so what the destroy left on the number can be read.
+        edit_numbers(project, {"support": {"release_on_delete": None}})
     numbers = built(project)
     edit_numbers(project, edit)
     project.emulator(DB).add_fault(Fault(kind, method=method, path=path, seconds=25))
@@ -396,7 +425,7 @@ def test_a_provider_killed_mid_update_or_delete_converges_on_the_rerun(
 
     project.ok(operation)
     emulator = project.emulator(DB)
-    assert owned(project) == set(numbers.values())
+    assert owned(project) == ({SUPPORT} if operation == "destroy" else set(numbers.values()))
     if operation == "destroy":
         assert [r.id for r in emulator.list_routes(None, 200, 0).items] == ["0"]
         details = emulator.get_number(SUPPORT)
@@ -423,7 +452,8 @@ def test_two_stacks_buying_from_one_search_at_once_get_distinct_numbers(
     edit_numbers(project, {"sales": {"e911": None}, "helpdesk": {"e911": None}})
     edit_config(project, **{"flowroute-fleet:e911": None, "flowroute-fleet:messaging": None})
     shutil.copytree(project.path, tmp_path / "other", symlinks=True, ignore=lambda *_: [".pulumi"])
-    other = PulumiProject(tmp_path / "other", project.cli_root, "dev")
+    other = PulumiProject(tmp_path / "other", project.cli_bin, "dev")
+    assert other.pulumi("stack", "init", "dev").ok
     stack_file = other.path / "stacks" / "Pulumi.dev.yaml"
     stack_file.write_text(
         stack_file.read_text().replace(f"emulator:{DB}", f"emulator:{project.path / DB}")

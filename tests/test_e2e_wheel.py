@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tarfile
 import textwrap
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
-from tests.support.cli import ROOT, PulumiProject, writes
+from tests.support.cli import ROOT, PulumiProject, Run, writes
 from tests.support.emulators import ServerProcess, emulator_keys
 
 pytestmark = pytest.mark.e2e
@@ -40,48 +44,72 @@ PROGRAM = textwrap.dedent(
 )
 
 
+def _shared(tmp_path_factory: pytest.TempPathFactory, name: str) -> tuple[Path, FileLock]:
+    """A directory every pytest-xdist worker of this run shares, and the lock that guards it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    return root / name, FileLock(str(root / f"{name}.lock"))
+
+
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
-        check=True,
-    )
+    out, lock = _shared(tmp_path_factory, "dist")
+    with lock:
+        if not list(out.glob("pulumi_flowroute-*.whl")):
+            pip = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"]
+            subprocess.run([*pip, "-w", str(out), str(ROOT)], check=True)
     return next(out.glob("pulumi_flowroute-*.whl"))
 
 
-@pytest.fixture(scope="session")
-def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An infra repo's virtualenv: the wheel and its dependencies, nothing from this checkout."""
-    path = tmp_path_factory.mktemp("infra-venv") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
-    subprocess.run(
-        [str(path / "bin" / "python"), "-m", "pip", "install", "--quiet", f"{wheel}[emulator]"],
-        check=True,
+def new_infra_repo(path: Path, requirements: str, program: str = PROGRAM) -> None:
+    """An infra repo as a user writes one: a Python project with its own virtualenv."""
+    path.mkdir(parents=True)
+    (path / "Pulumi.yaml").write_text(
+        "name: infra\n"
+        "runtime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: venv\n"
     )
-    return path
+    (path / "requirements.txt").write_text(requirements)
+    (path / "__main__.py").write_text(program)
+
+
+@dataclass(frozen=True)
+class Installed:
+    """An infra repo's virtualenv, made by ``pulumi install``, and what the command printed."""
+
+    venv: Path
+    install: Run
+
+
+@pytest.fixture(scope="session")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory, cli_bin: str) -> Installed:
+    """``pulumi install`` in an infra repo whose requirements.txt names the wheel: made once."""
+    repo, lock = _shared(tmp_path_factory, "infra-template")
+    with lock:
+        if not (repo / "install.log").exists():
+            new_infra_repo(repo, f"pulumi-flowroute[emulator] @ {wheel.as_uri()}\n")
+            run = PulumiProject(repo, cli_bin, "prod").pulumi("install", timeout=600)
+            (repo / "install.log").write_text(f"{run.returncode}\n{run.output}")
+    code, _, output = (repo / "install.log").read_text().partition("\n")
+    return Installed(repo / "venv", Run(int(code), output))
 
 
 @pytest.fixture
-def infra(tmp_path: Path, venv: Path, cli_root: str) -> Iterator[PulumiProject]:
+def infra(tmp_path: Path, installed: Installed, cli_bin: str) -> Iterator[PulumiProject]:
     repo = tmp_path / "infra"
-    repo.mkdir()
-    (repo / "Pulumi.yaml").write_text(
-        "name: infra\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
-    )
-    (repo / "__main__.py").write_text(PROGRAM)
-    (repo / "venv").symlink_to(venv)
-    project = PulumiProject(
-        repo, cli_root, "prod", python=str(venv / "bin" / "python"), passphrase=PASSPHRASE
-    )
+    new_infra_repo(repo, (installed.venv.parent / "requirements.txt").read_text())
+    (repo / "venv").symlink_to(installed.venv)
+    project = PulumiProject(repo, cli_bin, "prod", passphrase=PASSPHRASE)
     assert project.pulumi("stack", "init", "prod").ok
     yield project
 
 
-def configure(project: PulumiProject, *settings: str, secret: bool = False) -> None:
+def configure(
+    project: PulumiProject, *settings: str, secret: bool = False, stack: str = "prod"
+) -> None:
     for setting in settings:
         key, _, value = setting.partition("=")
-        args = ["config", "set", "--stack", "prod", *(["--secret"] if secret else []), key, value]
+        args = ["config", "set", "--stack", stack, *(["--secret"] if secret else []), key, value]
         run = project.pulumi(*args)
         assert run.ok, run.output
 
@@ -153,7 +181,7 @@ def test_the_language_host_takes_no_package_for_a_resource_plugin(
     # The language host's rule: a distribution named pulumi-* is a resource plugin unless
     # <location>/<module>/pulumi-plugin.json says "resource": false (pulumi/pulumi#8011).
     python = (
-        str(request.getfixturevalue("venv") / "bin" / "python")
+        str(request.getfixturevalue("installed").venv / "bin" / "python")
         if where == "wheel"
         else str(ROOT / ".venv" / "bin" / "python")
     )
@@ -195,6 +223,83 @@ def test_lifecycle_from_the_wheel(infra: PulumiProject) -> None:
     destroy = infra.ok("destroy")
     assert "4 deleted" in destroy
     assert "12065551234 (bought earlier) was removed from Pulumi but stays" in destroy
+
+
+COMPONENT_PROGRAM = textwrap.dedent(
+    """
+    import pulumi
+    from pulumi_flowroute import (
+        InboundRoute, InboundRouteArgs, NumberSearch, RoutedNumber, get_number_output,
+    )
+
+    cell = InboundRoute("cell", route_type="number", value="12065550100")
+    line = RoutedNumber(
+        "helpdesk",
+        search=NumberSearch(starts_with="425"),
+        primary=InboundRouteArgs(route_type="uri", value="sip:help@pbx.example.com"),
+        failover=cell.route_id,
+        release_on_delete=True,
+    )
+    details = get_number_output(line.number)
+    pulumi.export("number", line.number)
+    pulumi.export("routing", {
+        "declared": [line.primary_route_id, line.failover_route_id],
+        "read": details.apply(lambda n: [n.primary_route_id, n.failover_route_id]),
+    })
+    """
+)
+
+
+def test_an_infra_repo_from_zero_installs_with_pulumi_install_and_runs_a_component(
+    infra: PulumiProject, installed: Installed
+) -> None:
+    # `pulumi install` made the virtualenv from requirements.txt, which names only the wheel.
+    assert installed.install.ok, installed.install.output
+    python = str(installed.venv / "bin" / "python")
+    where = subprocess.run(
+        [python, "-c", "import pulumi_flowroute as f; print(f.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert str(installed.venv) in where.stdout
+
+    (infra.path / "__main__.py").write_text(COMPONENT_PROGRAM)
+    configure(infra, f"flowroute:baseUrl=emulator:{DB}")
+    preview = infra.ok("preview", "--diff")
+    assert "+ 6 to create" in preview
+    up = infra.ok("up")
+    assert "+ 6 created" in up
+    # The lookup runs on every `up`: the second one reads the routing the first one set.
+    assert "6 unchanged" in infra.ok("up")
+    routing = json.loads(infra.pulumi("stack", "output", "routing", "--json").output)
+    assert routing["declared"] == routing["read"] and None not in routing["read"]
+    number = json.loads(infra.pulumi("stack", "output", "number", "--json").output)
+    assert number.startswith("1425")
+
+    again = infra.ok("preview", "--diff")
+    assert "6 unchanged" in again and "~" not in again.split("Resources:")[0]
+    destroy = infra.ok("destroy")
+    assert f"released {number}" in destroy
+    assert infra.emulator(DB).list_numbers({}, 10, 0).items == []
+
+
+def test_an_editable_install_runs_under_plain_pulumi(tmp_path: Path, cli_bin: str) -> None:
+    # Hosts since v3.226 find pulumi-plugin.json through importlib, so `pip install -e` works too;
+    # from a copy of the source, so the checkout gets no build files.
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT, source, ignore=shutil.ignore_patterns(".*", "build", "*.egg-info", "__pycache__")
+    )
+    repo = tmp_path / "infra"
+    new_infra_repo(repo, f"-e {source}[emulator]\n")
+    project = PulumiProject(repo, cli_bin, "dev", passphrase=PASSPHRASE)
+    install = project.pulumi("install", timeout=600)
+    assert install.ok, install.output
+    assert project.pulumi("stack", "init", "dev").ok
+    configure(project, f"flowroute:baseUrl=emulator:{DB}", stack="dev")
+    assert "+ 4 created" in project.ok("up")
+    assert project.emulator(DB).get_number("12065551234").alias == "Main"
 
 
 CALLER_NAME_PROGRAM = textwrap.dedent(
@@ -319,12 +424,9 @@ def _failure(infra: PulumiProject, operation: str) -> str:
 
 
 def _stopped_before_registering(output: str, message: str) -> None:
-    """The program failed at its first resource: one stack-level error, none per resource.
-
-    (Under the inline runner the SDK's automation server logs a RunError and also returns it,
-    so the stack shows the message twice; the language host shows it once.)
-    """
-    assert message in output
+    """The program failed at its first resource: one stack-level error, none per resource."""
+    diagnostics = output.partition("Diagnostics:")[2]
+    assert diagnostics.count(message) == 1, output
     assert "pulumi-python:dynamic" not in output
 
 

@@ -228,6 +228,15 @@ def test_controls_refuse_a_cross_site_form_post(url: str) -> None:
     assert client.find_route(route.id) == route
 
 
+def test_a_cnam_review_is_decided_by_a_bare_post(url: str) -> None:
+    # What the README shows: `curl -X POST -u KEY:SECRET URL/_emulator/cnams/ID/approve`.
+    client = FlowrouteClient(ACCESS_KEY, SECRET_KEY, url)
+    record = client.create_caller_name("Acme Support")
+    answer = requests.post(f"{url}/_emulator/cnams/{record.id}/approve", auth=AUTH, timeout=5)
+    assert answer.status_code == 204, answer.text
+    assert client.get_caller_name(record.id).status == "approved"
+
+
 def test_controls_answer_only_to_loopback_host_names(url: str) -> None:
     port = url.rsplit(":", 1)[1]
     for host, status in (("evil.example:" + port, 403), ("localhost:" + port, 200)):

@@ -1,15 +1,15 @@
-"""Drive the real Pulumi CLI on a project directory, as a user's shell would.
+"""Drive plain ``pulumi`` on a project directory, as a user's shell would.
 
-``scripts/pulumi-cli`` provides the CLI (on PATH, cached, or built once from the Go module proxy);
-``scripts/run_stack.py`` runs preview / up / refresh / destroy through it. Every run is offline:
-a ``file://`` backend and a ``PULUMI_HOME`` inside the project directory.
+``scripts/pulumi-cli`` provides one directory holding the CLI and its Python language host (on
+PATH, cached, or built once); every command runs with that directory first on ``PATH``, so the
+CLI starts the program through the real language host, from the project's virtualenv. Every run
+is offline: a ``file://`` backend and a ``PULUMI_HOME`` inside the project directory.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +19,12 @@ from pulumi_flowroute.emulator import FlowrouteBackend, LoggedRequest
 from tests.support.audit import assert_no_secrets
 
 ROOT = Path(__file__).resolve().parents[2]
-NO_CLI = 3  # scripts/pulumi-cli: neither a pulumi on PATH nor Go to build one
+NO_CLI = 3  # scripts/pulumi-cli: neither an installed CLI and host, nor Go to build them
+OPERATIONS = ("preview", "up", "refresh", "destroy")
 
 
 def provide_cli() -> str:
-    """The directory holding ``bin/pulumi``; skip (fail in CI) when it cannot be had."""
+    """The directory holding ``pulumi`` and its language host; skip (fail in CI) without them."""
     done = subprocess.run(
         [str(ROOT / "scripts" / "pulumi-cli")], capture_output=True, text=True, check=False
     )
@@ -47,25 +48,17 @@ class Run:
 
 
 class PulumiProject:
-    """A Pulumi project directory, one of its stacks, and the emulator file it deploys to."""
+    """A Pulumi project directory, one of its stacks, and the CLI that runs it."""
 
-    def __init__(
-        self,
-        path: Path,
-        cli_root: str,
-        stack: str,
-        *,
-        python: str = sys.executable,
-        passphrase: str = "",
-    ) -> None:
+    def __init__(self, path: Path, cli_bin: str, stack: str, *, passphrase: str = "") -> None:
         self.path = path
-        self.cli_root = cli_root
+        self.cli_bin = cli_bin
         self.stack = stack
-        self.python = python
         backend = path / ".pulumi"
         (backend / "home").mkdir(parents=True, exist_ok=True)
         self.env = {
             **os.environ,
+            "PATH": f"{cli_bin}{os.pathsep}{os.environ.get('PATH', '')}",
             "PULUMI_BACKEND_URL": f"file://{backend}",
             "PULUMI_HOME": str(backend / "home"),
             "PULUMI_SKIP_UPDATE_CHECK": "true",
@@ -73,50 +66,50 @@ class PulumiProject:
         }
         for name in ("FLOWROUTE_ACCESS_KEY", "FLOWROUTE_SECRET_KEY", "FLOWROUTE_BASE_URL"):
             self.env.pop(name, None)
+        # The language host would take the test runner's virtualenv for the project's.
+        self.env.pop("VIRTUAL_ENV", None)
 
-    def _run(self, argv: list[str]) -> Run:
+    def pulumi(self, *args: str, timeout: float = 300) -> Run:
+        """``pulumi ARGS`` in the project directory, e.g. ``config set`` or ``stack export``."""
         done = subprocess.run(
-            argv,
+            ["pulumi", *args],
             cwd=self.path,
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            timeout=300,
+            timeout=timeout,
             check=False,
         )
         # `pulumi stack export` shows plain stack config, the access key included, by design.
-        where = f"the output of {' '.join(argv[:2])}"
-        assert_no_secrets(done.stdout, where, access_key=argv[1:3] != ["stack", "export"])
+        where = f"the output of pulumi {' '.join(args[:2])}"
+        assert_no_secrets(done.stdout, where, access_key=list(args[:2]) != ["stack", "export"])
         return Run(done.returncode, done.stdout)
 
-    def op(self, operation: str, *args: str) -> Run:
-        """``pulumi preview|up|refresh|destroy`` of the stack."""
-        script = str(ROOT / "scripts" / "run_stack.py")
-        where = ["--dir", str(self.path), "--stack", self.stack, "--cli", self.cli_root]
-        return self._run([self.python, script, operation, *where, *args])
+    def argv(self, operation: str, *args: str) -> list[str]:
+        """``pulumi preview|up|refresh|destroy`` of the stack, as a script runs it."""
+        assert operation in OPERATIONS, operation
+        confirm = [] if operation == "preview" else ["--yes"]
+        return [operation, "--stack", self.stack, "--non-interactive", *confirm, *args]
 
-    def start(self, operation: str) -> subprocess.Popen[str]:
-        """Start ``op(operation)`` in the background, e.g. to kill its provider midway."""
-        script = str(ROOT / "scripts" / "run_stack.py")
-        where = ["--dir", str(self.path), "--stack", self.stack, "--cli", self.cli_root]
-        return subprocess.Popen(
-            [self.python, script, operation, *where],
-            cwd=self.path,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+    def op(self, operation: str, *args: str) -> Run:
+        return self.pulumi(*self.argv(operation, *args))
 
     def ok(self, operation: str, *args: str) -> str:
         run = self.op(operation, *args)
         assert run.ok, f"pulumi {operation} failed:\n{run.output}"
         return run.output
 
-    def pulumi(self, *args: str) -> Run:
-        """Any other CLI command, e.g. ``config set`` or ``stack export``."""
-        return self._run([str(Path(self.cli_root) / "bin" / "pulumi"), *args])
+    def start(self, operation: str, *args: str) -> subprocess.Popen[str]:
+        """Start ``op(operation)`` in the background, e.g. to kill its provider midway."""
+        return subprocess.Popen(
+            ["pulumi", *self.argv(operation, *args)],
+            cwd=self.path,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     def emulator(self, relative: str) -> FlowrouteBackend:
         return FlowrouteBackend(str(self.path / relative))

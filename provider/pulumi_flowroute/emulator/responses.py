@@ -218,7 +218,10 @@ class FlowrouteApp:
                 f"the control routes answer only to Host {sorted(self._control_hosts)}, "
                 f"not {request.host!r}"
             )
-        if request.method != "GET" and request.mimetype != "application/json":
+        # A browser's cross-site form always sends a form Content-Type, so requiring JSON keeps
+        # web pages away from the controls; a bare `curl -X POST` sends none, and no body.
+        bare = not request.mimetype and not request.get_data(cache=True)
+        if request.method != "GET" and request.mimetype != "application/json" and not bare:
             raise exc.HttpUnsupportedMediaType(
                 f"control requests send Content-Type application/json, not {request.mimetype!r}"
             )
