@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -110,6 +111,10 @@ def test_preview_calls_no_api_then_up_builds_and_a_second_up_changes_nothing(
     again = project.ok("up")
     assert "18 unchanged" in again
     assert writes(emulator.request_log()) == []
+    # Nothing to show either: no property the program did not change appears as one.
+    diff = project.ok("preview", "--diff")
+    assert "18 unchanged" in diff and "to update" not in diff
+    assert not [line for line in diff.splitlines() if line.lstrip().startswith(("~", "+", "-"))]
 
 
 def test_make_up_runs_plain_pulumi_and_leaves_the_stack_file_as_committed(
@@ -332,10 +337,7 @@ def _first_for_sale(project: PulumiProject, starts_with: str) -> str:
 
 
 def _kill_provider_when_the_fault_is_met(project: PulumiProject, run: subprocess.Popen[str]) -> str:
-    emulator = project.emulator(DB)
-    deadline = time.monotonic() + 120
-    while emulator.armed_faults() and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
+    _wait_for_the_fault(project, run)
     provider = dynamic_provider_of(run.pid)
     assert provider is not None, "the run has no dynamic provider process to kill"
     os.kill(provider, signal.SIGKILL)
@@ -381,6 +383,60 @@ def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
     project.emulator(DB).clear_request_log()
     assert "unchanged" in project.ok("up")
     assert writes(project.emulator(DB).request_log()) == []
+
+
+def _wait_for_the_fault(project: PulumiProject, run: subprocess.Popen[str]) -> None:
+    emulator = project.emulator(DB)
+    deadline = time.monotonic() + 120
+    while emulator.armed_faults() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert run.poll() is None, "the run ended before it met the fault"
+
+
+def _pending_operations(project: PulumiProject) -> list[str]:
+    exported = project.pulumi("stack", "export", "--stack", "dev")
+    assert exported.ok, exported.output
+    deployment = json.loads(exported.output)["deployment"]
+    return [op["type"] for op in deployment.get("pending_operations") or ()]
+
+
+def test_a_killed_pulumi_leaves_a_lock_that_cancel_clears_and_refresh_repairs(
+    project: PulumiProject, tmp_path: Path
+) -> None:
+    built(project)
+    edit_numbers(project, {"support": {"alias": "Support, renamed"}})
+    project.emulator(DB).add_fault(
+        Fault("delay", method="PATCH", path=f"/v2/numbers/{SUPPORT}", seconds=25)
+    )
+    run = project.start("up")
+    _wait_for_the_fault(project, run)
+    # The terminal goes away: the CLI, its language host and its provider all die at once.
+    os.killpg(run.pid, signal.SIGKILL)
+    run.communicate(timeout=60)
+
+    locked = project.op("up")
+    assert not locked.ok
+    assert "the stack is currently locked" in locked.output and "pulumi cancel" in locked.output
+    assert _pending_operations(project) == ["updating"]
+    cancel = project.pulumi("cancel", "--yes", "--stack", "dev")
+    assert cancel.ok and "has been canceled" in cancel.output, cancel.output
+
+    # What the README says to do next: refresh reads what really happened, and clears the
+    # pending operation; up then finishes the change.
+    project.ok("refresh")
+    assert _pending_operations(project) == []
+    assert "~ 1 updated" in project.ok("up")
+    assert project.emulator(DB).get_number(SUPPORT).alias == "Support, renamed"
+
+    # The state survives an export and an import, as in a move between backends.
+    saved = tmp_path / "state.json"
+    assert project.pulumi("stack", "export", "--stack", "dev", "--file", str(saved)).ok
+    imported = project.pulumi("stack", "import", "--stack", "dev", "--file", str(saved))
+    assert imported.ok, imported.output
+    emulator = project.emulator(DB)
+    emulator.clear_request_log()
+    assert "18 unchanged" in project.ok("up")
+    assert writes(emulator.request_log()) == []
 
 
 SUPPORT = "12065551234"

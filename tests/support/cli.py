@@ -101,7 +101,11 @@ class PulumiProject:
         return run.output
 
     def start(self, operation: str, *args: str) -> subprocess.Popen[str]:
-        """Start ``op(operation)`` in the background, e.g. to kill its provider midway."""
+        """Start ``op(operation)`` in the background, e.g. to kill its provider midway.
+
+        The run leads a process group of its own: ``os.killpg(run.pid, ...)`` reaches the CLI,
+        its language host and its provider, as closing a terminal would.
+        """
         return subprocess.Popen(
             ["pulumi", *self.argv(operation, *args)],
             cwd=self.path,
@@ -109,6 +113,7 @@ class PulumiProject:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,
         )
 
     def emulator(self, relative: str) -> FlowrouteBackend:
