@@ -16,10 +16,12 @@ $(STAMP): pyproject.toml requirements.txt $(SOURCES)
 	$(BIN)/python -m pip install --quiet -r requirements.txt '.[dev]'
 	touch $(STAMP)
 
-# The real Pulumi CLI: the one on PATH, else a one-time build from the Go module proxy.
+# The real Pulumi CLI and its Python language host: the ones on PATH, else a one-time build
+# (the CLI from the Go module proxy, the host from ../shared/pulumi-language-python).
 cli:
 	@scripts/pulumi-cli
 
+# Plain `pulumi up` of the dev stack on the embedded emulator.
 up: $(STAMP)
 	@scripts/up
 
@@ -30,19 +32,25 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Most unit tests wait on loopback sockets and emulated delays, not on the CPU: four workers.
 unit: $(STAMP)
-	$(BIN)/pytest -m "not e2e"
+	$(BIN)/pytest -m "not e2e" -n 4
 
-# The end-to-end suite alone: the real Pulumi CLI driving temporary copies of the project.
-e2e: $(STAMP)
-	$(BIN)/pytest -m e2e
+# The end-to-end suite alone: plain `pulumi` driving temporary copies of the project and infra
+# repos made from scratch. The CLI is provided first, so the workers never build it twice.
+E2E_WORKERS ?= 2
+e2e: $(STAMP) cli
+	$(BIN)/pytest -m e2e -n $(E2E_WORKERS)
 
-# The lowest and the newest Python the package claims: the unit suite again in a venv of each.
+# The lowest and the newest Python the package claims: the unit suite again in a venv of each,
+# less those that start an emulator server process (what they add, HTTP over loopback and its
+# timing, the interpreter does not change; the main run has them).
 COMPAT_PYTHONS ?= 3.10 3.13
 compat:
 	@for version in $(COMPAT_PYTHONS); do \
 		scripts/python-venv $$version .venv-$$version && \
-		.venv-$$version/bin/pytest -m "not e2e" -q -p no:cacheprovider || exit 1; \
+		.venv-$$version/bin/pytest -m "not e2e and not server" -n 4 -q -p no:cacheprovider \
+			|| exit 1; \
 	done
 
 # The quick benchmark is a smoke check of bench/ only: it asserts nothing about time.

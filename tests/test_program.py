@@ -19,7 +19,14 @@ PROJECT = "flowroute-fleet"
 
 
 def dev_config() -> dict[str, Any]:
-    return dict(yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"])
+    """The dev stack's config with the library's default for releasing: numbers are kept.
+
+    (The dev stack releases its numbers on destroy, as its account is emulated.)
+    """
+    config = dict(yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"])
+    for entry in config["flowroute-fleet:numbers"].values():
+        entry.pop("release_on_delete", None)
+    return config
 
 
 @pytest.fixture
