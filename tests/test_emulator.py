@@ -14,7 +14,12 @@ import pytest
 import requests
 
 from pulumi_flowroute import FlowrouteClient
-from pulumi_flowroute.emulator import EmulatorControlError, RemoteEmulator, mock_flowroute
+from pulumi_flowroute.emulator import (
+    EmulatorControlError,
+    FlowrouteBackend,
+    RemoteEmulator,
+    mock_flowroute,
+)
 from pulumi_flowroute.emulator.inventory import generate
 from pulumi_flowroute.errors import NotFound, Unauthorized
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
@@ -298,3 +303,32 @@ def test_one_handle_serves_several_uses() -> None:
     with handle:
         assert client.get_number("12065551234").value == "12065551234"
     assert [r.method for r in handle.requests()] == ["POST", "GET"]
+
+
+def test_a_cnam_review_is_decided_from_the_command_line(tmp_path: Path) -> None:
+    state = tmp_path / "account.db"
+    backend = FlowrouteBackend(str(state))
+    approved, rejected = backend.create_cnam("Acme Support"), backend.create_cnam("Acme Help")
+    backend.close()
+
+    def review(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "pulumi_flowroute.emulator", "review-cnam", *args]
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+
+    done = review("--db", str(state), approved.id)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"caller-name record {approved.id} (ACME SUPPORT) approved\n"
+    done = review("--db", str(state), rejected.id, "--reject", "Not a business name")
+    assert "rejected (Not a business name)" in done.stdout
+    after = FlowrouteBackend(str(state))
+    assert after.get_cnam(approved.id).is_approved
+    assert after.get_cnam(rejected.id).rejection_reason == "Not a business name"
+
+    missing = review("--db", str(state), "999")
+    assert (missing.returncode, missing.stderr) == (
+        1,
+        "caller-name record 999: CNAM record not found.\n",
+    )
+    nowhere = review("--db", str(tmp_path / "typo.db"), approved.id)
+    assert nowhere.returncode == 2 and "no emulator state file at" in nowhere.stderr
+    assert not (tmp_path / "typo.db").exists()

@@ -1,4 +1,5 @@
-"""``python -m pulumi_flowroute.emulator serve``: run the emulator as an HTTP server."""
+"""``python -m pulumi_flowroute.emulator``: ``serve`` runs the emulator as an HTTP server;
+``review-cnam`` decides Flowroute's review of a caller-name record in a state file."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from types import FrameType
 
 from . import inventory
+from .exceptions import EmulatorError
 from .models import FlowrouteBackend
 from .server import make_emulator_server
 
@@ -57,11 +59,37 @@ def _parser() -> argparse.ArgumentParser:
         default=inventory.DEFAULT_SEED,
         help="inventory seed for a new state file",
     )
+    review = commands.add_parser(
+        "review-cnam",
+        help="approve (or reject) a caller-name record pending review, as Flowroute would",
+    )
+    review.add_argument("--db", required=True, help="the emulator's SQLite state file")
+    review.add_argument("cnam_id", help="the record's id (a CnamRecord's cnam_id output)")
+    review.add_argument("--reject", metavar="REASON", help="reject it, with this reason")
     return parser
+
+
+def _review_cnam(args: argparse.Namespace) -> int:
+    if not Path(args.db).is_file():
+        print(f"no emulator state file at {args.db}", file=sys.stderr)
+        return 2
+    backend = FlowrouteBackend(args.db)
+    try:
+        record = backend.decide_cnam(args.cnam_id, args.reject)
+    except EmulatorError as error:
+        print(f"caller-name record {args.cnam_id}: {error.detail}", file=sys.stderr)
+        return 1
+    finally:
+        backend.close()
+    verdict = f"rejected ({record.rejection_reason})" if args.reject else "approved"
+    print(f"caller-name record {record.id} ({record.value}) {verdict}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "review-cnam":
+        return _review_cnam(args)
     if args.secret_key_file is not None:
         try:
             args.secret_key = args.secret_key_file.read_text().splitlines()[0].strip()
