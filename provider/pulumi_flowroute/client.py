@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
+from urllib3 import exceptions as urllib3_exceptions
 from urllib3.exceptions import InvalidHeader, MaxRetryError
 from urllib3.util.retry import Retry
 
@@ -30,7 +31,14 @@ from .config import (
     Endpoint,
     parse_base_url,
 )
-from .errors import ApiError, ConfigError, MalformedResponse, TransportError, error_from_response
+from .errors import (
+    ApiError,
+    ConfigError,
+    IncompleteAnswer,
+    MalformedResponse,
+    TransportError,
+    error_from_response,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,6 +52,10 @@ USER_AGENT = f"pulumi-flowroute/{__version__} python-requests/{requests.__versio
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 PAGE_LIMIT = 200
+# A page of 200 numbers is about 100 KB: an answer 80 times that is not Flowroute's.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+# Far past any account (200 numbers a page): a server whose links.next never ends is stopped.
+MAX_PAGES = 10_000
 CONNECT_TIMEOUT = 5.0
 BUILTIN_ROUTE_ID = "0"
 
@@ -156,6 +168,22 @@ class EdgeStrategy:
         attrs = item.get("attributes") or {}
         name = attrs.get("name") or attrs.get("alias")
         return cls(id=int(item["id"]), name=str(name) if name else None)
+
+
+class UnexpectedDocument(ValueError):
+    """A well-formed answer about something other than what was asked."""
+
+
+def _details_of(asked: str) -> Callable[[Mapping[str, Any]], Number]:
+    """A parser of a number's details that refuses a document about another number."""
+
+    def parse(document: Mapping[str, Any]) -> Number:
+        number = Number.from_document(document)
+        if number.value != asked:
+            raise UnexpectedDocument(f"the details of {number.value!r} instead of {asked}")
+        return number
+
+    return parse
 
 
 def _route_document(document: Mapping[str, Any]) -> Route:
@@ -437,11 +465,40 @@ class FlowrouteClient:
                 timeout=self.timeout,
                 # A redirect would re-send the body and the credentials to another URL.
                 allow_redirects=False,
+                # The body is read here, bounded in size and in time.
+                stream=True,
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             return TransportError(method, shown, _reason(exc), self.base_url)
         log.debug("%s %s -> %s", method, shown, response.status_code)
+        problem = self._read_body(response)
+        if problem is not None:
+            return IncompleteAnswer(method, shown, response.status_code, problem)
         return response
+
+    def _read_body(self, response: requests.Response) -> str | None:
+        """Read the whole body into ``response``, or say why it could not be had.
+
+        The read timeout bounds each wait for data, so a server that sends a byte now and then
+        never trips it; the deadline bounds the whole body, and the size cap its memory.
+        """
+        limit = self.timeout[1]
+        deadline = time.monotonic() + limit
+        body = bytearray()
+        try:
+            while chunk := response.raw.read1(64 * 1024, decode_content=True):
+                body += chunk
+                if len(body) > MAX_BODY_BYTES:
+                    return f"was larger than {MAX_BODY_BYTES // 2**20} MiB when reading stopped"
+                if time.monotonic() > deadline:
+                    return f"was still arriving after {limit:g} s when reading stopped"
+        except (urllib3_exceptions.HTTPError, requests.RequestException, OSError) as exc:
+            return f"was cut off before its end ({type(exc).__name__})"
+        finally:
+            response.close()
+        # What Response.content would have cached, had requests read the body itself.
+        response._content = bytes(body)
+        return None
 
     def _wait(self, retry: Retry, outcome: requests.Response | TransportError) -> float:
         """The server's Retry-After (capped), else urllib3's backoff with jitter."""
@@ -496,7 +553,9 @@ class FlowrouteClient:
         try:
             return parse(response.content)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            if isinstance(error, ValueError):
+            if isinstance(error, UnexpectedDocument):
+                problem = str(error)
+            elif isinstance(error, ValueError):
                 kind = response.headers.get("Content-Type") or "no Content-Type"
                 problem = f"a body that is not JSON ({kind})"
             elif isinstance(error, KeyError):
@@ -517,9 +576,12 @@ class FlowrouteClient:
         target: str = path
         request_params: Mapping[str, Any] | None = query
         seen = 0
+        visited = {path}
         while True:
             document = self._json("GET", target, params=request_params) or {}
-            for item in document.get("data") or ():
+            if not isinstance(document, dict) or not isinstance(document.get("data"), list):
+                raise MalformedResponse("GET", path, 200, "a page without a data list")
+            for item in document["data"]:
                 yield item
                 seen += 1
                 if limit is not None and seen >= limit:
@@ -529,8 +591,15 @@ class FlowrouteClient:
                 return
             # links.next carries the whole query; rebase it so a proxying host cannot redirect
             # our credentials elsewhere.
-            target = self._rebase(next_link)
+            target = self._rebase(str(next_link))
             request_params = None
+            if target in visited:
+                raise MalformedResponse(
+                    "GET", path, 200, f"a links.next back to a page already read ({next_link!r})"
+                )
+            if len(visited) >= MAX_PAGES:
+                raise MalformedResponse("GET", path, 200, f"more than {MAX_PAGES} pages")
+            visited.add(target)
 
     def _rebase(self, link: str) -> str:
         marker = link.find("/v2/")
@@ -583,11 +652,11 @@ class FlowrouteClient:
 
     def purchase_number(self, number: str) -> Number:
         """Buy ``number``. Not retried after anything but a 429: settle doubts with get_number."""
-        return self._document(Number.from_document, "POST", f"/numbers/{number}")
+        return self._document(_details_of(number), "POST", f"/numbers/{number}")
 
     def get_number(self, number: str) -> Number:
         """Details of a number on the account, with its primary and failover routes."""
-        return self._document(Number.from_document, "GET", f"/numbers/{number}")
+        return self._document(_details_of(number), "GET", f"/numbers/{number}")
 
     def update_number(
         self,

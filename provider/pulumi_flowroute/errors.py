@@ -60,6 +60,22 @@ class TransportError(FlowrouteError):
         )
 
 
+class IncompleteAnswer(TransportError):
+    """An answer began but its body could not be read whole: cut off, too large, or too slow.
+
+    As with no answer at all, a POST's outcome is unknown; a GET may be sent again.
+    """
+
+    def __init__(self, method: str, path: str, status: int, problem: str) -> None:
+        self.method = method
+        self.path = path
+        self.reason = problem
+        self.status = status
+        FlowrouteError.__init__(
+            self, f"{method} {path}: Flowroute's answer ({status}) {problem}; none of it was used"
+        )
+
+
 class MalformedResponse(FlowrouteError):
     """Flowroute answered 2xx with a body that is not the document the API promises.
 

@@ -8,6 +8,7 @@ same file see one account.
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3 import HTTPResponse
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
@@ -47,11 +49,17 @@ def to_werkzeug(prepared: requests.PreparedRequest) -> Request:
 
 
 def to_requests(prepared: requests.PreparedRequest, answer: Response) -> requests.Response:
+    """The emulator's answer as requests' HTTPAdapter builds one: its body a stream to read."""
     response = requests.Response()
     response.status_code = answer.status_code
     response.reason = HTTP_STATUS_CODES.get(answer.status_code, "")
     response.headers = CaseInsensitiveDict(dict(answer.headers))
-    response._content = answer.get_data()
+    response.raw = HTTPResponse(
+        body=io.BytesIO(answer.get_data()),
+        headers=dict(answer.headers),
+        status=answer.status_code,
+        preload_content=False,
+    )
     response.encoding = "utf-8"
     response.url = prepared.url or ""
     response.request = prepared

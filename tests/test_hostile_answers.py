@@ -1,0 +1,136 @@
+"""Answers Flowroute never sends, over real HTTP: each gives one line naming the endpoint, within
+bounds of size, time and pages, and a write whose answer is unusable counts as unanswered (the
+caller settles it by reading, never by writing again)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from pulumi_flowroute import FlowrouteClient, IncompleteAnswer, MalformedResponse, RetryPolicy
+from pulumi_flowroute.client import MAX_BODY_BYTES
+from pulumi_flowroute.provider_base import outcome_unknown
+from tests.support.audit import ACCESS_KEY, SECRET_KEY
+from tests.support.hostile import Answer, HostileServer, cut_off, document, drip, endless
+
+NUMBER = "12065551234"
+ONCE = RetryPolicy(attempts=1)
+
+
+def details(value: str) -> dict[str, object]:
+    return {"data": {"type": "number", "id": value, "attributes": {"value": value}}}
+
+
+@pytest.fixture
+def hostile() -> Iterator[HostileServer]:
+    server = HostileServer({})
+    yield server
+    server.close()
+
+
+def client_of(server: HostileServer, read_timeout: float = 5.0) -> FlowrouteClient:
+    return FlowrouteClient(
+        ACCESS_KEY, SECRET_KEY, server.url, timeout=(2.0, read_timeout), retry=ONCE
+    )
+
+
+def answer(server: HostileServer, method: str, path: str, how: Answer) -> FlowrouteClient:
+    server.routes[(method, f"/v2{path}")] = how
+    return client_of(server)
+
+
+def one_line(error: Exception) -> str:
+    text = str(error)
+    assert "\n" not in text and "Traceback" not in text
+    return text
+
+
+def test_a_purchase_answer_cut_off_mid_body_is_a_lost_answer(hostile: HostileServer) -> None:
+    client = answer(hostile, "POST", f"/numbers/{NUMBER}", cut_off())
+    with pytest.raises(IncompleteAnswer) as raised:
+        client.purchase_number(NUMBER)
+    assert outcome_unknown(raised.value)
+    assert f"POST /v2/numbers/{NUMBER}: Flowroute's answer (201) was cut off" in one_line(
+        raised.value
+    )
+
+
+def test_a_purchase_answer_about_another_number_is_not_taken_for_a_purchase(
+    hostile: HostileServer,
+) -> None:
+    client = answer(hostile, "POST", f"/numbers/{NUMBER}", document(details("19005550000"), 201))
+    with pytest.raises(MalformedResponse) as raised:
+        client.purchase_number(NUMBER)
+    assert outcome_unknown(raised.value)
+    assert f"the details of '19005550000' instead of {NUMBER}" in one_line(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "missing"),
+    [({"data": "a string"}, "wrong shape"), ({"meta": {}}, "missing 'data'"), ([1], "wrong shape")],
+)
+def test_a_2xx_of_the_wrong_shape_names_the_endpoint(
+    hostile: HostileServer, body: object, missing: str
+) -> None:
+    client = answer(hostile, "GET", f"/numbers/{NUMBER}", document(body))
+    with pytest.raises(MalformedResponse) as raised:
+        client.get_number(NUMBER)
+    assert f"GET /numbers/{NUMBER}: Flowroute answered 200 with a document" in one_line(
+        raised.value
+    )
+    assert missing in str(raised.value)
+
+
+def test_a_body_that_never_ends_is_dropped_at_the_size_cap(hostile: HostileServer) -> None:
+    client = answer(hostile, "GET", f"/numbers/{NUMBER}", endless)
+    with pytest.raises(IncompleteAnswer) as raised:
+        client.get_number(NUMBER)
+    cap = f"larger than {MAX_BODY_BYTES // 2**20} MiB"
+    assert cap in one_line(raised.value)
+
+
+def test_a_body_dripped_a_byte_at_a_time_is_dropped_at_the_deadline(
+    hostile: HostileServer,
+) -> None:
+    hostile.routes[("GET", f"/v2/numbers/{NUMBER}")] = drip
+    # Each byte comes well within the read timeout; the whole body does not.
+    client = client_of(hostile, read_timeout=0.6)
+    with pytest.raises(IncompleteAnswer) as raised:
+        client.get_number(NUMBER)
+    assert "was still arriving after 0.6 s" in one_line(raised.value)
+
+
+def test_a_links_next_that_points_back_is_caught(hostile: HostileServer) -> None:
+    page = {
+        "data": [details("12065550001")["data"]],
+        "links": {"next": f"{hostile.url}/v2/numbers?limit=200&offset=200"},
+    }
+    client = answer(hostile, "GET", "/numbers", document(page))
+    with pytest.raises(MalformedResponse) as raised:
+        list(client.list_numbers())
+    assert "a links.next back to a page already read" in one_line(raised.value)
+    assert len(hostile.requests) == 2
+
+
+def test_a_page_without_a_data_list_is_refused(hostile: HostileServer) -> None:
+    client = answer(hostile, "GET", "/numbers", document({"data": {"not": "a list"}}))
+    with pytest.raises(MalformedResponse, match="a page without a data list"):
+        list(client.list_numbers())
+
+
+def test_the_client_reads_answers_while_other_threads_read_theirs(hostile: HostileServer) -> None:
+    # Bounded reading must not serialise the client: it is shared by the provider's workers.
+    hostile.routes[("GET", f"/v2/numbers/{NUMBER}")] = document(details(NUMBER))
+    client = client_of(hostile)
+    found: list[str] = []
+    workers = [
+        threading.Thread(target=lambda: found.append(client.get_number(NUMBER).value))
+        for _ in range(8)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(10)
+    assert found == [NUMBER] * 8
