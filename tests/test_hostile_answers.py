@@ -1,6 +1,7 @@
 """Answers Flowroute never sends, over real HTTP: each gives one line naming the endpoint, within
 bounds of size, time and pages, and a write whose answer is unusable counts as unanswered (the
-caller settles it by reading, never by writing again)."""
+caller settles it by reading, never by writing again). Text from the wire reaches the terminal
+escaped and capped."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from pulumi_flowroute import FlowrouteClient, IncompleteAnswer, MalformedResponse, RetryPolicy
+from pulumi_flowroute import (
+    BadRequest,
+    FlowrouteClient,
+    IncompleteAnswer,
+    MalformedResponse,
+    RetryPolicy,
+)
 from pulumi_flowroute.client import MAX_BODY_BYTES
+from pulumi_flowroute.errors import WIRE_TEXT_LIMIT
+from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import outcome_unknown
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
 from tests.support.hostile import Answer, HostileServer, cut_off, document, drip, endless
@@ -134,3 +143,26 @@ def test_the_client_reads_answers_while_other_threads_read_theirs(hostile: Hosti
     for worker in workers:
         worker.join(10)
     assert found == [NUMBER] * 8
+
+
+def test_error_text_from_the_wire_is_quoted_on_one_line_and_capped(
+    hostile: HostileServer,
+) -> None:
+    fake = "bad value\x1b[2J\n    info: a line that Pulumi never printed\u202e"
+    errors = {"errors": [{"title": "Bad\nRequest", "detail": fake + "x" * 5000, "id": "r\x07"}]}
+    client = answer(hostile, "PATCH", f"/numbers/{NUMBER}", document(errors, 400))
+    with pytest.raises(BadRequest) as raised:
+        client.update_number(NUMBER, alias="Main")
+    text = one_line(raised.value)
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "Bad\\nRequest: bad value\\x1b[2J\\n    info: a line" in text
+    assert "(Flowroute request id r\\x07)" in text
+    assert f"... ({len(fake) + 5000 - WIRE_TEXT_LIMIT} more characters)" in text
+    assert len(text) < 2 * WIRE_TEXT_LIMIT
+
+
+def test_what_a_provider_prints_is_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    PhoneNumberProvider.info("kept alias 'Main\x1b]0;owned\x07' on 12065551234\ninfo: fake")
+    printed = capsys.readouterr().err
+    assert "\x1b" not in printed and "\x07" not in printed
+    assert "Main\\x1b]0;owned\\x07' on 12065551234\\ninfo: fake" in printed

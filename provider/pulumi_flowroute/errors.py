@@ -8,10 +8,27 @@ the method, the URL path and the error document.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import requests
 from pulumi import RunError
+
+# What a terminal acts on instead of showing: C0 and C1 controls (newlines too: every message a
+# provider prints is one line), bidi controls, zero-width characters, and lone surrogates, which
+# cannot even be written to stderr.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+#: How much of a text from the wire (an error detail) a message quotes.
+WIRE_TEXT_LIMIT = 300
+
+
+def for_terminal(text: str, limit: int | None = None) -> str:
+    """``text`` safe to print: unsafe characters shown escaped (``\\x1b``), cut at ``limit``."""
+    if limit is not None and len(text) > limit:
+        text = f"{text[:limit]}... ({len(text) - limit} more characters)"
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class FlowrouteError(RunError):
@@ -131,15 +148,16 @@ class ApiError(FlowrouteError):
         self.detail = detail
         self.request_id = request_id
         self.response = response
+        # Whatever the server sent is quoted on this one line, never acted on by the terminal.
         parts = [f"{method} {path}: HTTP {status}"]
         if title:
-            parts.append(title)
+            parts.append(for_terminal(title, WIRE_TEXT_LIMIT))
         detail_text = _detail_text(detail)
         if detail_text:
-            parts.append(detail_text)
+            parts.append(for_terminal(detail_text, WIRE_TEXT_LIMIT))
         message = ": ".join(parts)
         if request_id:
-            message += f" (Flowroute request id {request_id})"
+            message += f" (Flowroute request id {for_terminal(request_id, 80)})"
         if self.hint:
             message += f". {self.hint}"
         super().__init__(message)

@@ -23,7 +23,7 @@ from pulumi.dynamic import CheckResult, ConfigureRequest, DiffResult, ResourcePr
 from .client import FlowrouteClient
 from .config import Settings, read_config, resolve_settings
 from .connect import connect
-from .errors import ApiError, FlowrouteError, MalformedResponse, TransportError
+from .errors import ApiError, FlowrouteError, MalformedResponse, TransportError, for_terminal
 from .schema import Inputs, Problems
 from .values import MAX_ALIAS_LENGTH
 
@@ -146,15 +146,16 @@ class FlowrouteProvider(ResourceProvider):
         """:func:`settle` over this deployment's ``flowroute:settleSeconds``."""
         return settle(probe, self.settings.settle_seconds)
 
+    # A message may quote what the API returned (an alias, a route's value): printed escaped.
     @staticmethod
     def info(message: str) -> None:
         with _LOG_LOCK:
-            pulumi.log.info(message)
+            pulumi.log.info(for_terminal(message))
 
     @staticmethod
     def warn(message: str) -> None:
         with _LOG_LOCK:
-            pulumi.log.warn(message)
+            pulumi.log.warn(for_terminal(message))
 
 
 def _report_our_errors_plainly() -> None:
@@ -173,7 +174,7 @@ def _report_our_errors_plainly() -> None:
     def format_exc(limit: int | None = None, chain: bool = True) -> str:
         error = sys.exc_info()[1]
         if isinstance(error, FlowrouteError):
-            return f"{error}\n"
+            return f"{for_terminal(str(error))}\n"
         return original(limit, chain)
 
     format_exc.flowroute_plain = True  # type: ignore[attr-defined]
