@@ -97,6 +97,22 @@ CASES: list[tuple[type[FlowrouteProvider], dict[str, Any], str]] = [
     (InboundRouteProvider, {**ROUTE, "alias": "\x1b[31mred"}, "alias"),
     (NumberRoutingProvider, {**ROUTING, "primary_route_id": "9" * 20}, "primary_route_id"),
     (NumberRoutingProvider, {**ROUTING, "failover_route_id": 2.0**31}, "failover_route_id"),
+    # Found by trying: a sign, or a newline or record separator pasted inside the digits.
+    (PhoneNumberProvider, {"number": "-12065551234"}, "number"),
+    (PhoneNumberProvider, {"number": "1206555\n1234"}, "number"),
+    (PhoneNumberProvider, {"number": "1206555\x1c1234"}, "number"),
+    (PhoneNumberProvider, {"number": "+1 (206) 555-1234 ext 5"}, "number"),
+    # Characters that reorder or hide text on a terminal, and a lone surrogate.
+    (PhoneNumberProvider, {**NUMBER, "alias": "Support\u202eenil"}, "alias"),
+    (PhoneNumberProvider, {**NUMBER, "alias": "Sup\u200bport"}, "alias"),
+    (InboundRouteProvider, {**ROUTE, "alias": "pbx\ud800"}, "alias"),
+    (InboundRouteProvider, {**ROUTE, "edge_strategy_id": 2**40}, "edge_strategy_id"),
+    (InboundRouteProvider, {**ROUTE, "edge_strategy_id": 0}, "edge_strategy_id"),
+    (
+        NumberRoutingProvider,
+        {**ROUTING, "primary_route_id": "../../v2/numbers"},
+        "primary_route_id",
+    ),
 ]
 
 
@@ -129,3 +145,10 @@ def test_every_mistake_is_reported_at_once(mock: MockFlowroute) -> None:
         {}, {"number": "123", "alias": "", "max_setup_cost": -5}
     )
     assert {f.property for f in result.failures} == {"number", "alias", "max_setup_cost"}
+
+
+def test_a_huge_value_is_named_without_being_repeated(mock: MockFlowroute) -> None:
+    result = configured(PhoneNumberProvider).check({}, {"number": "1" * 1_000_000})
+    [failure] = result.failures
+    assert failure.property == "number" and len(failure.reason) < 400
+    assert "(1000002 characters)" in failure.reason

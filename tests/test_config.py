@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from pulumi_flowroute import connect
 from pulumi_flowroute.config import (
     Credentials,
     EmbeddedEmulator,
@@ -23,6 +26,8 @@ from pulumi_flowroute.errors import ConfigError
         ("http://localhost:9000/", Endpoint("http://localhost:9000")),
         ("http://[::1]:9000", Endpoint("http://[::1]:9000")),
         ("emulator:.state/flowroute.db", EmbeddedEmulator(".state/flowroute.db")),
+        ("emulator:state/../flowroute.db", EmbeddedEmulator("state/../flowroute.db")),
+        ("emulator:/var/tmp/flowroute.db", EmbeddedEmulator("/var/tmp/flowroute.db")),
     ],
 )
 def test_accepted_base_urls(given: str, parsed: Endpoint | EmbeddedEmulator) -> None:
@@ -37,6 +42,11 @@ def test_accepted_base_urls(given: str, parsed: Endpoint | EmbeddedEmulator) -> 
         ("ftp://api.flowroute.com", "not a URL"),
         ("api.flowroute.com", "not a URL"),
         ("emulator:", "names no state file"),
+        ("emulator:../../anywhere.db", "outside the project"),
+        ("emulator:state/../../up.db", "outside the project"),
+        ("http://127.0.0.1:99999", "no usable port"),
+        ("https://api.flowroute.com:0", "no usable port"),
+        ("http://127.0.0.1:port", "no usable port"),
     ],
 )
 def test_refused_base_urls(given: str, message: str) -> None:
@@ -97,3 +107,15 @@ def test_an_unusable_window_names_the_setting_and_the_fix(raw: str) -> None:
     message = str(caught.value)
     assert f"flowroute:settleSeconds (or FLOWROUTE_SETTLE_SECONDS) = {raw!r}" in message
     assert "pulumi config set flowroute:settleSeconds 30" in message
+
+
+def test_an_emulator_file_that_is_not_a_database_is_named(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not SQLite " * 200)
+    settings = resolve_settings({"flowroute:baseUrl": f"emulator:{notes}"}, {})
+    with pytest.raises(ConfigError) as caught:
+        connect(settings)
+    assert f"{notes} cannot be the emulator's state file (file is not a database)" in str(
+        caught.value
+    )
+    assert notes.read_text().startswith("not SQLite")

@@ -287,3 +287,54 @@ def test_unusable_settings_stop_the_program_before_it_registers(
     with pytest.raises(pulumi.RunError, match=expected):
         deploy_fleet(fleet_from(DEV["flowroute-fleet:numbers"]))
     assert mocks.resources == []
+
+
+@pytest.mark.parametrize(
+    ("declare", "message"),
+    [
+        (
+            lambda: flowroute.PhoneNumber("main", number="-12065551234"),
+            "PhoneNumber 'main': number = '-12065551234': give a US/Canada number",
+        ),
+        (
+            lambda: flowroute.PhoneNumber("main", number="12065551234", alias="\x1b[2Jhi"),
+            "PhoneNumber 'main': alias = '\\x1b[2Jhi': remove the character '\\x1b'",
+        ),
+        (
+            lambda: flowroute.PhoneNumber("line\nfake", number="12065551234"),
+            "PhoneNumber name 'line\\nfake': remove the character '\\n'",
+        ),
+        (
+            lambda: flowroute.InboundRoute(
+                "pbx", route_type="host", value="pbx.example.com", edge_strategy_id=2**40
+            ),
+            "InboundRoute 'pbx': edge_strategy_id = 1099511627776: use a Flowroute edge",
+        ),
+        (
+            lambda: flowroute.RoutedNumber(
+                "helpdesk", search=flowroute.NumberSearch(starts_with="425"), primary="../v2"
+            ),
+            "RoutedNumber 'helpdesk' routing: primary_route_id = '../v2': use a Flowroute route",
+        ),
+        (
+            lambda: flowroute.RoutedNumber(
+                "helpdesk",
+                search=flowroute.NumberSearch(starts_with="425"),
+                primary="98396",
+                failover=flowroute.InboundRouteArgs(route_type="number", value="555"),
+            ),
+            "RoutedNumber 'helpdesk' failover: value = '555': for route_type 'number'",
+        ),
+    ],
+    ids=["sign", "escape", "name", "edge", "routed-primary", "routed-inline-failover"],
+)
+def test_bad_known_inputs_stop_the_program_before_anything_registers(
+    mocks: RecordingMocks, declare: Any, message: str
+) -> None:
+    # Pulumi's own report of an input its check refuses repeats the value raw; and once a
+    # RoutedNumber's number is registered, the engine may be buying it.
+    with pytest.raises(flowroute.ResourceError) as raised:
+        declare()
+    assert message in str(raised.value)
+    assert "\x1b" not in str(raised.value) and "\n" not in str(raised.value)
+    assert mocks.resources == []

@@ -7,11 +7,12 @@ from collections.abc import Mapping
 import pulumi
 from typing_extensions import Unpack
 
-from .e911_address import E911Address, E911AddressArgs
-from .e911_assignment import E911Assignment
-from .inbound_route import InboundRoute, InboundRouteArgs
-from .number_routing import NumberRouting
+from .e911_address import E911Address, E911AddressArgs, E911AddressProvider
+from .e911_assignment import E911Assignment, E911AssignmentProvider
+from .inbound_route import InboundRoute, InboundRouteArgs, InboundRouteProvider
+from .number_routing import NumberRouting, NumberRoutingProvider
 from .phone_number import INPUTS, PhoneNumber, PhoneNumberArgs
+from .provider_base import LATER, refuse_bad_inputs, refuse_bad_name
 
 RouteSpec = InboundRouteArgs | pulumi.Input[str]
 E911Spec = E911AddressArgs | pulumi.Input[str]
@@ -45,6 +46,7 @@ class RoutedNumber(pulumi.ComponentResource):
         **number: Unpack[PhoneNumberArgs],
     ) -> None:
         """Compose the number, its inline routes and its routing."""
+        _refuse_bad_parts(resource_name, primary, failover, e911)
         super().__init__("flowroute:index:RoutedNumber", resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.phone_number = PhoneNumber(resource_name, opts=child, **number)
@@ -106,3 +108,30 @@ class RoutedNumber(pulumi.ComponentResource):
         route = InboundRoute(name, opts=opts, **spec)
         self.routes[name] = route
         return route.route_id
+
+
+def _refuse_bad_parts(
+    name: str, primary: RouteSpec, failover: RouteSpec | None, e911: E911Spec | None
+) -> None:
+    """Check every child's inputs before the first child is declared.
+
+    Once the number is registered the engine may be buying it, so a mistake in a route or an
+    address found only when that child is declared would stop the program after the purchase.
+    """
+    refuse_bad_name("RoutedNumber", name)
+    owner = f"RoutedNumber {name!r}"
+    for slot, spec in (("primary", primary), ("failover", failover)):
+        if isinstance(spec, Mapping):
+            refuse_bad_inputs(f"{owner} {slot}", InboundRouteProvider().validate, dict(spec))
+
+    def given(spec: RouteSpec | E911Spec | None) -> object:
+        return LATER if isinstance(spec, Mapping) else spec
+
+    routing = {"number": LATER, "primary_route_id": given(primary)}
+    routing["failover_route_id"] = given(failover)
+    refuse_bad_inputs(f"{owner} routing", NumberRoutingProvider().validate, routing)
+    if isinstance(e911, Mapping):
+        refuse_bad_inputs(f"{owner} e911", E911AddressProvider().validate, dict(e911))
+    elif e911 is not None:
+        assignment = {"number": LATER, "e911_id": e911}
+        refuse_bad_inputs(f"{owner} e911", E911AssignmentProvider().validate, assignment)

@@ -66,7 +66,13 @@ def parse_base_url(value: str) -> Endpoint | EmbeddedEmulator:
         if not path:
             raise ConfigError(
                 f"flowroute:baseUrl {value!r} names no state file; "
-                "use e.g. 'emulator:.flowroute-emulator.db'"
+                "use e.g. 'emulator:.pulumi/flowroute-dev.db'"
+            )
+        if not os.path.isabs(path) and os.path.normpath(path).split(os.sep)[0] == os.pardir:
+            raise ConfigError(
+                f"flowroute:baseUrl {value!r} puts the emulator's state file outside the "
+                "project; use a path inside it (e.g. 'emulator:.pulumi/flowroute-dev.db') or "
+                "an absolute path"
             )
         return EmbeddedEmulator(path)
     parts = urlsplit(text)
@@ -74,6 +80,15 @@ def parse_base_url(value: str) -> Endpoint | EmbeddedEmulator:
         raise ConfigError(
             f"flowroute:baseUrl {value!r} is not a URL this provider understands; use "
             "'https://api.flowroute.com', 'http://127.0.0.1:PORT' or 'emulator:PATH'"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port is not None and not 1 <= port <= 65535:
+        raise ConfigError(
+            f"flowroute:baseUrl {value!r} has no usable port; use one from 1 to 65535, or none "
+            "(https uses 443)"
         )
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigError(

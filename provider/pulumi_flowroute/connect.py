@@ -7,6 +7,7 @@ knows nothing of the emulator, an optional extra.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import requests
@@ -38,5 +39,12 @@ def _mount_emulator(session: requests.Session, path: str) -> str:
             f"flowroute:baseUrl 'emulator:{path}' needs the embedded emulator, which is not "
             f"installed ({error}). Install it with: pip install 'pulumi-flowroute[emulator]'"
         ) from None
-    session.mount(EMULATOR_URL, EmulatorAdapter(path))
+    try:
+        adapter = EmulatorAdapter(path)
+    except sqlite3.DatabaseError as error:
+        raise ConfigError(
+            f"flowroute:baseUrl 'emulator:{path}': {path} cannot be the emulator's state file "
+            f"({error}); name a new file, or delete this one to start a fresh emulated account"
+        ) from None
+    session.mount(EMULATOR_URL, adapter)
     return EMULATOR_URL

@@ -27,7 +27,7 @@ from .provider_base import (
     with_id,
 )
 from .schema import Inputs, Problems, Rule, as_alias, as_int, as_text, is_unknown
-from .values import ROUTE_TYPES, route_value_problem
+from .values import MAX_EDGE_STRATEGY_ID, ROUTE_TYPES, route_value_problem
 
 # Scanning every number to name a route's users is bounded: accounts can be large.
 MAX_NUMBERS_SCANNED = 200
@@ -41,8 +41,11 @@ def _route_type(value: Any) -> str:
 
 def _edge_strategy(value: Any) -> int:
     edge = as_int(value)
-    if edge < 0:
-        raise ValueError("use a Flowroute edge strategy id (1 or more)")
+    if not 1 <= edge <= MAX_EDGE_STRATEGY_ID:
+        raise ValueError(
+            f"use a Flowroute edge strategy id from 1 to {MAX_EDGE_STRATEGY_ID} "
+            "(get_edge_strategies() lists the account's)"
+        )
     return edge
 
 

@@ -10,22 +10,31 @@ from the ``FLOWROUTE_*`` environment variables).
 from __future__ import annotations
 
 import hashlib
+import inspect
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
 import pulumi
 from pulumi.dynamic import CheckResult, ConfigureRequest, DiffResult, ResourceProvider
+from pulumi.output import Unknown
 
 from .client import FlowrouteClient
 from .config import Settings, read_config, resolve_settings
 from .connect import connect
-from .errors import ApiError, FlowrouteError, MalformedResponse, TransportError, for_terminal
-from .schema import Inputs, Problems
-from .values import MAX_ALIAS_LENGTH
+from .errors import (
+    ApiError,
+    FlowrouteError,
+    MalformedResponse,
+    ResourceError,
+    TransportError,
+    for_terminal,
+)
+from .schema import Inputs, Problems, shown
+from .values import MAX_ALIAS_LENGTH, control_character
 
 T = TypeVar("T")
 # In the provider process pulumi.log prints to stderr, which the CLI shows line by line; two
@@ -204,7 +213,13 @@ def with_id(opts: pulumi.ResourceOptions | None, id: pulumi.Input[str]) -> pulum
 
 
 class FlowrouteResource(pulumi.dynamic.Resource):
-    """Base of the library's dynamic resources: settings are checked before registering."""
+    """Base of the library's dynamic resources: settings and inputs are checked before registering.
+
+    The provider's ``check`` would refuse a bad input too, but only once the engine has the
+    resource, and by then a sibling registered earlier may be buying a number; Pulumi's own
+    report of a refused input also repeats the value raw. So every input already known is
+    checked here, by the same rules, and a mistake stops the program before anything starts.
+    """
 
     def __init__(
         self,
@@ -213,6 +228,45 @@ class FlowrouteResource(pulumi.dynamic.Resource):
         props: dict[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        refuse_bad_name(type(self).__name__, name)
         if not (opts and opts.id):  # a read-only get() makes no change: let it read as it can
             check_settings()
+            refuse_bad_inputs(f"{type(self).__name__} {name!r}", provider.validate, props)
         super().__init__(provider, name, props, opts)
+
+
+def refuse_bad_inputs(
+    owner: str,
+    validate: Callable[[Problems, dict[str, Any], dict[str, Any]], Any],
+    props: Mapping[str, Any],
+) -> None:
+    """Raise :class:`ResourceError` naming every known input that ``validate`` refuses."""
+    problems = Problems()
+    validate(problems, {key: known(value) for key, value in props.items()}, {})
+    if problems:
+        raise ResourceError(f"{owner}: " + "; ".join(problems.lines()))
+
+
+#: What ``check`` sees for an input the engine supplies later (another resource's output).
+LATER = Unknown()  # type: ignore[no-untyped-call]
+
+
+def known(value: Any) -> Any:
+    """``value`` with whatever is not known until the engine runs (Outputs) left unknown."""
+    if isinstance(value, pulumi.Output) or inspect.isawaitable(value):
+        return LATER
+    if isinstance(value, Mapping):
+        return {key: known(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [known(item) for item in value]
+    return value
+
+
+def refuse_bad_name(kind: str, name: str) -> None:
+    """A resource name becomes part of URNs, log lines and default aliases: printable only."""
+    bad = control_character(name)
+    if bad is not None:
+        raise ResourceError(
+            f"{kind} name {shown(name)}: remove the character {bad!r}; resource names are "
+            "printable text"
+        )

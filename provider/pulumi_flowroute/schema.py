@@ -63,18 +63,35 @@ class Problems:
         return ".".join(part for part in (self.prefix, prop) if part)
 
     def add(self, prop: str, value: Any, fix: str) -> None:
-        self.found.append((self.path(prop), value, fix))
+        """Report ``prop``; its first problem is the one shown (a fix at a time)."""
+        path = self.path(prop)
+        if all(found != path for found, _, _ in self.found):
+            self.found.append((path, value, fix))
 
     def __bool__(self) -> bool:
         return bool(self.found)
 
     def check_failures(self) -> list[CheckFailure]:
         """As the engine shows them: one failure per property."""
-        return [CheckFailure(p, f"{p} = {v!r} is not valid: {fix}") for p, v, fix in self.found]
+        return [
+            CheckFailure(p, f"{p} = {shown(v)} is not valid: {fix}") for p, v, fix in self.found
+        ]
 
     def lines(self) -> list[str]:
         """As the fleet config reports them: ``numbers.support.alias = '': use ...``."""
-        return [f"{p} = {v!r}: {fix}" for p, v, fix in self.found]
+        return [f"{p} = {shown(v)}: {fix}" for p, v, fix in self.found]
+
+
+#: How much of a bad value a message repeats.
+SHOWN_LIMIT = 80
+
+
+def shown(value: Any) -> str:
+    """``value`` as a message quotes it: its repr (which escapes control characters), cut short."""
+    text = repr(value)
+    if len(text) > SHOWN_LIMIT:
+        text = f"{text[:SHOWN_LIMIT]}... ({len(text)} characters)"
+    return text
 
 
 class Inputs:
@@ -184,6 +201,11 @@ class Inputs:
 def _converted(
     problems: Problems, name: str, value: Any, convert: Callable[[Any], Any] | None
 ) -> Any:
+    bad = control_character(value) if isinstance(value, str) else None
+    if bad is not None:
+        # No input is more than one line of printable text.
+        problems.add(name, value, f"remove the character {bad!r}; use printable text")
+        return value
     if convert is None:
         return value
     try:
@@ -239,11 +261,6 @@ def as_alias(value: Any) -> str:
         raise ValueError("use a non-empty string")
     if len(value) > MAX_ALIAS_LENGTH:
         raise ValueError(f"use at most {MAX_ALIAS_LENGTH} characters (this has {len(value)})")
-    bad = control_character(value)
-    if bad is not None:
-        raise ValueError(
-            f"remove the control character {bad!r}; an alias is one line of printable text"
-        )
     return value
 
 

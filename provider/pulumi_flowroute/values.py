@@ -16,13 +16,19 @@ MAX_HOSTNAME_LENGTH = 253
 MAX_RATE_CENTER_LENGTH = 64
 # Flowroute's route ids are 32-bit integers; a larger one can never name a route.
 MAX_ROUTE_ID = 2**31 - 1
+MAX_EDGE_STRATEGY_ID = 2**31 - 1
 
 # ASCII only: str.isdigit() also accepts other scripts' digits and superscripts.
 ASCII_DIGITS = re.compile(r"[0-9]+")
 # NANP: country code 1, then an area code and an exchange that each start with 2-9.
 _NANP = re.compile(r"1[2-9][0-9]{2}[2-9][0-9]{6}")
 
-_NUMBER_PUNCTUATION = re.compile(r"[\s().\-]")
+# A leading +, then digits with spaces, dots, hyphens or parentheses between them; nothing else
+# (a newline or a record separator inside the digits is a paste gone wrong, not punctuation).
+_NUMBER_TEXT = re.compile(r"\+?\(?[0-9][0-9 ().\-]*[0-9]")
+_NUMBER_PUNCTUATION = re.compile(r"[ ().\-]")
+# Longer than any way of writing an 11-digit number: not worth reading further.
+_MAX_NUMBER_TEXT = 32
 _HOST_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
 _HOSTNAME = re.compile(rf"{_HOST_LABEL}(\.{_HOST_LABEL})*\.?")
 _SIP_URI = re.compile(
@@ -33,9 +39,10 @@ _SIP_URI = re.compile(
 
 def normalize_number(text: str) -> str | None:
     """``+1 (206) 555-1234`` → ``12065551234``; None when it is not a NANP number."""
-    digits = _NUMBER_PUNCTUATION.sub("", text.strip())
-    if digits.startswith("+"):
-        digits = digits[1:]
+    text = text.strip(" ")
+    if len(text) > _MAX_NUMBER_TEXT or not _NUMBER_TEXT.fullmatch(text):
+        return None
+    digits = _NUMBER_PUNCTUATION.sub("", text).removeprefix("+")
     if len(digits) == 10:
         digits = "1" + digits
     return digits if _NANP.fullmatch(digits) else None
@@ -46,10 +53,15 @@ def is_digits(value: str) -> bool:
     return ASCII_DIGITS.fullmatch(value) is not None
 
 
+# Controls (CR, LF, NUL, ESC...), format characters (bidi overrides, zero-width spaces), lone
+# surrogates, and line and paragraph separators.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
 def control_character(text: str) -> str | None:
-    """The first character that would break a log line or a terminal (CR, LF, NUL, ESC...)."""
+    """The first character that would break a log line or fool a terminal, or None."""
     for char in text:
-        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+        if unicodedata.category(char) in _UNPRINTABLE:
             return char
     return None
 

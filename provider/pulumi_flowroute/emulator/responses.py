@@ -451,6 +451,10 @@ class FlowrouteApp:
         edge = known.get("edge_strategy_id")
         if edge is not None and (isinstance(edge, bool) or not isinstance(edge, int)):
             problems.setdefault("edge_strategy_id", []).append("must be an integer or null")
+        elif edge is not None and edge not in dict(EDGE_STRATEGIES):
+            problems.setdefault("edge_strategy_id", []).append(
+                f"must be one of the edge strategy ids {sorted(dict(EDGE_STRATEGIES))}"
+            )
         if problems:
             raise exc.HttpUnprocessable(problems)
         return known
