@@ -23,6 +23,7 @@ from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import outcome_unknown
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
 from tests.support.hostile import Answer, HostileServer, cut_off, document, drip, endless
+from tests.support.providers import STACK_CONFIG, checked, configured
 
 NUMBER = "12065551234"
 ONCE = RetryPolicy(attempts=1)
@@ -166,3 +167,19 @@ def test_what_a_provider_prints_is_escaped(capsys: pytest.CaptureFixture[str]) -
     printed = capsys.readouterr().err
     assert "\x1b" not in printed and "\x07" not in printed
     assert "Main\\x1b]0;owned\\x07' on 12065551234\\ninfo: fake" in printed
+
+
+def test_search_results_that_ignore_the_criteria_are_never_bought(hostile: HostileServer) -> None:
+    stray = {
+        "type": "number",
+        "id": "19005550000",
+        "attributes": {"value": "19005550000", "state": "WA", "rate_center": "SEATTLE"},
+    }
+    hostile.routes[("GET", "/v2/numbers")] = document({"data": [], "links": {}})
+    hostile.routes[("GET", "/v2/numbers/available")] = document({"data": [stray], "links": {}})
+    provider = configured(PhoneNumberProvider, {**STACK_CONFIG, "flowroute:baseUrl": hostile.url})
+    with pytest.raises(MalformedResponse) as raised:
+        provider.create(checked(provider, {"search": {"starts_with": "206"}}))
+    assert "19005550000 (WA, SEATTLE) for a search it does not match" in one_line(raised.value)
+    assert "starts_with='206'" in str(raised.value)
+    assert [method for method, _ in hostile.requests] == ["GET", "GET"]

@@ -17,7 +17,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import AvailableNumber, FlowrouteClient, Number
-from .errors import ApiError, Forbidden, NotFound, RateLimited, ResourceError
+from .errors import ApiError, Forbidden, MalformedResponse, NotFound, RateLimited, ResourceError
 from .provider_base import (
     UNANSWERED,
     FlowrouteProvider,
@@ -224,12 +224,26 @@ class _Candidates:
         offset = len(self._items) - self._left_inventory
         while True:
             page = list(client.search_available(**self._criteria, limit=limit, offset=offset))
+            self._refuse_strays(page)
             fresh = [item for item in page if item.value not in known]
             self._items.extend(fresh)
             self._exhausted = len(page) < limit
             if fresh or self._exhausted:
                 return
             offset += len(page)
+
+    def _refuse_strays(self, page: list[AvailableNumber]) -> None:
+        """Buy only what was asked for: an answer that ignored the criteria is not trusted."""
+        for item in page:
+            found = {"number": item.value, "state": item.state, "rate_center": item.rate_center}
+            if not _matches(self._criteria, found):
+                raise MalformedResponse(
+                    "GET",
+                    "/numbers/available",
+                    200,
+                    f"{item.value} ({item.state}, {item.rate_center}) for a search it does not "
+                    f"match ({_describe({'search': self._criteria})}); nothing was bought",
+                )
 
 
 class _ProcessMemory:
