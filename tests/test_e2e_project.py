@@ -410,7 +410,8 @@ def test_a_killed_pulumi_leaves_a_lock_that_cancel_clears_and_refresh_repairs(
     )
     run = project.start("up")
     _wait_for_the_fault(project, run)
-    # The terminal goes away: the CLI, its language host and its provider all die at once.
+    # The terminal goes away: the CLI dies at once (its provider, in a process group of its
+    # own, ends when it finds the engine gone).
     os.killpg(run.pid, signal.SIGKILL)
     run.communicate(timeout=60)
 
@@ -437,6 +438,40 @@ def test_a_killed_pulumi_leaves_a_lock_that_cancel_clears_and_refresh_repairs(
     emulator.clear_request_log()
     assert "18 unchanged" in project.ok("up")
     assert writes(emulator.request_log()) == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_provider_whose_pulumi_was_killed_finishes_its_purchase_and_exits(
+    project: PulumiProject,
+) -> None:
+    stack_file = project.path / "stacks" / "Pulumi.dev.yaml"
+    entry = yaml.safe_load(stack_file.read_text())["config"]["flowroute-fleet:numbers"]["helpdesk"]
+    edit_numbers(project, {"helpdesk": None})
+    project.ok("up")
+    edit_numbers(project, {"helpdesk": entry})
+    helpdesk = _first_for_sale(project, "503")
+    project.emulator(DB).add_fault(
+        Fault("delay", method="POST", path=f"/v2/numbers/{helpdesk}", seconds=4)
+    )
+    run = project.start("up")
+    _wait_for_the_fault(project, run)
+    provider = dynamic_provider_of(run.pid)
+    assert provider is not None
+    os.kill(run.pid, signal.SIGKILL)  # pulumi alone, as a CI runner's timeout might
+    run.communicate(timeout=60)
+    deadline = time.monotonic() + 60
+    while _alive(provider) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _alive(provider), "the provider outlived its engine"
+    # It finished the call it was in: the number it bought carries its alias.
+    assert project.emulator(DB).get_number(helpdesk).alias == "Helpdesk"
 
 
 SUPPORT = "12065551234"

@@ -9,6 +9,7 @@ from the ``FLOWROUTE_*`` environment variables).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import sys
@@ -33,6 +34,7 @@ from .errors import (
     TransportError,
     for_terminal,
 )
+from .lifeline import counted, watch_engine
 from .schema import Inputs, Problems, shown
 from .values import MAX_ALIAS_LENGTH, control_character
 
@@ -128,8 +130,16 @@ class FlowrouteProvider(ResourceProvider):
         replaces = [name for name in changed if name in self.replace_on]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The calls that write: the process waits for them before it exits (lifeline.py).
+        for name in ("create", "update", "delete", "read"):
+            if name in cls.__dict__:
+                setattr(cls, name, counted(cls.__dict__[name]))
+
     def configure(self, req: ConfigureRequest) -> None:
         _report_our_errors_plainly()
+        watch_engine()
         self._config = read_config(req.config.get)
         self._settings = None
         self._client = None
@@ -156,14 +166,15 @@ class FlowrouteProvider(ResourceProvider):
         return settle(probe, self.settings.settle_seconds)
 
     # A message may quote what the API returned (an alias, a route's value): printed escaped.
+    # With the engine gone, stderr is a broken pipe: the line is lost, the call goes on.
     @staticmethod
     def info(message: str) -> None:
-        with _LOG_LOCK:
+        with _LOG_LOCK, contextlib.suppress(OSError):
             pulumi.log.info(for_terminal(message))
 
     @staticmethod
     def warn(message: str) -> None:
-        with _LOG_LOCK:
+        with _LOG_LOCK, contextlib.suppress(OSError):
             pulumi.log.warn(for_terminal(message))
 
 

@@ -103,8 +103,8 @@ class PulumiProject:
     def start(self, operation: str, *args: str) -> subprocess.Popen[str]:
         """Start ``op(operation)`` in the background, e.g. to kill its provider midway.
 
-        The run leads a process group of its own: ``os.killpg(run.pid, ...)`` reaches the CLI,
-        its language host and its provider, as closing a terminal would.
+        The run leads a process group of its own: ``os.killpg(run.pid, ...)`` reaches what a
+        closed terminal's signal reaches. (The CLI starts its plugins in groups of their own.)
         """
         return subprocess.Popen(
             ["pulumi", *self.argv(operation, *args)],

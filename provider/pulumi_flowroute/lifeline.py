@@ -1,0 +1,102 @@
+"""The provider process's tie to the engine that started it.
+
+The engine starts the provider (``python -m pulumi.dynamic ENGINE_ADDRESS``) and normally stops
+it at the end of a run. When ``pulumi`` itself is killed, nothing stops it: it would go on
+running, and a purchase it was making would never get its alias. So the provider holds one
+idle gRPC connection to the engine's address; once that is gone and cannot be made again, the
+calls in flight may finish what they write (bounded), and the process exits.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import grpc
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: How often the connection to the engine is looked at.
+PROBE_SECONDS = 2.0
+#: How long a lost connection may take to come back before the engine counts as gone.
+RECONNECT_SECONDS = 5.0
+#: How long the calls in flight may take to finish once the engine is gone.
+GRACE_SECONDS = 120.0
+
+_lock = threading.Lock()
+_idle = threading.Condition(_lock)
+_in_flight = 0
+_watching = False
+
+
+@contextmanager
+def in_flight() -> Iterator[None]:
+    """Mark a provider call as running: the process does not exit under it."""
+    global _in_flight
+    with _lock:
+        _in_flight += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _in_flight -= 1
+            _idle.notify_all()
+
+
+def counted(method: F) -> F:
+    """``method`` run :func:`in_flight`."""
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with in_flight():
+            return method(*args, **kwargs)
+
+    return call  # type: ignore[return-value]
+
+
+def watch_engine(argv: Sequence[str] = sys.argv, exit: Callable[[int], None] = os._exit) -> None:
+    """Watch the engine from now on, once per process, in the SDK's provider server only."""
+    global _watching
+    address = _engine_address(argv)
+    with _lock:
+        if _watching or address is None:
+            return
+        _watching = True
+    threading.Thread(
+        target=_watch, args=(address, exit), name="engine-lifeline", daemon=True
+    ).start()
+
+
+def _engine_address(argv: Sequence[str]) -> str | None:
+    # `python -m pulumi.dynamic ADDRESS` runs with argv[0] set to that module's __main__.py.
+    if len(argv) < 2 or not argv[0].replace("\\", "/").endswith("pulumi/dynamic/__main__.py"):
+        return None
+    return argv[1]
+
+
+def _watch(address: str, exit: Callable[[int], None]) -> None:
+    channel = grpc.insecure_channel(address)
+    seen = False
+    while True:
+        try:
+            grpc.channel_ready_future(channel).result(timeout=RECONNECT_SECONDS)
+        except grpc.FutureTimeoutError:
+            # Never reached (a harness's placeholder address): nothing to watch.
+            if not seen:
+                channel.close()
+                return
+            break
+        seen = True
+        time.sleep(PROBE_SECONDS)
+    channel.close()
+    deadline = time.monotonic() + GRACE_SECONDS
+    with _lock:
+        while _in_flight and (left := deadline - time.monotonic()) > 0:
+            _idle.wait(left)
+    exit(1)
