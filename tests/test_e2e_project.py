@@ -336,6 +336,20 @@ def _first_for_sale(project: PulumiProject, starts_with: str) -> str:
         client.close()
 
 
+def _everything_but_helpdesk_first(project: PulumiProject) -> str:
+    """Deploy the stack without helpdesk, then put it back; the number it will buy.
+
+    The next `up` then makes helpdesk's purchase alone, so a kill lands there and not in
+    whichever other create the engine happens to run beside it.
+    """
+    stack_file = project.path / "stacks" / "Pulumi.dev.yaml"
+    entry = yaml.safe_load(stack_file.read_text())["config"]["flowroute-fleet:numbers"]["helpdesk"]
+    edit_numbers(project, {"helpdesk": None})
+    project.ok("up")
+    edit_numbers(project, {"helpdesk": entry})
+    return _first_for_sale(project, "503")
+
+
 def _kill_provider_when_the_fault_is_met(project: PulumiProject, run: subprocess.Popen[str]) -> str:
     _wait_for_the_fault(project, run)
     provider = dynamic_provider_of(run.pid)
@@ -350,14 +364,7 @@ def _kill_provider_when_the_fault_is_met(project: PulumiProject, run: subprocess
 def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
     project: PulumiProject, point: str
 ) -> None:
-    # Everything else first: the kill must land in helpdesk's purchase, not in whichever other
-    # create the engine happens to run beside it.
-    stack_file = project.path / "stacks" / "Pulumi.dev.yaml"
-    entry = yaml.safe_load(stack_file.read_text())["config"]["flowroute-fleet:numbers"]["helpdesk"]
-    edit_numbers(project, {"helpdesk": None})
-    project.ok("up")
-    edit_numbers(project, {"helpdesk": entry})
-    helpdesk = _first_for_sale(project, "503")
+    helpdesk = _everything_but_helpdesk_first(project)
     method = "POST" if point.startswith("before") else "PATCH"
     # The provider hangs in this call until it is killed.
     project.emulator(DB).add_fault(
@@ -451,12 +458,7 @@ def _alive(pid: int) -> bool:
 def test_a_provider_whose_pulumi_was_killed_finishes_its_purchase_and_exits(
     project: PulumiProject,
 ) -> None:
-    stack_file = project.path / "stacks" / "Pulumi.dev.yaml"
-    entry = yaml.safe_load(stack_file.read_text())["config"]["flowroute-fleet:numbers"]["helpdesk"]
-    edit_numbers(project, {"helpdesk": None})
-    project.ok("up")
-    edit_numbers(project, {"helpdesk": entry})
-    helpdesk = _first_for_sale(project, "503")
+    helpdesk = _everything_but_helpdesk_first(project)
     project.emulator(DB).add_fault(
         Fault("delay", method="POST", path=f"/v2/numbers/{helpdesk}", seconds=4)
     )
