@@ -6,6 +6,7 @@ answers an HTML page, or fails the reads that settle what happened.
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -146,6 +147,26 @@ def test_a_purchase_interrupted_after_naming_the_number_is_named_too(
     # Another PhoneNumber of the stack (another default alias) is not stopped by it.
     other = provider.create(inputs(provider, search=SEARCH, default_alias="proj.dev.other"))
     assert other.id != orphan.value
+
+
+def test_another_stacks_slow_purchase_is_not_taken_for_an_interrupted_one(
+    server: ServerProcess, control: RemoteEmulator, client: FlowrouteClient
+) -> None:
+    # Another stack's purchase committed; its answer takes 3 s, then it names the number. This
+    # stack looks for as long as a write's answer may take to show (settleSeconds).
+    provider = configured(
+        PhoneNumberProvider,
+        {**STACK_CONFIG, "flowroute:baseUrl": server.url, "flowroute:settleSeconds": "6"},
+    )
+    theirs = client.purchase_number(next(client.search_available(**SEARCH, limit=1)).value)
+    naming = threading.Timer(3.0, client.update_number, (theirs.value,), {"alias": "other.dev"})
+    naming.start()
+    try:
+        ours = provider.create(inputs(provider, search=SEARCH))
+    finally:
+        naming.join()
+    assert ours.id != theirs.value
+    assert owned(client) == sorted([theirs.value, ours.id])
 
 
 def test_numbers_with_an_alias_are_never_taken_for_interrupted_ones(

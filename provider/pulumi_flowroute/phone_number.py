@@ -6,6 +6,7 @@ finds drift, ``update`` changes alias / CNAM in place, ``delete`` keeps the numb
 ``release_on_delete=True``.
 """
 
+import contextlib
 import re
 import threading
 import time
@@ -175,8 +176,10 @@ def _within_costs(props: Mapping[str, Any], candidate: AvailableNumber) -> bool:
     )
 
 
-# Another stack may be between buying a number and naming it: give it this long to finish.
+# Another stack may be between buying a number and naming it: give it at least this long, and
+# as long as a write's answer may take to show (flowroute:settleSeconds), looking every second.
 SUSPECT_RECHECK_SECONDS = 2.0
+SUSPECT_POLL_SECONDS = 1.0
 # Most searches buy one number, so the first read of the inventory is small; each further read
 # (a fleet sharing the search) doubles, up to the API's page limit.
 FIRST_PAGE = 10
@@ -281,8 +284,9 @@ class _ProcessMemory:
         the number and before Pulumi recorded it).
 
         The account is listed once per search per process (the account list filters by digits;
-        state and rate centre are matched here). A suspect is read again after ``recheck``
-        seconds, as another stack may be naming it right now.
+        state and rate centre are matched here). A suspect is read again every second for
+        ``recheck`` seconds, as another stack may be buying it right now: its purchase answer
+        can take that long, and its alias comes after.
         """
         digits = {k: search[k] for k in ("starts_with", "contains", "ends_with") if search.get(k)}
         key = tuple(sorted(digits.items()))
@@ -300,18 +304,20 @@ class _ProcessMemory:
             for n in listed
             if n.alias in unnamed and n.value not in claimed and _matches(search, _fields(n))
         ]
-        if not suspects:
-            return []
-        time.sleep(recheck)
-        still = []
-        for number in suspects:
-            try:
-                current = client.get_number(number.value)
-            except NotFound:
-                continue
-            if current.alias in unnamed:
-                still.append(current)
-        return still
+        deadline = time.monotonic() + recheck
+        while suspects and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(SUSPECT_POLL_SECONDS, left))
+            suspects = [n for n in _reread(client, suspects) if n.alias in unnamed]
+        return suspects
+
+
+def _reread(client: FlowrouteClient, numbers: list[Number]) -> list[Number]:
+    """``numbers`` as the account has them now; those gone from it are left out."""
+    found = []
+    for number in numbers:
+        with contextlib.suppress(NotFound):
+            found.append(client.get_number(number.value))
+    return found
 
 
 _MEMORY = _ProcessMemory()
@@ -479,7 +485,8 @@ class PhoneNumberProvider(FlowrouteProvider):
     ) -> tuple[Number, AvailableNumber]:
         search = _set_fields(props["search"])
         own_alias = props.get("default_alias") if props.get("alias") is None else None
-        suspects = _MEMORY.unexplained(client, search, SUSPECT_RECHECK_SECONDS, own_alias)
+        window = max(SUSPECT_RECHECK_SECONDS, self.settings.settle_seconds)
+        suspects = _MEMORY.unexplained(client, search, window, own_alias)
         if suspects:
             raise ResourceError(_interrupted_message(suspects, props))
         pool = _MEMORY.candidates(search)
