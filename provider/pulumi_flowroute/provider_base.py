@@ -132,7 +132,7 @@ class FlowrouteProvider(ResourceProvider):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # The calls that write: the process waits for them before it exits (lifeline.py).
+        # The calls that reach Flowroute: the process waits for them before it exits (lifeline.py).
         for name in ("create", "update", "delete", "read"):
             if name in cls.__dict__:
                 setattr(cls, name, counted(cls.__dict__[name]))
