@@ -8,27 +8,26 @@ the method, the URL path and the error document.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import requests
 from pulumi import RunError
 
-# What a terminal acts on instead of showing: C0 and C1 controls (newlines too: every message a
-# provider prints is one line), bidi controls, zero-width characters, and lone surrogates, which
-# cannot even be written to stderr.
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
-)
+from .values import unprintable
+
 #: How much of a text from the wire (an error detail) a message quotes.
 WIRE_TEXT_LIMIT = 300
 
 
 def for_terminal(text: str, limit: int | None = None) -> str:
-    """``text`` safe to print: unsafe characters shown escaped (``\\x1b``), cut at ``limit``."""
+    """``text`` safe to print on one line: every unprintable character escaped (``\\x1b``,
+    ``\\n``, ``\\u202e``), cut at ``limit``."""
     if limit is not None and len(text) > limit:
         text = f"{text[:limit]}... ({len(text) - limit} more characters)"
-    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return "".join(
+        char.encode("unicode_escape").decode("ascii") if unprintable(char) else char
+        for char in text
+    )
 
 
 class FlowrouteError(RunError):

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 
+from .errors import for_terminal
 from .values import MAX_ALIAS_LENGTH, MAX_ROUTE_ID, control_character, is_digits, normalize_number
 
 F = TypeVar("F", bound=Callable[..., None])
@@ -73,13 +74,17 @@ class Problems:
 
     def check_failures(self) -> list[CheckFailure]:
         """As the engine shows them: one failure per property."""
-        return [
-            CheckFailure(p, f"{p} = {shown(v)} is not valid: {fix}") for p, v, fix in self.found
-        ]
+        return [CheckFailure(p, f"{p} = {v} is not valid: {fix}") for p, v, fix in self._shown()]
 
     def lines(self) -> list[str]:
         """As the fleet config reports them: ``numbers.support.alias = '': use ...``."""
-        return [f"{p} = {shown(v)}: {fix}" for p, v, fix in self.found]
+        return [f"{p} = {v}: {fix}" for p, v, fix in self._shown()]
+
+    def _shown(self) -> Iterator[tuple[str, str, str]]:
+        # A path holds the keys the user wrote (an unknown one as given) and a fix may quote a
+        # value: all of it printed escaped.
+        for path, value, fix in self.found:
+            yield for_terminal(path, SHOWN_LIMIT), shown(value), for_terminal(fix)
 
 
 #: How much of a bad value a message repeats.

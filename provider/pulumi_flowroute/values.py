@@ -53,17 +53,19 @@ def is_digits(value: str) -> bool:
     return ASCII_DIGITS.fullmatch(value) is not None
 
 
-# Controls (CR, LF, NUL, ESC...), format characters (bidi overrides, zero-width spaces), lone
-# surrogates, and line and paragraph separators.
+# Controls (CR, LF, NUL, ESC...), format characters (bidi overrides, zero-width spaces, soft
+# hyphens), lone surrogates, and line and paragraph separators.
 _UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
+def unprintable(char: str) -> bool:
+    """Whether ``char`` would break a log line or fool a terminal (it acts, or hides)."""
+    return unicodedata.category(char) in _UNPRINTABLE
+
+
 def control_character(text: str) -> str | None:
-    """The first character that would break a log line or fool a terminal, or None."""
-    for char in text:
-        if unicodedata.category(char) in _UNPRINTABLE:
-            return char
-    return None
+    """The first character of ``text`` that is :func:`unprintable`, or None."""
+    return next((char for char in text if unprintable(char)), None)
 
 
 def _port_ok(port: str | None) -> bool:
