@@ -127,8 +127,11 @@ def _refuse_bad_parts(
     def given(spec: RouteSpec | E911Spec | None) -> object:
         return LATER if isinstance(spec, Mapping) else spec
 
-    routing = {"number": LATER, "primary_route_id": given(primary)}
-    routing["failover_route_id"] = given(failover)
+    routing = {
+        "number": LATER,
+        "primary_route_id": given(primary),
+        "failover_route_id": given(failover),
+    }
     refuse_bad_inputs(f"{owner} routing", NumberRoutingProvider().validate, routing)
     if isinstance(e911, Mapping):
         refuse_bad_inputs(f"{owner} e911", E911AddressProvider().validate, dict(e911))

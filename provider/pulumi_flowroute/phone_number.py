@@ -238,8 +238,7 @@ class _Candidates:
     def _refuse_strays(self, page: list[AvailableNumber]) -> None:
         """Buy only what was asked for: an answer that ignored the criteria is not trusted."""
         for item in page:
-            found = {"number": item.value, "state": item.state, "rate_center": item.rate_center}
-            if not _matches(self._criteria, found):
+            if not _matches(self._criteria, _fields(item)):
                 raise MalformedResponse(
                     "GET",
                     "/numbers/available",
@@ -276,7 +275,7 @@ class _ProcessMemory:
         self,
         client: FlowrouteClient,
         search: Mapping[str, Any],
-        recheck: float,
+        window: float,
         own_alias: str | None = None,
     ) -> list[Number]:
         """Numbers on the account that match ``search`` and nobody here bought, carrying no
@@ -285,7 +284,7 @@ class _ProcessMemory:
 
         The account is listed once per search per process (the account list filters by digits;
         state and rate centre are matched here). A suspect is read again every second for
-        ``recheck`` seconds, as another stack may be buying it right now: its purchase answer
+        ``window`` seconds, as another stack may be buying it right now: its purchase answer
         can take that long, and its alias comes after.
         """
         digits = {k: search[k] for k in ("starts_with", "contains", "ends_with") if search.get(k)}
@@ -304,7 +303,7 @@ class _ProcessMemory:
             for n in listed
             if n.alias in unnamed and n.value not in claimed and _matches(search, _fields(n))
         ]
-        deadline = time.monotonic() + recheck
+        deadline = time.monotonic() + window
         while suspects and (left := deadline - time.monotonic()) > 0:
             time.sleep(min(SUSPECT_POLL_SECONDS, left))
             suspects = [n for n in _reread(client, suspects) if n.alias in unnamed]
@@ -329,7 +328,7 @@ def forget_deployment() -> None:
     _MEMORY = _ProcessMemory()
 
 
-def _fields(number: Number) -> dict[str, Any]:
+def _fields(number: Number | AvailableNumber) -> dict[str, Any]:
     return {"number": number.value, "state": number.state, "rate_center": number.rate_center}
 
 
