@@ -203,7 +203,7 @@ def test_protected_number_is_not_deleted(project: PulumiProject) -> None:
     run = project.op("up")
     assert not run.ok
     assert "protected" in run.output
-    assert "Traceback" not in run.output
+    assert run.tracebacks == 0
 
 
 def test_the_dev_stack_round_trips_through_destroy_without_hand_edits(
@@ -245,7 +245,7 @@ def test_the_e911_address_lives_in_place_and_never_leaves_a_number_without_it(
     refused = project.op("up")
     assert not refused.ok
     assert f"e911_id {existing.id}" in refused.output and "adopt=True" in refused.output
-    assert "Traceback" not in refused.output
+    assert refused.tracebacks == 0
     edit_office(project, {"adopt": True})
     numbers = built(project)
     assert {emulator.e911_of(n) for n in numbers.values()} == {existing.id}
@@ -324,7 +324,7 @@ def test_stack_config_mistakes_are_one_report_without_traceback(project: PulumiP
     assert not run.ok
     assert "the stack config has 2 problems" in run.output
     assert "numbers.support.primary = 'ofice-pbx': no shared route has this name" in run.output
-    assert "Traceback" not in run.output
+    assert run.tracebacks == 0
     assert "unhandled exception" not in run.output
 
 
