@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # So the venv is refreshed whenever the library's files change.
 SOURCES := $(shell find provider -name '*.py' -o -name '*.json' -o -name 'py.typed')
 
-.PHONY: up cli test lint typecheck unit e2e compat bench bench-quick clean
+.PHONY: up cli test lint typecheck unit e2e kill-matrix compat bench bench-quick clean
 
 $(STAMP): pyproject.toml requirements.txt $(SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,12 @@ unit: $(STAMP)
 # repos made from scratch. The CLI is provided first, so the workers never build it twice.
 E2E_WORKERS ?= 2
 e2e: $(STAMP) cli
-	$(BIN)/pytest -m e2e -n $(E2E_WORKERS)
+	$(BIN)/pytest -m "e2e and not kill_matrix" -n $(E2E_WORKERS)
+
+# Every cell of the kill-point matrix (make test runs a sample): the provider SIGKILLed before
+# and after each write of a purchase, exact or search, with the user's alias or none.
+kill-matrix: $(STAMP) cli
+	$(BIN)/pytest -m e2e -k killed_mid_purchase -n $(E2E_WORKERS)
 
 # The lowest and the newest Python the package claims: the unit suite again in a venv of each,
 # less those that start an emulator server process (what they add, HTTP over loopback and its

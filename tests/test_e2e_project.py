@@ -8,12 +8,14 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
+from pulumi_flowroute import NotFound
 from pulumi_flowroute.emulator import Fault
 from tests.support.cli import ROOT, PulumiProject, dynamic_provider_of, writes
 from tests.support.emulators import embedded_client
@@ -352,6 +354,10 @@ def _everything_but_helpdesk_first(project: PulumiProject) -> str:
 
 def _kill_provider_when_the_fault_is_met(project: PulumiProject, run: subprocess.Popen[str]) -> str:
     _wait_for_the_fault(project, run)
+    return _kill_provider(run)
+
+
+def _kill_provider(run: subprocess.Popen[str]) -> str:
     provider = dynamic_provider_of(run.pid)
     assert provider is not None, "the run has no dynamic provider process to kill"
     os.kill(provider, signal.SIGKILL)
@@ -360,36 +366,117 @@ def _kill_provider_when_the_fault_is_met(project: PulumiProject, run: subprocess
     return output
 
 
-@pytest.mark.parametrize("point", ["before the purchase commits", "after the purchase commits"])
+# Where a purchase is cut: (the fault the provider is killed in, whether its write committed).
+KILL_POINTS = {
+    "before the purchase POST commits": ("delay", "POST", False),
+    "after the purchase POST commits": ("slow", "POST", True),
+    "before the alias PATCH commits": ("delay", "PATCH", False),
+    "after the alias PATCH commits": ("slow", "PATCH", True),
+}
+# (kill point, exact number rather than search, the user's alias kept)
+KILL_MATRIX = [
+    (point, exact, alias)
+    for point in KILL_POINTS
+    for exact in (False, True)
+    for alias in (True, False)
+]
+# What `make test` runs of it; `make kill-matrix` runs every cell.
+KILL_SAMPLE = {
+    ("after the purchase POST commits", False, True),
+    ("after the alias PATCH commits", False, False),
+    ("after the alias PATCH commits", True, True),
+}
+
+
+@pytest.mark.parametrize(
+    ("point", "exact", "alias"),
+    [
+        pytest.param(*cell, marks=() if cell in KILL_SAMPLE else pytest.mark.kill_matrix)
+        for cell in KILL_MATRIX
+    ],
+    ids=[
+        f"{point}, {'exact' if exact else 'search'}, {'alias' if alias else 'no alias'}"
+        for point, exact, alias in KILL_MATRIX
+    ],
+)
 def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
-    project: PulumiProject, point: str
+    project: PulumiProject, point: str, exact: bool, alias: bool
 ) -> None:
     helpdesk = _everything_but_helpdesk_first(project)
-    method = "POST" if point.startswith("before") else "PATCH"
-    # The provider hangs in this call until it is killed.
-    project.emulator(DB).add_fault(
-        Fault("delay", method=method, path=f"/v2/numbers/{helpdesk}", seconds=25)
+    edit_numbers(
+        project,
+        {
+            "helpdesk": {
+                "number": helpdesk if exact else None,
+                "search": None if exact else {"starts_with": "503"},
+                "alias": "Helpdesk" if alias else None,
+            }
+        },
     )
-    killed = _kill_provider_when_the_fault_is_met(project, project.start("up"))
+    kind, method, committed = KILL_POINTS[point]
+    emulator = project.emulator(DB)
+    # The provider hangs in this call until it is killed.
+    emulator.add_fault(Fault(kind, method=method, path=f"/v2/numbers/{helpdesk}", seconds=25))
+    run = project.start("up")
+    _wait_for_the_fault(project, run)
+    if committed:
+        _wait_until(lambda: _committed(project, helpdesk, method))
+    killed = _kill_provider(run)
     assert f"buying {helpdesk}" in killed
 
     rerun = project.op("up")
-    if point.startswith("before"):
+    after_purchase = committed or method == "PATCH"
+    provable = point == "after the alias PATCH commits" and not alias
+    if not after_purchase or provable:
+        # Nothing was bought, or the number carries this resource's own alias (its claim).
         assert rerun.ok, rerun.output
+        if provable:
+            assert f"adopted {helpdesk} (it carries this PhoneNumber's own alias" in rerun.output
     else:
-        assert not rerun.ok
-        assert f"{helpdesk} is on your Flowroute account, matches this search" in rerun.output
+        # Not provably this resource's: one line names it and says how to take it.
+        assert not rerun.ok and rerun.tracebacks == 0
+        stopped = (
+            f"{helpdesk} is already on your Flowroute account, so it was not bought again"
+            if exact
+            else f"{helpdesk} is on your Flowroute account, matches this search"
+        )
+        assert stopped in rerun.output and "adopt=True" in rerun.output, rerun.output
         edit_numbers(project, {"helpdesk": {"number": helpdesk, "adopt": True, "search": None}})
         project.ok("up")
     assert helpdesk in built(project).values()
+    # One number each (the killed provider's emulator never logged the purchase it was in).
     log = project.emulator(DB).request_log()
     bought = [
         r.path for r in log if r.method == "POST" and "/numbers/" in r.path and r.status == 201
     ]
-    assert len(bought) == len(set(bought)) == len(owned(project)) == 3
-    project.emulator(DB).clear_request_log()
+    assert len(bought) == len(set(bought)) and len(owned(project)) == 3
+    # A number is named when bought; one adopted on advice keeps what it had (adopting writes
+    # nothing that was not asked for).
+    named = not after_purchase or provable
+    own = "Helpdesk" if alias else "flowroute-fleet.dev.helpdesk" if named else None
+    assert emulator.get_number(helpdesk).alias == own
+    emulator.clear_request_log()
     assert "unchanged" in project.ok("up")
-    assert writes(project.emulator(DB).request_log()) == []
+    assert writes(emulator.request_log()) == []
+
+
+def _committed(project: PulumiProject, value: str, method: str) -> bool:
+    """The killed call's write shows on the emulated account: bought, or named."""
+    client = embedded_client(project.path / DB)
+    try:
+        number = client.get_number(value)
+    except NotFound:
+        return False
+    finally:
+        client.close()
+    return method == "POST" or number.alias is not None
+
+
+def _wait_until(done: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 30
+    while not done():
+        assert time.monotonic() < deadline, "the write never committed"
+        time.sleep(0.1)
 
 
 def _wait_for_the_fault(project: PulumiProject, run: subprocess.Popen[str]) -> None:
@@ -400,11 +487,19 @@ def _wait_for_the_fault(project: PulumiProject, run: subprocess.Popen[str]) -> N
     assert run.poll() is None, "the run ended before it met the fault"
 
 
-def _pending_operations(project: PulumiProject) -> list[str]:
+def _deployment(project: PulumiProject) -> dict[str, Any]:
     exported = project.pulumi("stack", "export", "--stack", "dev")
     assert exported.ok, exported.output
-    deployment = json.loads(exported.output)["deployment"]
-    return [op["type"] for op in deployment.get("pending_operations") or ()]
+    deployment: dict[str, Any] = json.loads(exported.output)["deployment"]
+    return deployment
+
+
+def _pending_operations(project: PulumiProject) -> list[str]:
+    return [op["type"] for op in _deployment(project).get("pending_operations") or ()]
+
+
+def _recorded_ids(project: PulumiProject) -> set[str]:
+    return {r["id"] for r in _deployment(project).get("resources") or () if r.get("id")}
 
 
 def test_a_killed_pulumi_leaves_a_lock_that_cancel_clears_and_refresh_repairs(
@@ -444,6 +539,63 @@ def test_a_killed_pulumi_leaves_a_lock_that_cancel_clears_and_refresh_repairs(
     emulator = project.emulator(DB)
     emulator.clear_request_log()
     assert "18 unchanged" in project.ok("up")
+    assert writes(emulator.request_log()) == []
+
+
+def _interrupt(project: PulumiProject, presses: int, helpdesk: str) -> tuple[str, int | None]:
+    """Ctrl-C ``presses`` times while helpdesk's purchase answer is on its way (4 s)."""
+    project.emulator(DB).add_fault(
+        Fault("delay", method="POST", path=f"/v2/numbers/{helpdesk}", seconds=4)
+    )
+    run = project.start("up")
+    _wait_for_the_fault(project, run)
+    provider = dynamic_provider_of(run.pid)
+    for _ in range(presses):
+        # A terminal sends SIGINT to its foreground process group: pulumi and the language host.
+        os.killpg(run.pid, signal.SIGINT)
+        time.sleep(0.5)
+    output, _ = run.communicate(timeout=120)
+    assert run.returncode != 0, output
+    return output, provider
+
+
+def test_one_ctrl_c_lets_the_purchase_in_flight_finish_and_be_recorded(
+    project: PulumiProject,
+) -> None:
+    helpdesk = _everything_but_helpdesk_first(project)
+    output, _ = _interrupt(project, 1, helpdesk)
+    assert "cancel" in output.lower()
+    # The engine waited for the call in flight: the number is recorded, nothing is pending.
+    assert _pending_operations(project) == []
+    assert helpdesk in _recorded_ids(project)
+    assert "adopt" not in project.ok("up")
+    assert helpdesk in built(project).values() and len(owned(project)) == 3
+
+
+def test_two_ctrl_cs_leave_a_pending_create_that_the_rerun_resolves_without_buying_again(
+    project: PulumiProject,
+) -> None:
+    helpdesk = _everything_but_helpdesk_first(project)
+    _, provider = _interrupt(project, 2, helpdesk)
+    # pulumi stops at once; its provider finishes the purchase it was in, names it, and exits.
+    assert provider is not None
+    _wait_until(lambda: not _alive(provider))
+    assert project.emulator(DB).get_number(helpdesk).alias == "Helpdesk"
+    # Unlike a killed pulumi, one stopped by Ctrl-C releases its lock as it exits.
+    assert "currently locked" not in project.op("preview").output
+    # The README's steps: the pending create is dropped (the account is what matters), the
+    # rerun names the number it finds instead of buying another, and adopting it converges.
+    assert _pending_operations(project) == ["creating"]
+    project.ok("refresh", "--clear-pending-creates")
+    assert _pending_operations(project) == []
+    rerun = project.op("up")
+    assert not rerun.ok and rerun.tracebacks == 0
+    assert f"{helpdesk} is on your Flowroute account, matches this search" in rerun.output
+    edit_numbers(project, {"helpdesk": {"number": helpdesk, "adopt": True, "search": None}})
+    assert helpdesk in built(project).values() and len(owned(project)) == 3
+    emulator = project.emulator(DB)
+    emulator.clear_request_log()
+    assert "unchanged" in project.ok("up")
     assert writes(emulator.request_log()) == []
 
 

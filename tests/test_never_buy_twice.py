@@ -134,19 +134,57 @@ def test_an_interrupted_purchase_is_named_by_the_next_run(
     assert purchases(control) == []
 
 
-def test_a_purchase_interrupted_after_naming_the_number_is_named_too(
-    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
+@pytest.mark.parametrize("exact", [False, True], ids=["search", "exact number"])
+def test_a_number_carrying_this_resources_own_alias_is_adopted_not_bought_again(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient, exact: bool
 ) -> None:
-    # Killed after the alias PATCH committed, before the engine recorded the number.
+    # Killed after the alias PATCH committed, before the engine recorded the number: the alias
+    # is this resource's own (project.stack.name), so the number is provably its.
     orphan = client.purchase_number(next(client.search_available(**SEARCH, limit=1)).value)
     client.update_number(orphan.value, alias="proj.dev.line")
     control.clear_requests()
-    with pytest.raises(ResourceError, match=f"^{orphan.value} is on your Flowroute account"):
-        provider.create(inputs(provider, search=SEARCH))
+    asked = {"number": orphan.value} if exact else {"search": SEARCH}
+    created = provider.create(inputs(provider, **asked, alias="Main line"))
+    assert created.id == orphan.value and (created.outs or {})["adopted"] is True
     assert purchases(control) == []
+    # The user's alias then goes on, as after a purchase.
+    assert client.get_number(orphan.value).alias == "Main line"
     # Another PhoneNumber of the stack (another default alias) is not stopped by it.
     other = provider.create(inputs(provider, search=SEARCH, default_alias="proj.dev.other"))
     assert other.id != orphan.value
+
+
+def test_a_number_carrying_the_users_alias_is_named_not_bought_again(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
+) -> None:
+    # Killed after the user's alias went on: not provably this resource's (another could share
+    # the alias), so the run stops and names it; following the advice converges.
+    orphan = client.purchase_number(next(client.search_available(**SEARCH, limit=1)).value)
+    client.update_number(orphan.value, alias="Main line")
+    control.clear_requests()
+    with pytest.raises(ResourceError) as stopped:
+        provider.create(inputs(provider, search=SEARCH, alias="Main line"))
+    message = str(stopped.value)
+    assert message.startswith(f"{orphan.value} is on your Flowroute account")
+    assert (
+        "the alias 'Main line'" in message and f"number='{orphan.value}' and adopt=True" in message
+    )
+    assert purchases(control) == []
+    forget_deployment()
+    adopted = provider.create(inputs(provider, number=orphan.value, adopt=True, alias="Main line"))
+    assert adopted.id == orphan.value and purchases(control) == []
+
+
+def test_a_number_a_sibling_holds_is_no_leftover(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
+) -> None:
+    # A sibling already in the state, with no alias (adopted so): the engine diffs it in this
+    # deployment, so a new PhoneNumber with a matching search buys rather than stopping.
+    sibling = client.purchase_number(next(client.search_available(**SEARCH, limit=1)).value)
+    recorded = inputs(provider, number=sibling.value, adopt=True)
+    provider.diff(sibling.value, {**recorded, "number": sibling.value}, recorded)
+    created = provider.create(inputs(provider, search=SEARCH))
+    assert created.id != sibling.value and purchases(control) == [sibling.value, created.id]
 
 
 def test_another_stacks_slow_purchase_is_not_taken_for_an_interrupted_one(

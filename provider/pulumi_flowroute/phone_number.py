@@ -10,7 +10,7 @@ import contextlib
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Annotated, Any, TypedDict
 
 import pulumi
@@ -252,18 +252,23 @@ class _ProcessMemory:
     """What this provider process knows, shared by every PhoneNumber of the deployment.
 
     The engine runs one provider process per deployment and creates resources in parallel:
-    a number claimed here is being bought by a sibling, never an interrupted earlier purchase.
+    a number held here is being bought or adopted by a sibling, or is a sibling's in the
+    state (the engine diffs every recorded resource), never an interrupted earlier purchase.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._claimed: set[str] = set()
+        self._held: set[str] = set()
         self._listed: dict[tuple[tuple[str, str], ...], list[Number]] = {}
         self._candidates: dict[tuple[tuple[str, str], ...], _Candidates] = {}
 
-    def claim(self, value: str) -> None:
+    def hold(self, value: str) -> None:
         with self._lock:
-            self._claimed.add(value)
+            self._held.add(value)
+
+    def _unheld(self, numbers: list[Number]) -> list[Number]:
+        with self._lock:
+            return [n for n in numbers if n.value not in self._held]
 
     def candidates(self, criteria: Mapping[str, Any]) -> _Candidates:
         """The shared inventory reader of one search."""
@@ -271,21 +276,14 @@ class _ProcessMemory:
             key = tuple(sorted(criteria.items()))
             return self._candidates.setdefault(key, _Candidates(criteria))
 
-    def unexplained(
-        self,
-        client: FlowrouteClient,
-        search: Mapping[str, Any],
-        window: float,
-        own_alias: str | None = None,
+    def leftovers(
+        self, client: FlowrouteClient, search: Mapping[str, Any], aliases: Collection[str | None]
     ) -> list[Number]:
-        """Numbers on the account that match ``search`` and nobody here bought, carrying no
-        alias or ``own_alias`` (the resource's default alias, set by a run killed after naming
-        the number and before Pulumi recorded it).
+        """Numbers on the account that match ``search``, carry one of ``aliases`` and are held
+        by no resource of this deployment: what an interrupted purchase may have left.
 
         The account is listed once per search per process (the account list filters by digits;
-        state and rate centre are matched here). A suspect is read again every second for
-        ``window`` seconds, as another stack may be buying it right now: its purchase answer
-        can take that long, and its alias comes after.
+        state and rate centre are matched here).
         """
         digits = {k: search[k] for k in ("starts_with", "contains", "ends_with") if search.get(k)}
         key = tuple(sorted(digits.items()))
@@ -295,19 +293,25 @@ class _ProcessMemory:
             listed = list(client.list_numbers(**digits))
             with self._lock:
                 listed = self._listed.setdefault(key, listed)
-        with self._lock:
-            claimed = set(self._claimed)
-        unnamed = (None, own_alias)
-        suspects = [
-            n
-            for n in listed
-            if n.alias in unnamed and n.value not in claimed and _matches(search, _fields(n))
-        ]
+        matching = [n for n in listed if n.alias in aliases and _matches(search, _fields(n))]
+        return self._unheld(matching)
+
+    def still_unexplained(
+        self,
+        client: FlowrouteClient,
+        suspects: list[Number],
+        aliases: Collection[str | None],
+        window: float,
+    ) -> list[Number]:
+        """``suspects`` that, read every second for ``window`` seconds, keep one of ``aliases``
+        and are held by nobody here: another stack may be buying one right now (its purchase
+        answer can take that long, and its alias comes after), or a sibling here adopting it.
+        """
         deadline = time.monotonic() + window
         while suspects and (left := deadline - time.monotonic()) > 0:
             time.sleep(min(SUSPECT_POLL_SECONDS, left))
-            suspects = [n for n in _reread(client, suspects) if n.alias in unnamed]
-        return suspects
+            suspects = [n for n in _reread(client, self._unheld(suspects)) if n.alias in aliases]
+        return self._unheld(suspects)
 
 
 def _reread(client: FlowrouteClient, numbers: list[Number]) -> list[Number]:
@@ -336,17 +340,22 @@ def _interrupted_message(suspects: list[Number], props: Mapping[str, Any]) -> st
     values = ", ".join(n.value for n in suspects)
     first = suspects[0].value
     one = len(suspects) == 1
+    alias = props.get("alias")
+    named = f"no alias or the alias {alias!r}" if alias is not None else "no alias"
     return (
         f"{values} {'is' if one else 'are'} on your Flowroute account, "
         f"match{'es' if one else ''} this search ({_describe(props)}) and carr"
-        f"{'ies' if one else 'y'} no alias or this PhoneNumber's default alias, so "
-        f"{'it' if one else 'one'} may have been bought "
-        "for this PhoneNumber by a run that was interrupted before Pulumi recorded it, or kept "
-        "on the account when a PhoneNumber of this name was removed or replaced. Nothing "
-        f"was bought. To use it, set number='{first}' and adopt=True in place of search. If it "
-        "belongs elsewhere, give it an alias in the Flowroute portal (a number with an alias is "
-        "never taken for an interrupted purchase) or release it. Then run `pulumi up` again."
+        f"{'ies' if one else 'y'} {named}, so {'it' if one else 'one'} may have been bought "
+        "for this PhoneNumber by a run that was interrupted before Pulumi recorded it. Nothing "
+        f"was bought. If it is this PhoneNumber's, set number='{first}' and adopt=True in place "
+        "of search (in stack config: number and adopt: true, no search). If it belongs "
+        "elsewhere, give it another alias in the Flowroute portal, or release it. Then run "
+        "`pulumi up` again."
     )
+
+
+def _claimed(alias: str) -> str:
+    return f"it carries this PhoneNumber's own alias {alias!r}: an interrupted run bought it"
 
 
 def _describe(props: Mapping[str, Any]) -> str:
@@ -372,6 +381,7 @@ class PhoneNumberProvider(FlowrouteProvider):
         return inputs
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        _MEMORY.hold(id_)  # a sibling's search must not take this recorded number for a leftover
         replaces: list[str] = []
         # The engine drops null members of objects: compare searches by their set fields only.
         news = {**news, "search": _set_fields(news.get("search"))}
@@ -423,8 +433,7 @@ class PhoneNumberProvider(FlowrouteProvider):
         if props.get("number"):
             number, costs, adopted = self._acquire_exact(client, props)
         else:
-            number, costs = self._acquire_by_search(client, props)
-            adopted = False
+            number, costs, adopted = self._acquire_by_search(client, props)
         number = self._apply_settings(client, number, props, bought=not adopted)
         return CreateResult(number.value, self._outputs(props, number, costs, adopted))
 
@@ -435,8 +444,7 @@ class PhoneNumberProvider(FlowrouteProvider):
         if props.get("adopt"):
             owned = self._details_or_none(client, value)
             if owned is not None:
-                self.info(f"adopted {value}, already on the account; nothing was bought")
-                return owned, None, True
+                return self._adopt(owned, "already on the account"), None, True
         # The inventory read gives the costs (outputs, limits); the POST itself tells an owned
         # or sold number apart from a bought one, so no details read comes first.
         listing = next(
@@ -454,13 +462,21 @@ class PhoneNumberProvider(FlowrouteProvider):
                 return self._purchase(client, value, props), listing, False
             except NotFound:
                 pass
-        raise ResourceError(self._not_for_sale(client, value, props, sold=listing is not None))
+        owned = self._details_or_none(client, value)
+        claim = props.get("default_alias")
+        if owned is not None and claim is not None and owned.alias == claim:
+            return self._adopt(owned, _claimed(claim)), None, True
+        raise ResourceError(self._not_for_sale(value, owned=owned is not None, sold=bool(listing)))
 
-    def _not_for_sale(
-        self, client: FlowrouteClient, value: str, props: Mapping[str, Any], *, sold: bool
-    ) -> str:
+    def _adopt(self, number: Number, why: str) -> Number:
+        _MEMORY.hold(number.value)
+        self.info(f"adopted {number.value} ({why}); nothing was bought")
+        return number
+
+    @staticmethod
+    def _not_for_sale(value: str, *, owned: bool, sold: bool) -> str:
         """Why an exact number could not be bought: it is ours already, or nobody sells it."""
-        if self._details_or_none(client, value) is not None:
+        if owned:
             return (
                 f"{value} is already on your Flowroute account, so it was not bought again. "
                 "If an earlier run bought it for this PhoneNumber and was interrupted, or "
@@ -481,11 +497,19 @@ class PhoneNumberProvider(FlowrouteProvider):
 
     def _acquire_by_search(
         self, client: FlowrouteClient, props: Mapping[str, Any]
-    ) -> tuple[Number, AvailableNumber]:
+    ) -> tuple[Number, AvailableNumber | None, bool]:
         search = _set_fields(props["search"])
-        own_alias = props.get("default_alias") if props.get("alias") is None else None
+        claim: str | None = props.get("default_alias")
+        alias = props.get("alias")
+        # A bought number is named at once: this resource's alias, else its claim
+        # (project.stack.name). The claim proves whose it is; a user's alias or none does not.
+        unproven = {None, alias}
+        left = _MEMORY.leftovers(client, search, {*unproven, claim})
+        ours = [n for n in left if claim is not None and n.alias == claim]
+        if claim is not None and len(ours) == 1:
+            return self._adopt(ours[0], _claimed(claim)), None, True
         window = max(SUSPECT_RECHECK_SECONDS, self.settings.settle_seconds)
-        suspects = _MEMORY.unexplained(client, search, window, own_alias)
+        suspects = ours or _MEMORY.still_unexplained(client, left, unproven, window)
         if suspects:
             raise ResourceError(_interrupted_message(suspects, props))
         pool = _MEMORY.candidates(search)
@@ -497,7 +521,7 @@ class PhoneNumberProvider(FlowrouteProvider):
                 self.info(f"{candidate.value} was taken by another buyer; trying the next match")
                 continue
             pool.left_inventory()
-            return number, candidate
+            return number, candidate, False
         raise ResourceError(
             f"no number in Flowroute's inventory matches {_describe(props)}, or every match "
             "was taken first. Widen the search or raise the cost limits. Nothing was bought."
@@ -509,7 +533,7 @@ class PhoneNumberProvider(FlowrouteProvider):
         The number is named in the log before the POST, so that the CLI output of a run killed
         mid-purchase still says which number it may have bought.
         """
-        _MEMORY.claim(value)
+        _MEMORY.hold(value)
         self.info(f"buying {value} for {props.get('default_alias') or 'this PhoneNumber'}")
         try:
             number = client.purchase_number(value)
