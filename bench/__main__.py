@@ -11,37 +11,33 @@ import argparse
 import contextlib
 import io
 import json
-import math
-import os
 import platform
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from bench import cli_fleet
+from bench.cli_fleet import AUTH, emulator_server
 from pulumi_flowroute import FlowrouteClient, inbound_route, phone_number
 from pulumi_flowroute.emulator import FlowrouteBackend
 from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
 from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import FlowrouteProvider
+from tests.support.cli import provide_cli
 from tests.support.emulators import embedded_client
 from tests.support.engine import ProviderServer, provider_blob
-from tests.support.program_runner import ProgramRunner
 from tests.support.providers import checked, configured
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYS = {"FLOWROUTE_EMULATOR_ACCESS_KEY": "81234567", "FLOWROUTE_EMULATOR_SECRET_KEY": "bench"}
-AUTH = ("81234567", "bench")
 Row = dict[str, Any]
 
 
@@ -179,25 +175,6 @@ def api_calls(directory: Path) -> list[Row]:
 # -- provider overhead ------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def emulator_server(db: str) -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pulumi_flowroute.emulator", "serve", "--port", "0", "--db", db],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, **KEYS},
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    try:
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
-
-
 def _median_ms(call: Callable[[], object], rounds: int) -> float:
     for _ in range(5):
         call()
@@ -270,57 +247,6 @@ def overhead(directory: Path, rounds: int) -> list[Row]:
 
 # -- fleets -----------------------------------------------------------------------------------
 
-SHARED_ROUTES = {
-    "pbx": {"route_type": "host", "value": "sip.example.com:5060"},
-    "cell": {"route_type": "number", "value": "12065550100"},
-}
-
-
-def _peak_child_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
-def fleet(directory: Path, size: int) -> Row:
-    """A fleet of ``size`` numbers sharing one search, each routed to two shared routes."""
-    db = str(directory / f"fleet-{size}.db")
-    backend = FlowrouteBackend(db)
-    # Room for the fleet and a quarter more: the default inventory holds 2,282 numbers.
-    backend.reset(balance=1e6, inventory_scale=math.ceil(size * 1.25 / 2282))
-    numbers = {
-        f"line{i:05d}": {"search": {"starts_with": "1"}, "primary": "pbx", "failover": "cell"}
-        for i in range(size)
-    }
-    config = {
-        "flowroute:baseUrl": f"emulator:{db}",
-        "flowroute-fleet:routes": json.dumps(SHARED_ROUTES),
-        "flowroute-fleet:numbers": json.dumps(numbers),
-    }
-    state = directory / f"fleet-{size}.json"
-    runner = ProgramRunner(ROOT, "flowroute-fleet", "bench", config, state)
-    row: Row = {"numbers": size}
-    for op, run in (
-        ("up", runner.up),
-        ("no-op up", runner.up),
-        ("refresh", runner.refresh),
-        ("destroy", runner.destroy),
-    ):
-        backend.clear_request_log()
-        start = time.perf_counter()
-        result = run()
-        row[f"{op} s"] = time.perf_counter() - start
-        assert result.error is None, result.error
-        log = backend.request_log()
-        row[f"{op} calls"] = len(log)
-        if op == "up":
-            posts = [r for r in log if r.method == "POST" and r.path.startswith("/v2/numbers/")]
-            bought = sum(1 for r in posts if r.status == 201)
-            row["POSTs per number"] = len(posts) / bought
-            resources = json.loads(state.read_text())["resources"]
-            row["state B/resource"] = state.stat().st_size / len(resources)
-    row["provider peak MB"] = _peak_child_rss_mb()
-    return row
-
-
 # -- emulator throughput ----------------------------------------------------------------------
 
 
@@ -379,15 +305,26 @@ def _hammer(
     return sum(counts), time.monotonic() - start
 
 
+def _add_growth(rows: list[Row]) -> None:
+    """t(N)/t(N/10) for each operation whose tenth-size fleet was measured in this run."""
+    seconds = {(r["numbers"], r["operation"]): r["pulumi s"] for r in rows}
+    for row in rows:
+        tenth = seconds.get((row["numbers"] // 10, row["operation"]))
+        row["t(N)/t(N/10)"] = row["pulumi s"] / tenth if tenth else None
+
+
 # -- main -------------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    parser.add_argument("--quick", action="store_true", help="a 10-number fleet: a smoke check")
+    parser.add_argument("--large", action="store_true", help="fleets of 3,000 and 10,000 too")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench.json"), help="JSON path")
     args = parser.parse_args(argv)
-    sizes = (10, 100) if args.quick else (10, 100, 1000, 3000)
+    sizes = (
+        (10,) if args.quick else (100, 300, 1000, 3000, 10000) if args.large else (100, 300, 1000)
+    )
     results: dict[str, Any] = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}",
@@ -403,21 +340,16 @@ def main(argv: list[str] | None = None) -> int:
             "Provider overhead per operation against raw requests, medians",
             results["overhead"],
         )
-        results["fleets"] = [fleet(directory, size) for size in sizes]
+        cli_bin = provide_cli()
+        results["fleets"] = [
+            row for size in sizes for row in cli_fleet.fleet(directory, ROOT, cli_bin, size)
+        ]
+        _add_growth(results["fleets"])
         table(
-            "Fleets through the project's runner (one search, two shared routes)", results["fleets"]
+            "The stack-config fleet under plain pulumi (one search, two shared routes), beside "
+            "the floor: the same API calls made directly by one thread",
+            results["fleets"],
         )
-        by_size = {row["numbers"]: row for row in results["fleets"]}
-        if 100 in by_size and 1000 in by_size:
-            scaling = [
-                {
-                    "operation": op,
-                    "t(1000)/t(100)": by_size[1000][f"{op} s"] / by_size[100][f"{op} s"],
-                }
-                for op in ("up", "no-op up", "refresh", "destroy")
-            ]
-            results["scaling"] = scaling
-            table("Scaling", scaling)
         results["throughput"] = throughput(directory, 1.0 if args.quick else 5.0)
         table("Emulator server throughput", results["throughput"])
     out = Path(args.out)

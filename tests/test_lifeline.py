@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from concurrent import futures
 
 import grpc
@@ -15,6 +17,7 @@ from pulumi_flowroute import lifeline
 def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lifeline, "PROBE_SECONDS", 0.05)
     monkeypatch.setattr(lifeline, "RECONNECT_SECONDS", 0.5)
+    monkeypatch.setattr(lifeline, "_connection", None)
 
 
 def test_only_the_sdks_provider_server_watches_an_engine() -> None:
@@ -46,7 +49,10 @@ def test_the_process_exits_when_the_engine_goes_but_not_under_a_call() -> None:
     call = threading.Thread(target=purchase)
     call.start()
     assert not exited.wait(0.5)  # the engine is there
+    assert lifeline.engine_reachable()
     engine.stop(grace=None)
+    # Known at once, long before the process may exit: a purchase keeps its claim alias.
+    assert _soon(lambda: not lifeline.engine_reachable(), 1.0)
     assert not exited.wait(1.5)  # gone, but a call is still writing
     call_done.set()
     assert exited.wait(5)
@@ -55,8 +61,17 @@ def test_the_process_exits_when_the_engine_goes_but_not_under_a_call() -> None:
     call.join(5)
 
 
+def _soon(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def test_an_address_never_reached_is_not_watched() -> None:
     # The test harness starts the provider server with a placeholder engine address.
     exited: list[int] = []
     lifeline._watch("127.0.0.1:1", exited.append)
-    assert exited == []
+    assert exited == [] and lifeline.engine_reachable()

@@ -154,11 +154,11 @@ def test_a_number_carrying_this_resources_own_alias_is_adopted_not_bought_again(
     assert other.id != orphan.value
 
 
-def test_a_number_carrying_the_users_alias_is_named_not_bought_again(
+def test_a_bare_number_carrying_the_users_alias_is_named_not_bought_again(
     provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
 ) -> None:
-    # Killed after the user's alias went on: not provably this resource's (another could share
-    # the alias), so the run stops and names it; following the advice converges.
+    # Killed after your alias went on: not provably this resource's (another stack could share
+    # alias and search), so the run stops and names it; following the advice converges.
     orphan = client.purchase_number(next(client.search_available(**SEARCH, limit=1)).value)
     client.update_number(orphan.value, alias="Main line")
     control.clear_requests()
@@ -166,13 +166,41 @@ def test_a_number_carrying_the_users_alias_is_named_not_bought_again(
         provider.create(inputs(provider, search=SEARCH, alias="Main line"))
     message = str(stopped.value)
     assert message.startswith(f"{orphan.value} is on your Flowroute account")
-    assert (
-        "the alias 'Main line'" in message and f"number='{orphan.value}' and adopt=True" in message
-    )
+    assert "the alias 'Main line' and no routing" in message
+    assert f"number='{orphan.value}' and adopt=True" in message
     assert purchases(control) == []
     forget_deployment()
     adopted = provider.create(inputs(provider, number=orphan.value, adopt=True, alias="Main line"))
     assert adopted.id == orphan.value and purchases(control) == []
+
+
+@pytest.mark.parametrize("done", ["routed", "given an E911 address"])
+def test_another_stacks_number_with_the_same_alias_and_search_is_left_alone(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient, done: str
+) -> None:
+    # Staging and prod on one account, both with a "Main line" from the same search: prod's
+    # number, routed or given an address, is neither stopped at nor adopted by staging's run.
+    prods = client.purchase_number(next(client.search_available(**SEARCH, limit=1)).value)
+    client.update_number(prods.value, alias="Main line")
+    if done == "routed":
+        route = client.create_route("host", "sip.example.com:5060", alias="prod pbx")
+        client.set_route(prods.value, "primary", route.id)
+    else:
+        office = {
+            "label": "Prod office",
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "street_number": "1218",
+            "street_name": "3rd Ave",
+            "city": "Seattle",
+            "state": "WA",
+            "zip": "98101",
+            "country": "USA",
+        }
+        client.assign_address(prods.value, client.create_address(office).id)
+    created = provider.create(inputs(provider, search=SEARCH, alias="Main line"))
+    assert created.id != prods.value and (created.outs or {})["adopted"] is False
+    assert client.get_number(prods.value).alias == "Main line"
 
 
 def test_a_number_a_sibling_holds_is_no_leftover(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,8 @@ def test_preview_then_up_builds_the_fleet(stack: tuple[ProgramRunner, str]) -> N
     preview = runner.preview()
     assert preview.error is None, preview.error
     # 2 shared routes, 1 shared E911 address, the webhooks, 3 numbers, 1 inline route,
-    # 3 routings, 3 E911 assignments
-    assert len(preview.ops("create")) == 14
+    # 3 routings, 3 E911 assignments, the stack's claim
+    assert len(preview.ops("create")) == 15
     assert FlowrouteBackend(db).request_log() == []
 
     up = runner.up()
@@ -68,6 +69,27 @@ def test_preview_then_up_builds_the_fleet(stack: tuple[ProgramRunner, str]) -> N
     )
     assert numbers["support"]["failover_route_id"] == numbers["sales"]["failover_route_id"]
     assert client.get_number(numbers["sales"]["number"]).alias == "Sales"
+
+
+def test_a_number_bought_without_an_alias_carries_the_stacks_claim_drawn_once(
+    stack: tuple[ProgramRunner, str],
+) -> None:
+    runner, db = stack
+    numbers = numbers_config(runner)
+    set_numbers(
+        runner, {**numbers, "sales": {k: v for k, v in numbers["sales"].items() if k != "alias"}}
+    )
+    numbers = runner.up().exports["numbers"]
+    claim = [s for urn, s in runner.state.load().items() if urn.endswith("::flowroute-stack-claim")]
+    (token,) = [s.outputs["token"] for s in claim]
+    assert re.fullmatch("[0-9a-f]{6}", token)
+    client = embedded_client(db)
+    assert client.get_number(numbers["sales"]["number"]).alias == f"{PROJECT}.dev.sales~{token}"
+    # Kept by every later run: the claim of a number an interrupted run bought still holds.
+    assert runner.up().error is None
+    assert [s.outputs["token"] for u, s in runner.state.load().items() if "stack-claim" in u] == [
+        token
+    ]
 
 
 def numbers_config(runner: ProgramRunner) -> dict[str, Any]:
@@ -250,5 +272,6 @@ def test_secrets_stay_out_of_state(tmp_path: Path) -> None:
     assert up.error is None, up.error
     text = (tmp_path / "state.json").read_text()
     assert secret not in text and "77777777" not in text
-    assert all("__provider" in s.secret_keys for s in runner.state.load().values() if s.custom)
+    # Each resource's provider blob pickles its class alone: stored plain, holding no secret.
+    assert not any("__provider" in s.secret_keys for s in runner.state.load().values())
     assert not any(secret in line for line in up.logs)

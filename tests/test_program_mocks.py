@@ -85,6 +85,7 @@ def test_dev_stack_shape(mocks: RecordingMocks) -> Any:
             "support-routing",
         ]
         assert mocks.names(":E911Address") == ["e911-office"]
+        assert mocks.names(":StackClaim") == ["flowroute-stack-claim"]
         assert mocks.names(":E911Assignment") == [
             "helpdesk-e911-assignment",
             "sales-e911-assignment",

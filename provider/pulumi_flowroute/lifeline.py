@@ -33,6 +33,8 @@ _lock = threading.Lock()
 _idle = threading.Condition(_lock)
 _in_flight = 0
 _watching = False
+# The connection to the engine as last seen: None until one was made (or when not watched).
+_connection: grpc.ChannelConnectivity | None = None
 
 
 @contextmanager
@@ -60,6 +62,21 @@ def counted(method: F) -> F:
     return call  # type: ignore[return-value]
 
 
+def engine_reachable() -> bool:
+    """False once the connection to the engine was made and is now down: the engine is gone
+    or going, so what this call returns may never be recorded."""
+    with _lock:
+        state = _connection
+    return state is None or state is grpc.ChannelConnectivity.READY
+
+
+def _seen(state: grpc.ChannelConnectivity) -> None:
+    global _connection
+    with _lock:
+        if state is grpc.ChannelConnectivity.READY or _connection is not None:
+            _connection = state
+
+
 def watch_engine(argv: Sequence[str] = sys.argv, exit: Callable[[int], None] = os._exit) -> None:
     """Watch the engine from now on, once per process, in the SDK's provider server only."""
     global _watching
@@ -81,7 +98,10 @@ def _engine_address(argv: Sequence[str]) -> str | None:
 
 
 def _watch(address: str, exit: Callable[[int], None]) -> None:
-    channel = grpc.insecure_channel(address)
+    # Never idled out: an idle channel would read as a lost engine.
+    channel = grpc.insecure_channel(address, options=[("grpc.client_idle_timeout_ms", 2**31 - 1)])
+    # Told at once when the connection drops, long before the next probe.
+    channel.subscribe(_seen, try_to_connect=True)
     seen = False
     while True:
         try:
@@ -89,6 +109,7 @@ def _watch(address: str, exit: Callable[[int], None]) -> None:
         except grpc.FutureTimeoutError:
             # Never reached (a harness's placeholder address): nothing to watch.
             if not seen:
+                channel.unsubscribe(_seen)
                 channel.close()
                 return
             break

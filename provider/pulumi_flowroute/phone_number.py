@@ -17,13 +17,14 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
-from .client import AvailableNumber, FlowrouteClient, Number
+from .claims import claim_alias
+from .client import BUILTIN_ROUTE_ID, AvailableNumber, FlowrouteClient, Number
 from .errors import ApiError, Forbidden, MalformedResponse, NotFound, RateLimited, ResourceError
+from .lifeline import engine_reachable
 from .provider_base import (
     UNANSWERED,
     FlowrouteProvider,
     FlowrouteResource,
-    auto_alias,
     outcome_unknown,
     with_id,
 )
@@ -300,18 +301,40 @@ class _ProcessMemory:
         self,
         client: FlowrouteClient,
         suspects: list[Number],
-        aliases: Collection[str | None],
+        alias: str | None,
         window: float,
     ) -> list[Number]:
-        """``suspects`` that, read every second for ``window`` seconds, keep one of ``aliases``
-        and are held by nobody here: another stack may be buying one right now (its purchase
-        answer can take that long, and its alias comes after), or a sibling here adopting it.
+        """``suspects`` that, read every second for ``window`` seconds, still look like what an
+        interrupted purchase leaves, held by nobody here: no alias, or ``alias`` (the user's)
+        on a number with no routing and no E911 address. Another stack may be buying one right
+        now (its purchase answer can take that long, and its alias comes after), or routing one
+        it just bought, or a sibling here may be adopting it.
         """
         deadline = time.monotonic() + window
-        while suspects and (left := deadline - time.monotonic()) > 0:
+        while True:
+            suspects = [n for n in _reread(client, self._unheld(suspects)) if _left(n, alias)]
+            left = deadline - time.monotonic()
+            if not suspects or left <= 0:
+                return self._unheld(suspects)
             time.sleep(min(SUSPECT_POLL_SECONDS, left))
-            suspects = [n for n in _reread(client, self._unheld(suspects)) if n.alias in aliases]
-        return self._unheld(suspects)
+
+
+def _left(number: Number, alias: str | None) -> bool:
+    """Whether ``number`` (read in detail) looks like a purchase interrupted before Pulumi
+    recorded it: unnamed, or named ``alias`` yet neither routed nor given an address.
+
+    A number with your alias may also be another stack's that shares alias and search; once
+    that stack has routed it, or given it an address, it no longer looks left behind.
+    """
+    if number.alias is None:
+        return True
+    return (
+        alias is not None
+        and number.alias == alias
+        and number.primary_route_id in (None, BUILTIN_ROUTE_ID)
+        and number.failover_route_id is None
+        and number.e911_id is None
+    )
 
 
 def _reread(client: FlowrouteClient, numbers: list[Number]) -> list[Number]:
@@ -341,16 +364,17 @@ def _interrupted_message(suspects: list[Number], props: Mapping[str, Any]) -> st
     first = suspects[0].value
     one = len(suspects) == 1
     alias = props.get("alias")
-    named = f"no alias or the alias {alias!r}" if alias is not None else "no alias"
+    named = f"no alias, or the alias {alias!r} and no routing," if alias is not None else "no alias,"
     return (
         f"{values} {'is' if one else 'are'} on your Flowroute account, "
         f"match{'es' if one else ''} this search ({_describe(props)}) and carr"
-        f"{'ies' if one else 'y'} {named}, so {'it' if one else 'one'} may have been bought "
+        f"{'ies' if one else 'y'} {named} so {'it' if one else 'one'} may have been bought "
         "for this PhoneNumber by a run that was interrupted before Pulumi recorded it. Nothing "
-        f"was bought. If it is this PhoneNumber's, set number='{first}' and adopt=True in place "
-        "of search (in stack config: number and adopt: true, no search). If it belongs "
-        "elsewhere, give it another alias in the Flowroute portal, or release it. Then run "
-        "`pulumi up` again."
+        f"was bought. The run that bought it printed `buying {first}`. If it is this "
+        f"PhoneNumber's, set number='{first}' and adopt=True in place of search (in stack "
+        "config: number and adopt: true, no search). If it belongs elsewhere (another stack "
+        "not done with it yet, or bought by hand), give it another alias in the Flowroute "
+        "portal, or release it. Then run `pulumi up` again."
     )
 
 
@@ -502,14 +526,13 @@ class PhoneNumberProvider(FlowrouteProvider):
         claim: str | None = props.get("default_alias")
         alias = props.get("alias")
         # A bought number is named at once: this resource's alias, else its claim
-        # (project.stack.name). The claim proves whose it is; a user's alias or none does not.
-        unproven = {None, alias}
-        left = _MEMORY.leftovers(client, search, {*unproven, claim})
+        # (project.stack.name~token). The claim proves whose it is; your alias or none does not.
+        left = _MEMORY.leftovers(client, search, {None, alias, claim})
         ours = [n for n in left if claim is not None and n.alias == claim]
         if claim is not None and len(ours) == 1:
             return self._adopt(ours[0], _claimed(claim)), None, True
         window = max(SUSPECT_RECHECK_SECONDS, self.settings.settle_seconds)
-        suspects = ours or _MEMORY.still_unexplained(client, left, unproven, window)
+        suspects = ours or _MEMORY.still_unexplained(client, left, alias, window)
         if suspects:
             raise ResourceError(_interrupted_message(suspects, props))
         pool = _MEMORY.candidates(search)
@@ -590,8 +613,18 @@ class PhoneNumberProvider(FlowrouteProvider):
         with none that matches a search is what an interrupted purchase leaves behind.
         """
         alias, cnam = props.get("alias"), props.get("cnam_lookups_enabled")
+        claim = props.get("default_alias")
         if alias is None and number.alias is None and bought:
-            alias = props.get("default_alias")
+            alias = claim
+        elif bought and alias is not None and claim is not None and not engine_reachable():
+            # Pulumi is gone, so this number will not be recorded: only its claim lets the next
+            # run know it for this resource's (your alias may be another stack's too).
+            self.warn(
+                f"Pulumi stopped while {number.value} was being bought: it carries this "
+                f"PhoneNumber's claim {claim!r} for now; the next `pulumi up` adopts it and "
+                f"sets the alias {alias!r}"
+            )
+            alias = claim
         if (alias is None or alias == number.alias) and (
             cnam is None or cnam == number.cnam_lookups_enabled
         ):
@@ -736,8 +769,8 @@ class PhoneNumber(FlowrouteResource, module="flowroute", name="PhoneNumber"):
         """Declare a number (see :class:`PhoneNumberArgs` for each input)."""
         reference = bool(opts and opts.id)
         props = INPUTS.props("PhoneNumber", args, reference=reference)
-        # Given to a bought number that has no alias of its own.
-        props["default_alias"] = None if reference else auto_alias(resource_name)
+        # Given to a bought number that has no alias of its own: its claim.
+        props["default_alias"] = None if reference else claim_alias(resource_name)
         props.update(dict.fromkeys(DETAIL_OUTPUTS))
         super().__init__(PhoneNumberProvider(), resource_name, props, opts)
         # The id is the number, and the engine keeps it known in a preview whenever the number

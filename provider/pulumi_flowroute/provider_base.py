@@ -95,6 +95,9 @@ class FlowrouteProvider(ResourceProvider):
     in :meth:`validate`), and ``diff`` compares them, replacing on those in :attr:`replace_on`.
     """
 
+    #: The pickled provider is its class alone (see ``__reduce__``): no secret to hide, so the
+    #: SDK stores it in plain text rather than encrypting one copy per resource in the state.
+    serialize_as_secret_always = False
     #: The resource's inputs, as its ``...Args`` declares them.
     inputs: ClassVar[Inputs]
     #: The inputs whose change replaces the resource; the others change in place.

@@ -1,0 +1,190 @@
+"""The stack-config fleet under plain ``pulumi``, beside the API floor.
+
+What users run: the real CLI and Python language host (``scripts/pulumi-cli``), the project's
+own ``Pulumi.yaml`` and ``__main__.py``, Pulumi's local file backend, and an emulator server
+over loopback. Each operation is timed as the CLI runs it (``up`` includes its preview), and
+its requests, read from the emulator's log, are then replayed in order on one session against
+a fresh emulator: the floor, the same API calls made directly by one thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+
+from pulumi_flowroute.emulator import FlowrouteBackend, LoggedRequest, RemoteEmulator
+from tests.support.cli import PulumiProject
+
+KEYS = {"FLOWROUTE_EMULATOR_ACCESS_KEY": "81234567", "FLOWROUTE_EMULATOR_SECRET_KEY": "bench"}
+AUTH = ("81234567", "bench")
+OPERATIONS = ("up", "no-op up", "refresh", "destroy")
+WRITES = ("POST", "PATCH", "PUT", "DELETE")
+SHARED_ROUTES = {
+    "pbx": {"route_type": "host", "value": "sip.example.com:5060"},
+    "cell": {"route_type": "number", "value": "12065550100"},
+}
+# The default inventory holds 2,282 numbers: room for the fleet and a quarter more.
+INVENTORY = 2282
+
+
+@dataclass(frozen=True)
+class Timed:
+    seconds: float
+    peak_rss_mb: float
+    log: list[LoggedRequest]
+
+
+def reset(db: Path, size: int) -> FlowrouteBackend:
+    backend = FlowrouteBackend(str(db))
+    backend.reset(balance=1e7, inventory_scale=math.ceil(size * 1.25 / INVENTORY))
+    return backend
+
+
+def stack_config(url: str, size: int) -> dict[str, Any]:
+    """``size`` numbers sharing one search, each routed to two shared routes."""
+    numbers = {
+        f"line{i:05d}": {
+            "search": {"starts_with": "1"},
+            "primary": "pbx",
+            "failover": "cell",
+            "release_on_delete": True,
+        }
+        for i in range(size)
+    }
+    return {
+        "config": {
+            "flowroute:baseUrl": url,
+            "flowroute:settleSeconds": "1",
+            "flowroute-fleet:routes": SHARED_ROUTES,
+            "flowroute-fleet:numbers": numbers,
+        }
+    }
+
+
+def project(directory: Path, root: Path, cli_bin: str, url: str, size: int) -> PulumiProject:
+    """A copy of the project's program with a ``bench`` stack of ``size`` numbers."""
+    directory.mkdir(parents=True)
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(root / name, directory / name)
+    (directory / ".venv").symlink_to(root / ".venv")
+    (directory / "stacks").mkdir()
+    stack_file = directory / "stacks" / "Pulumi.bench.yaml"
+    stack_file.write_text(yaml.safe_dump(stack_config(url, size), sort_keys=False))
+    cli = PulumiProject(directory, cli_bin, "bench")
+    init = cli.pulumi("stack", "init", "bench")
+    assert init.ok, init.output
+    return cli
+
+
+def run(cli: PulumiProject, operation: str, control: RemoteEmulator) -> Timed:
+    """One ``pulumi`` operation: its wall time, its peak RSS, the API requests it made."""
+    control.clear_requests()
+    verb = "up" if operation.endswith("up") else operation
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        ["pulumi", *cli.argv(verb)],
+        cwd=cli.path,
+        env=cli.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    output = process.stdout.read()
+    # wait4 gives the process tree's peak RSS: the CLI, which holds the engine and the state.
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - start
+    process.stdout.close()
+    assert process.returncode == 0, f"pulumi {operation} failed:\n{output[-4000:]}"
+    return Timed(seconds, usage.ru_maxrss / 1024, control.requests())
+
+
+def replay(url: str, auth: tuple[str, str], log: list[LoggedRequest]) -> float:
+    """Seconds to make ``log``'s requests again, in order, on one keep-alive session."""
+    session = requests.Session()
+    session.auth = auth
+    start = time.perf_counter()
+    for request in log:
+        target = f"{url}{request.path}" + (f"?{request.query}" if request.query else "")
+        headers = {"Content-Type": request.content_type} if request.content_type else {}
+        session.request(request.method, target, data=request.body, headers=headers, timeout=60)
+    seconds = time.perf_counter() - start
+    session.close()
+    return seconds
+
+
+def state_of(cli: PulumiProject) -> Path:
+    (path,) = (cli.path / ".pulumi").glob(".pulumi/stacks/*/bench.json")
+    return path
+
+
+def engine_resources(state: Path) -> list[str]:
+    deployment = json.loads(state.read_text())["checkpoint"]["latest"]
+    return [r["urn"] for r in deployment.get("resources") or ()]
+
+
+@contextlib.contextmanager
+def emulator_server(db: str) -> Iterator[str]:
+    """An emulator server process on ``db``; yields its URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pulumi_flowroute.emulator", "serve", "--port", "0", "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, **KEYS},
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+def fleet(directory: Path, root: Path, cli_bin: str, size: int) -> list[dict[str, Any]]:
+    """One row per operation of a ``size``-number fleet: the CLI's time beside the floor's."""
+    db, floor_db = directory / f"fleet-{size}.db", directory / f"floor-{size}.db"
+    reset(db, size)
+    reset(floor_db, size)
+    rows = []
+    with emulator_server(str(db)) as url, emulator_server(str(floor_db)) as floor_url:
+        cli = project(directory / f"fleet-{size}", root, cli_bin, url, size)
+        control = RemoteEmulator(url)
+        for operation in OPERATIONS:
+            timed = run(cli, operation, control)
+            if operation == "up":
+                state = state_of(cli)
+                per_number = state.stat().st_size / size
+                resources = sum("line" in urn for urn in engine_resources(state)) / size
+            floor = replay(floor_url, AUTH, timed.log)
+            rows.append(
+                {
+                    "numbers": size,
+                    "operation": operation,
+                    "pulumi s": timed.seconds,
+                    "floor s": floor,
+                    "x floor": timed.seconds / floor,
+                    "engine MB": timed.peak_rss_mb,
+                    "calls/number": len(timed.log) / size,
+                    "writes": sum(r.method in WRITES for r in timed.log),
+                    "state B/number": per_number if operation == "up" else None,
+                    "resources/number": resources if operation == "up" else None,
+                }
+            )
+    return rows
