@@ -102,23 +102,23 @@ def test_preview_calls_no_api_then_up_builds_and_a_second_up_changes_nothing(
     project: PulumiProject,
 ) -> None:
     preview = project.ok("preview")
-    assert "+ 19 to create" in preview
+    assert "+ 13 to create" in preview
     assert "Traceback" not in preview
     assert not (project.path / DB).exists() or project.emulator(DB).request_log() == []
 
     up = project.ok("up")
-    assert "+ 19 created" in up
+    assert "+ 13 created" in up
     emulator = project.emulator(DB)
     purchases = [r for r in emulator.request_log() if r.method == "POST" and "/numbers/" in r.path]
     assert len(purchases) == 3
     emulator.clear_request_log()
 
     again = project.ok("up")
-    assert "19 unchanged" in again
+    assert "13 unchanged" in again
     assert writes(emulator.request_log()) == []
     # Nothing to show either: no property the program did not change appears as one.
     diff = project.ok("preview", "--diff")
-    assert "19 unchanged" in diff and "to update" not in diff
+    assert "13 unchanged" in diff and "to update" not in diff
     assert not [line for line in diff.splitlines() if line.lstrip().startswith(("~", "+", "-"))]
 
 
@@ -127,7 +127,7 @@ def test_make_up_runs_plain_pulumi_and_leaves_the_stack_file_as_committed(
 ) -> None:
     before = (project.path / "stacks" / "Pulumi.dev.yaml").read_text()
     make_up = project.path / "scripts" / "up"
-    for expected in ("+ 19 created", "19 unchanged"):
+    for expected in ("+ 13 created", "13 unchanged"):
         done = subprocess.run(
             [str(make_up)], env=project.env, capture_output=True, text=True, check=False
         )
@@ -216,7 +216,7 @@ def test_the_dev_stack_round_trips_through_destroy_without_hand_edits(
 ) -> None:
     numbers = built(project)
     destroy = project.ok("destroy")
-    assert "19 deleted" in destroy
+    assert "13 deleted" in destroy
     # The dev stack releases its numbers: the emulated account is handed back as it was found.
     assert owned(project) == set()
     emulator = project.emulator(DB)
@@ -226,7 +226,7 @@ def test_the_dev_stack_round_trips_through_destroy_without_hand_edits(
     assert all(emulator.e911_of(number) is None for number in numbers.values())
 
     again = project.ok("up")
-    assert "+ 19 created" in again and "adopt" not in again
+    assert "+ 13 created" in again and "adopt" not in again
     assert len(owned(project)) == 3
 
 
@@ -254,7 +254,7 @@ def test_the_e911_address_lives_in_place_and_never_leaves_a_number_without_it(
     edit_office(project, {"adopt": True})
     numbers = built(project)
     assert {emulator.e911_of(n) for n in numbers.values()} == {existing.id}
-    assert "19 unchanged" in project.ok("up")
+    assert "13 unchanged" in project.ok("up")
 
     # A new street and no unit: one in-place update, the same record, every number still on it.
     edit_office(
@@ -542,7 +542,7 @@ def test_a_killed_pulumi_leaves_a_lock_that_cancel_clears_and_refresh_repairs(
     assert imported.ok, imported.output
     emulator = project.emulator(DB)
     emulator.clear_request_log()
-    assert "19 unchanged" in project.ok("up")
+    assert "13 unchanged" in project.ok("up")
     assert writes(emulator.request_log()) == []
 
 

@@ -166,7 +166,7 @@ def test_a_bare_number_carrying_the_users_alias_is_named_not_bought_again(
         provider.create(inputs(provider, search=SEARCH, alias="Main line"))
     message = str(stopped.value)
     assert message.startswith(f"{orphan.value} is on your Flowroute account")
-    assert "the alias 'Main line' and no routing" in message
+    assert "the alias 'Main line' and no routing or E911 address of another's" in message
     assert f"number='{orphan.value}' and adopt=True" in message
     assert purchases(control) == []
     forget_deployment()

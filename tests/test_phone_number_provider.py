@@ -281,3 +281,62 @@ def test_a_replacement_that_keeps_the_old_number_billing_warns_at_diff(
     provider.diff(outs["number"], released, {**inputs, "number": "12065550199"})
     provider.diff(outs["number"], outs, dict(inputs))
     assert len(warned) == 1
+
+
+# -- a number that routes itself (one engine resource per number in a fleet) ------------------
+
+
+def writes(mock: MockFlowroute) -> list[tuple[str, str]]:
+    return [(r.method, r.path) for r in mock.requests() if r.method != "GET"]
+
+
+def test_a_number_routes_itself_and_changes_only_the_slot_that_differs(
+    provider: PhoneNumberProvider, mock: MockFlowroute, client: FlowrouteClient
+) -> None:
+    pbx = client.create_route("host", "sip.example.com:5060", alias="pbx").id
+    cell = client.create_route("number", "12065550100", alias="cell").id
+    wanted = checked(provider, number="12065551234", primary_route_id=pbx, failover_route_id=cell)
+    created = provider.create(wanted)
+    outs = created.outs or {}
+    details = client.get_number("12065551234")
+    assert (details.primary_route_id, details.failover_route_id) == (pbx, cell)
+    assert (outs["primary_route_id"], outs["failover_route_id"]) == (pbx, cell)
+
+    mock.clear_requests()
+    swapped = {**wanted, "primary_route_id": cell, "failover_route_id": cell}
+    assert provider.diff(created.id, outs, swapped).changes
+    provider.update(created.id, outs, swapped)
+    assert writes(mock) == [("PATCH", "/v2/numbers/12065551234/relationships/primary_route")]
+
+    # Kept on delete: it lets go of the routes, so they can be deleted.
+    provider.delete(created.id, {**outs, **swapped})
+    details = client.get_number("12065551234")
+    assert (details.primary_route_id, details.failover_route_id) == ("0", None)
+
+
+def test_an_unrouted_number_leaves_its_routing_alone(
+    provider: PhoneNumberProvider, mock: MockFlowroute, client: FlowrouteClient
+) -> None:
+    pbx = client.create_route("host", "sip.example.com:5060", alias="pbx").id
+    mock.seed_number("12065551234", alias="Main")
+    client.set_route("12065551234", "primary", pbx)
+    adopted = provider.create(checked(provider, number="12065551234", adopt=True))
+    outs = adopted.outs or {}
+    assert outs["primary_route_id"] is None  # not this resource's to manage
+    assert not provider.diff(
+        adopted.id, outs, checked(provider, number="12065551234", adopt=True)
+    ).changes
+    provider.delete(adopted.id, outs)
+    assert client.get_number("12065551234").primary_route_id == pbx
+
+
+def test_a_failover_needs_a_primary(provider: PhoneNumberProvider) -> None:
+    result = provider.check({}, {"number": "12065551234", "failover_route_id": "98396"})
+    assert [(f.property, f.reason) for f in result.failures] == [
+        (
+            "failover_route_id",
+            "failover_route_id = '98396' is not valid: set primary_route_id too: a number "
+            "routes to its "
+            "failover only when its primary fails",
+        )
+    ]

@@ -45,9 +45,9 @@ def test_preview_then_up_builds_the_fleet(stack: tuple[ProgramRunner, str]) -> N
     runner, db = stack
     preview = runner.preview()
     assert preview.error is None, preview.error
-    # 2 shared routes, 1 shared E911 address, the webhooks, 3 numbers, 1 inline route,
-    # 3 routings, 3 E911 assignments, the stack's claim
-    assert len(preview.ops("create")) == 15
+    # 2 shared routes, 1 shared E911 address, the webhooks, 3 numbers (each routing itself),
+    # 1 inline route, 3 E911 assignments, the stack's claim
+    assert len(preview.ops("create")) == 12
     assert FlowrouteBackend(db).request_log() == []
 
     up = runner.up()
@@ -141,12 +141,8 @@ def test_changed_search_replaces_the_number(stack: tuple[ProgramRunner, str]) ->
     up = runner.up()
     assert up.error is None, up.error
     # The new number gets the address too; the old one loses it.
-    assert sorted(up.ops("replace")) == ["sales", "sales-e911-assignment", "sales-routing"]
-    assert sorted(up.ops("delete-replaced")) == [
-        "sales",
-        "sales-e911-assignment",
-        "sales-routing",
-    ]
+    assert sorted(up.ops("replace")) == ["sales", "sales-e911-assignment"]
+    assert sorted(up.ops("delete-replaced")) == ["sales", "sales-e911-assignment"]
     new, old = up.exports["numbers"]["sales"]["number"], numbers["sales"]["number"]
     assert new.startswith("1206") and new != "12065551234"
     client = embedded_client(db)
@@ -165,21 +161,13 @@ def test_drift_found_by_refresh_and_put_back_by_up(stack: tuple[ProgramRunner, s
     client.update_route(pbx, value="10.6.6.6")
     client.set_route(numbers["helpdesk"]["number"], "primary", "0")
     client.unassign_address(numbers["sales"]["number"])
-    drifted = ["helpdesk-routing", "route-office-pbx", "sales-e911-assignment"]
+    drifted = ["helpdesk", "route-office-pbx", "sales-e911-assignment"]
     refresh = runner.refresh()
     assert sorted(refresh.ops("update")) == drifted
     preview = runner.preview()
-    assert sorted(preview.ops("update")) == [
-        "helpdesk-routing",
-        "route-office-pbx",
-        "sales-e911-assignment",
-    ]
+    assert sorted(preview.ops("update")) == drifted
     up = runner.up()
-    assert sorted(up.ops("update")) == [
-        "helpdesk-routing",
-        "route-office-pbx",
-        "sales-e911-assignment",
-    ]
+    assert sorted(up.ops("update")) == drifted
     assert client.get_number(numbers["sales"]["number"]).e911_id == numbers["sales"]["e911_id"]
     assert client.find_route(pbx).value == "sip.example.com:5060"  # type: ignore[union-attr]
     assert client.get_number(numbers["helpdesk"]["number"]).primary_route_id == pbx
@@ -195,8 +183,9 @@ def test_removed_entry_deletes_its_routes_and_keeps_its_number(
     up = runner.up()
     assert up.error is None, up.error
     deleted = up.ops("delete")
-    assert deleted.index("sales-routing") < deleted.index("sales-primary")
-    assert set(deleted) == {"sales", "sales-routing", "sales-primary", "sales-e911-assignment"}
+    # The number lets go of its route before the route goes.
+    assert deleted.index("sales") < deleted.index("sales-primary")
+    assert set(deleted) == {"sales", "sales-primary", "sales-e911-assignment"}
     client = embedded_client(db)
     kept = client.get_number(numbers["sales"]["number"])
     assert (kept.primary_route_id, kept.failover_route_id) == ("0", None)

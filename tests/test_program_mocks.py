@@ -72,18 +72,17 @@ def test_dev_stack_shape(mocks: RecordingMocks) -> Any:
     exports = deploy_fleet(fleet_from(DEV["flowroute-fleet:numbers"]))
 
     def check(resolved: dict[str, Any]) -> None:
-        assert mocks.names(":RoutedNumber") == ["helpdesk", "sales", "support"]
+        # One PhoneNumber per entry, routing itself; no component, no NumberRouting.
+        assert mocks.names(":RoutedNumber") == mocks.names(":NumberRouting") == []
         assert mocks.names(":PhoneNumber") == ["helpdesk", "sales", "support"]
         assert mocks.names(":InboundRoute") == [
             "route-office-pbx",
             "route-on-call-cell",
             "sales-primary",
         ]
-        assert mocks.names(":NumberRouting") == [
-            "helpdesk-routing",
-            "sales-routing",
-            "support-routing",
-        ]
+        support = next(r for r in mocks.resources if r.name == "support" and r.custom)
+        assert support.inputs["primary_route_id"] == "id-route-office-pbx"
+        assert support.inputs["failover_route_id"] == "id-route-on-call-cell"
         assert mocks.names(":E911Address") == ["e911-office"]
         assert mocks.names(":StackClaim") == ["flowroute-stack-claim"]
         assert mocks.names(":E911Assignment") == [
@@ -124,7 +123,9 @@ def test_one_program_declares_three_thousand_dynamic_resources(mocks: RecordingM
 
     def check(resolved: dict[str, Any]) -> None:
         assert len(resolved) == count
-        assert len(mocks.names(":PhoneNumber")) == len(mocks.names(":NumberRouting")) == count
+        # One engine resource per number: it routes itself.
+        assert len(mocks.names(":PhoneNumber")) == count
+        assert mocks.names(":NumberRouting") == mocks.names(":RoutedNumber") == []
         assert resolved[f"line{count - 1}"]["primary_route_id"] == "id-route-office-pbx"
 
     return pulumi.Output.from_input(exports).apply(check)
@@ -315,7 +316,7 @@ def test_unusable_settings_stop_the_program_before_it_registers(
             lambda: flowroute.RoutedNumber(
                 "helpdesk", search=flowroute.NumberSearch(starts_with="425"), primary="../v2"
             ),
-            "RoutedNumber 'helpdesk' routing: primary_route_id = '../v2': use a Flowroute route",
+            "RoutedNumber 'helpdesk': primary_route_id = '../v2': use a Flowroute route",
         ),
         (
             lambda: flowroute.RoutedNumber(

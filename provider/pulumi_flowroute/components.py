@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pulumi
 from typing_extensions import Unpack
 
 from .e911_address import E911Address, E911AddressArgs, E911AddressProvider
 from .e911_assignment import E911Assignment, E911AssignmentProvider
+from .errors import ResourceError
 from .inbound_route import InboundRoute, InboundRouteArgs, InboundRouteProvider
-from .number_routing import NumberRouting, NumberRoutingProvider
-from .phone_number import INPUTS, PhoneNumber, PhoneNumberArgs
+from .phone_number import INPUTS, ROUTING, PhoneNumber, PhoneNumberArgs, PhoneNumberProvider
 from .provider_base import LATER, refuse_bad_inputs, refuse_bad_name
 
 RouteSpec = InboundRouteArgs | pulumi.Input[str]
@@ -46,10 +47,15 @@ class RoutedNumber(pulumi.ComponentResource):
         **number: Unpack[PhoneNumberArgs],
     ) -> None:
         """Compose the number, its inline routes and its routing."""
-        _refuse_bad_parts(resource_name, primary, failover, e911)
+        stray = sorted(set(number) & set(ROUTING))
+        if stray:
+            raise ResourceError(
+                f"RoutedNumber {resource_name!r}: give the routes as primary= and failover=, "
+                f"not {', '.join(stray)}"
+            )
+        _refuse_bad_parts(resource_name, primary, failover, e911, number)
         super().__init__("flowroute:index:RoutedNumber", resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.phone_number = PhoneNumber(resource_name, opts=child, **number)
         self.routes: dict[str, InboundRoute] = {}
         primary_id = self._route_id(f"{resource_name}-primary", primary, child)
         failover_id = (
@@ -57,22 +63,18 @@ class RoutedNumber(pulumi.ComponentResource):
             if failover is not None
             else None
         )
-        self.routing = NumberRouting(
-            f"{resource_name}-routing",
-            number=self.phone_number.number,
-            primary_route_id=primary_id,
-            failover_route_id=failover_id,
-            opts=child,
-        )
+        # The number routes itself: one engine resource, not a number and a routing.
+        routed: dict[str, Any] = {
+            **number,
+            "primary_route_id": primary_id,
+            "failover_route_id": failover_id,
+        }
+        self.phone_number = PhoneNumber(resource_name, opts=child, **routed)
         self.number = self.phone_number.number
-        self.primary_route_id = self.routing.primary_route_id
-        # Without a failover the output is known to be none; the routing's own output would
+        self.primary_route_id = pulumi.Output.from_input(primary_id)
+        # Without a failover the output is known to be none; the number's own output would
         # preview as unknown, since the SDK reads a null output in a preview as not known yet.
-        self.failover_route_id = (
-            self.routing.failover_route_id
-            if failover is not None
-            else pulumi.Output.from_input(None)
-        )
+        self.failover_route_id = pulumi.Output.from_input(failover_id)
         self.e911_id = (
             self._e911_id(resource_name, e911, child)
             if e911 is not None
@@ -111,12 +113,16 @@ class RoutedNumber(pulumi.ComponentResource):
 
 
 def _refuse_bad_parts(
-    name: str, primary: RouteSpec, failover: RouteSpec | None, e911: E911Spec | None
+    name: str,
+    primary: RouteSpec,
+    failover: RouteSpec | None,
+    e911: E911Spec | None,
+    number: Mapping[str, Any],
 ) -> None:
     """Check every child's inputs before the first child is declared.
 
-    Once the number is registered the engine may be buying it, so a mistake in a route or an
-    address found only when that child is declared would stop the program after the purchase.
+    Once the number is registered the engine may be buying it, and routes are declared before
+    it: a mistake anywhere stops the program before anything is registered.
     """
     refuse_bad_name("RoutedNumber", name)
     owner = f"RoutedNumber {name!r}"
@@ -127,12 +133,8 @@ def _refuse_bad_parts(
     def given(spec: RouteSpec | E911Spec | None) -> object:
         return LATER if isinstance(spec, Mapping) else spec
 
-    routing = {
-        "number": LATER,
-        "primary_route_id": given(primary),
-        "failover_route_id": given(failover),
-    }
-    refuse_bad_inputs(f"{owner} routing", NumberRoutingProvider().validate, routing)
+    routed = {**number, "primary_route_id": given(primary), "failover_route_id": given(failover)}
+    refuse_bad_inputs(owner, PhoneNumberProvider().validate, routed)
     if isinstance(e911, Mapping):
         refuse_bad_inputs(f"{owner} e911", E911AddressProvider().validate, dict(e911))
     elif e911 is not None:

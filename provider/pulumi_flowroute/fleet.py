@@ -30,12 +30,13 @@ from typing import Any, cast
 import pulumi
 
 from . import e911_address, inbound_route, phone_number
-from .components import RoutedNumber
 from .e911_address import E911Address, E911AddressArgs
+from .e911_assignment import E911Assignment
 from .errors import FleetConfigError
 from .inbound_route import InboundRoute, InboundRouteArgs
 from .messaging_callbacks import INPUTS as MESSAGING
 from .messaging_callbacks import MessagingCallbacks, MessagingCallbacksArgs
+from .phone_number import PhoneNumber
 from .schema import Problems, as_bool, as_id
 
 # What an entry holds besides the PhoneNumber's own inputs.
@@ -227,32 +228,59 @@ def parse_fleet(routes: Any, numbers: Any, e911: Any = None, messaging: Any = No
 
 
 def deploy_fleet(fleet: Fleet) -> dict[str, Any]:
-    """Register the fleet's resources; returns, per entry, its number and route ids."""
+    """Register the fleet's resources; returns, per entry, its number and route ids.
+
+    Each entry is one ``PhoneNumber`` that routes itself (plus its inline routes and an E911
+    assignment when it has them): the engine saves the whole state after every resource step,
+    so its time grows with the square of the resources per number.
+    """
     shared = {name: InboundRoute(f"route-{name}", **spec) for name, spec in fleet.routes.items()}
 
     addresses = {name: E911Address(f"e911-{name}", **spec) for name, spec in fleet.e911.items()}
     if fleet.messaging is not None:
         MessagingCallbacks("messaging", **fleet.messaging)
 
-    def resolve(ref: RouteRef) -> InboundRouteArgs | pulumi.Input[str]:
+    def resolve(ref: RouteRef, name: str, moved: pulumi.ResourceOptions) -> pulumi.Input[str]:
         if ref.shared is not None:
             return shared[ref.shared].route_id
-        return ref.inline if ref.inline is not None else str(ref.route_id)
+        if ref.inline is not None:
+            return InboundRoute(name, opts=moved, **ref.inline).route_id
+        return str(ref.route_id)
 
     exports: dict[str, Any] = {}
     for entry in fleet.numbers:
-        line = RoutedNumber(
+        moved = _moved(entry.name)
+        primary = resolve(entry.primary, f"{entry.name}-primary", moved)
+        failover = (
+            resolve(entry.failover, f"{entry.name}-failover", moved) if entry.failover else None
+        )
+        line = PhoneNumber(
             entry.name,
-            primary=resolve(entry.primary),
-            failover=resolve(entry.failover) if entry.failover else None,
-            e911=addresses[entry.e911].e911_id if entry.e911 else entry.e911_id,
-            opts=pulumi.ResourceOptions(protect=entry.protect),
+            opts=pulumi.ResourceOptions.merge(moved, pulumi.ResourceOptions(protect=entry.protect)),
+            primary_route_id=primary,
+            failover_route_id=failover,
             **entry.number,
         )
+        e911 = addresses[entry.e911].e911_id if entry.e911 else entry.e911_id
+        if e911 is not None:
+            assignment = E911Assignment(
+                f"{entry.name}-e911-assignment", number=line.number, e911_id=e911, opts=moved
+            )
+            e911 = assignment.e911_id
         exports[entry.name] = {
             "number": line.number,
-            "primary_route_id": line.primary_route_id,
-            "failover_route_id": line.failover_route_id,
-            "e911_id": line.e911_id,
+            "primary_route_id": primary,
+            "failover_route_id": failover,
+            "e911_id": e911,
         }
     return exports
+
+
+def _moved(name: str) -> pulumi.ResourceOptions:
+    """Each entry used to be a ``RoutedNumber`` component: its children keep their identity
+    (so the number is never bought again) by naming their old parent as an alias."""
+    component = (
+        f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::"
+        f"flowroute:index:RoutedNumber::{name}"
+    )
+    return pulumi.ResourceOptions(aliases=[pulumi.Alias(parent=component)])

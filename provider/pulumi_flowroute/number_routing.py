@@ -6,6 +6,7 @@ Flowroute's built-in route ``"0"`` back as primary and clears the failover, so r
 be deleted.
 """
 
+import threading
 from collections.abc import Mapping
 from typing import Annotated, Any, TypedDict, cast
 
@@ -64,6 +65,72 @@ def _not_on_account(number: str) -> ResourceError:
     )
 
 
+def converge(
+    client: FlowrouteClient, value: str, current: Mapping[str, Any] | None, wanted: Any
+) -> None:
+    """PATCH (or DELETE) the slots of ``value`` that differ from ``current`` (None: not known,
+    so all). Both writes are safe to repeat. Used by NumberRouting and by a PhoneNumber that
+    routes its own number."""
+    try:
+        primary = wanted["primary_route_id"]
+        if current is None or primary != current.get("primary_route_id"):
+            _set(client, value, "primary", primary)
+        failover = wanted.get("failover_route_id")
+        if current is None or failover != current.get("failover_route_id"):
+            if failover is None:
+                client.remove_route(value, "failover")
+            else:
+                _set(client, value, "failover", failover)
+    except NotFound:
+        raise _not_on_account(value) from None
+
+
+def _set(client: FlowrouteClient, number: str, slot: str, route_id: str) -> None:
+    try:
+        client.set_route(number, slot, route_id)
+    except NotFound as error:
+        if error.detail_text == "Route not found.":
+            raise ResourceError(
+                f"cannot make route {route_id} the {slot} route of {number}: Flowroute has "
+                "no such route. Use an InboundRoute's route_id, or '0' for SIP "
+                "registration."
+            ) from None
+        raise
+
+
+def unroute(client: FlowrouteClient, value: str, had_failover: bool) -> bool:
+    """Put the built-in route back as primary and clear the failover, so the routes can be
+    deleted; False when the number is gone from the account."""
+    try:
+        client.remove_route(value, "primary")
+        if had_failover:
+            client.remove_route(value, "failover")
+    except NotFound:
+        return False
+    return True
+
+
+class _Handovers:
+    """Numbers whose routing a PhoneNumber of this deployment manages itself: a NumberRouting
+    left behind by an older program (its routing moved into the PhoneNumber) must not undo it
+    when Pulumi deletes it, which is after every create and update of the run."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._numbers: set[str] = set()
+
+    def add(self, number: str) -> None:
+        with self._lock:
+            self._numbers.add(number)
+
+    def __contains__(self, number: object) -> bool:
+        with self._lock:
+            return number in self._numbers
+
+
+HANDOVERS = _Handovers()
+
+
 class NumberRoutingProvider(FlowrouteProvider):
     """Dynamic provider behind :class:`NumberRouting`."""
 
@@ -73,37 +140,8 @@ class NumberRoutingProvider(FlowrouteProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         # Both slots are written whatever they held (the writes are safe to repeat), so no read
         # comes first; a failover an adopted number carried is cleared.
-        self._converge(props["number"], None, props)
+        converge(self.client, props["number"], None, props)
         return CreateResult(props["number"], {k: props.get(k) for k in INPUTS.names})
-
-    def _converge(self, value: str, current: Mapping[str, Any] | None, wanted: Any) -> None:
-        """PATCH (or DELETE) the slots that differ from ``current`` (None: not known, all)."""
-        client = self.client
-        try:
-            primary = wanted["primary_route_id"]
-            if current is None or primary != current.get("primary_route_id"):
-                self._set(client, value, "primary", primary)
-            failover = wanted.get("failover_route_id")
-            if current is None or failover != current.get("failover_route_id"):
-                if failover is None:
-                    client.remove_route(value, "failover")
-                else:
-                    self._set(client, value, "failover", failover)
-        except NotFound:
-            raise _not_on_account(value) from None
-
-    @staticmethod
-    def _set(client: FlowrouteClient, number: str, slot: str, route_id: str) -> None:
-        try:
-            client.set_route(number, slot, route_id)
-        except NotFound as error:
-            if error.detail_text == "Route not found.":
-                raise ResourceError(
-                    f"cannot make route {route_id} the {slot} route of {number}: Flowroute has "
-                    "no such route. Use an InboundRoute's route_id, or '0' for SIP "
-                    "registration."
-                ) from None
-            raise
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
@@ -114,15 +152,14 @@ class NumberRoutingProvider(FlowrouteProvider):
         return ReadResult(id_, outs, dict(outs))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self._converge(id_, olds, news)
+        converge(self.client, id_, olds, news)
         return UpdateResult({k: news.get(k) for k in INPUTS.names} | {"number": id_})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        try:
-            self.client.remove_route(id_, "primary")
-            if props.get("failover_route_id") is not None:
-                self.client.remove_route(id_, "failover")
-        except NotFound:
+        if id_ in HANDOVERS:
+            self.info(f"{id_}'s routing is now its PhoneNumber's; left as it is")
+            return
+        if not unroute(self.client, id_, props.get("failover_route_id") is not None):
             self.info(f"{id_} is no longer on the account; nothing to unroute")
             return
         self.info(f"{id_} routes back to the built-in route {BUILTIN_ROUTE_ID} with no failover")

@@ -7,6 +7,7 @@ finds drift, ``update`` changes alias / CNAM in place, ``delete`` keeps the numb
 """
 
 import contextlib
+import dataclasses
 import re
 import threading
 import time
@@ -17,10 +18,12 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
+from . import number_routing
 from .claims import claim_alias
 from .client import BUILTIN_ROUTE_ID, AvailableNumber, FlowrouteClient, Number
 from .errors import ApiError, Forbidden, MalformedResponse, NotFound, RateLimited, ResourceError
 from .lifeline import engine_reachable
+from .number_routing import HANDOVERS
 from .provider_base import (
     UNANSWERED,
     FlowrouteProvider,
@@ -36,6 +39,7 @@ from .schema import (
     as_bool,
     as_cost,
     as_digits,
+    as_id,
     as_number,
     is_unknown,
 )
@@ -85,6 +89,11 @@ class PhoneNumberArgs(TypedDict, total=False):
     - ``adopt``: take over ``number`` without buying if it is already on the account.
     - ``release_on_delete``: release the number when the resource is deleted or replaced.
     - ``max_setup_cost`` / ``max_monthly_cost``: refuse to buy a number that costs more (USD).
+    - ``primary_route_id`` / ``failover_route_id``: route the number's inbound calls (an
+      ``InboundRoute``'s ``route_id``, or ``'0'`` for SIP registration) as part of this
+      resource, so a fleet needs one resource per number. Unset leaves the routing alone (to
+      a ``NumberRouting``, say). A failover needs a primary; with a primary, no failover means
+      none.
     """
 
     number: Annotated[pulumi.Input[str] | None, Rule(as_number)]
@@ -95,9 +104,12 @@ class PhoneNumberArgs(TypedDict, total=False):
     release_on_delete: Annotated[pulumi.Input[bool] | None, Rule(as_bool, default=False)]
     max_setup_cost: Annotated[pulumi.Input[float] | None, Rule(as_cost)]
     max_monthly_cost: Annotated[pulumi.Input[float] | None, Rule(as_cost)]
+    primary_route_id: Annotated[pulumi.Input[str] | None, Rule(as_id)]
+    failover_route_id: Annotated[pulumi.Input[str] | None, Rule(as_id)]
 
 
 INPUTS = Inputs(PhoneNumberArgs)
+ROUTING = ("primary_route_id", "failover_route_id")
 SEARCH = INPUTS.nested["search"]
 DETAIL_OUTPUTS = (
     "rate_center",
@@ -109,13 +121,19 @@ DETAIL_OUTPUTS = (
     "e911_id",
     "cnam_id",
 )
-# Changing these needs no API call: they only steer create and delete.
-UNMANAGED_WHEN_UNSET = ("alias", "cnam_lookups_enabled")
+# Left as they are on the account while unset (the failover: while the primary is unset).
+UNMANAGED_WHEN_UNSET = ("alias", "cnam_lookups_enabled", "primary_route_id")
 
 
 def validate(problems: Problems, given: Mapping[str, Any]) -> dict[str, Any]:
     """PhoneNumber's inputs checked and normalised, for ``check`` and the fleet config alike."""
     values = INPUTS.validate(problems, given)
+    if given.get("failover_route_id") is not None and given.get("primary_route_id") is None:
+        problems.add(
+            "failover_route_id",
+            given["failover_route_id"],
+            "set primary_route_id too: a number routes to its failover only when its primary fails",
+        )
     number, search = given.get("number"), given.get("search")
     if number is not None and search is not None:
         problems.add(
@@ -301,38 +319,40 @@ class _ProcessMemory:
         self,
         client: FlowrouteClient,
         suspects: list[Number],
-        alias: str | None,
+        props: Mapping[str, Any],
         window: float,
     ) -> list[Number]:
         """``suspects`` that, read every second for ``window`` seconds, still look like what an
-        interrupted purchase leaves, held by nobody here: no alias, or ``alias`` (the user's)
-        on a number with no routing and no E911 address. Another stack may be buying one right
-        now (its purchase answer can take that long, and its alias comes after), or routing one
-        it just bought, or a sibling here may be adopting it.
+        interrupted purchase of ``props`` leaves (:func:`_left`), held by nobody here. Another
+        stack may be buying one right now (its purchase answer can take that long, and its
+        alias comes after), or routing one it just bought, or a sibling adopting it.
         """
         deadline = time.monotonic() + window
         while True:
-            suspects = [n for n in _reread(client, self._unheld(suspects)) if _left(n, alias)]
+            suspects = [n for n in _reread(client, self._unheld(suspects)) if _left(n, props)]
             left = deadline - time.monotonic()
             if not suspects or left <= 0:
                 return self._unheld(suspects)
             time.sleep(min(SUSPECT_POLL_SECONDS, left))
 
 
-def _left(number: Number, alias: str | None) -> bool:
-    """Whether ``number`` (read in detail) looks like a purchase interrupted before Pulumi
-    recorded it: unnamed, or named ``alias`` yet neither routed nor given an address.
+def _left(number: Number, props: Mapping[str, Any]) -> bool:
+    """Whether ``number`` (read in detail) looks like a purchase of ``props`` interrupted before
+    Pulumi recorded it: unnamed; or named with the alias you gave and routed as this resource
+    routes (or not at all), with no E911 address.
 
     A number with your alias may also be another stack's that shares alias and search; once
-    that stack has routed it, or given it an address, it no longer looks left behind.
+    that stack has routed it to routes of its own, or given it an address, it no longer looks
+    left behind.
     """
     if number.alias is None:
         return True
+    routing = (number.primary_route_id, number.failover_route_id)
+    ours = (props.get("primary_route_id"), props.get("failover_route_id"))
     return (
-        alias is not None
-        and number.alias == alias
-        and number.primary_route_id in (None, BUILTIN_ROUTE_ID)
-        and number.failover_route_id is None
+        props.get("alias") is not None
+        and number.alias == props["alias"]
+        and routing in ((None, None), (BUILTIN_ROUTE_ID, None), ours)
         and number.e911_id is None
     )
 
@@ -364,7 +384,11 @@ def _interrupted_message(suspects: list[Number], props: Mapping[str, Any]) -> st
     first = suspects[0].value
     one = len(suspects) == 1
     alias = props.get("alias")
-    named = f"no alias, or the alias {alias!r} and no routing," if alias is not None else "no alias,"
+    named = (
+        f"no alias, or the alias {alias!r} and no routing or E911 address of another's,"
+        if alias is not None
+        else "no alias,"
+    )
     return (
         f"{values} {'is' if one else 'are'} on your Flowroute account, "
         f"match{'es' if one else ''} this search ({_describe(props)}) and carr"
@@ -406,6 +430,8 @@ class PhoneNumberProvider(FlowrouteProvider):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         _MEMORY.hold(id_)  # a sibling's search must not take this recorded number for a leftover
+        if news.get("primary_route_id") is not None:
+            HANDOVERS.add(id_)  # before any NumberRouting of an older program is deleted
         replaces: list[str] = []
         # The engine drops null members of objects: compare searches by their set fields only.
         news = {**news, "search": _set_fields(news.get("search"))}
@@ -424,6 +450,8 @@ class PhoneNumberProvider(FlowrouteProvider):
             new = news.get(key)
             if new is None and key in ("number", *UNMANAGED_WHEN_UNSET):
                 continue  # a search's number is an output; an unset alias is left alone
+            if key == "failover_route_id" and news.get("primary_route_id") is None:
+                continue
             if new != olds.get(key):
                 changed.append(key)
         if replaces and not olds.get("release_on_delete") and olds.get("number"):
@@ -459,7 +487,19 @@ class PhoneNumberProvider(FlowrouteProvider):
         else:
             number, costs, adopted = self._acquire_by_search(client, props)
         number = self._apply_settings(client, number, props, bought=not adopted)
+        if props.get("primary_route_id") is not None:
+            number = self._route(client, number, props)
         return CreateResult(number.value, self._outputs(props, number, costs, adopted))
+
+    def _route(self, client: FlowrouteClient, number: Number, wanted: Mapping[str, Any]) -> Number:
+        """Set the number's routing slots that differ from what it has."""
+        current = {k: getattr(number, k) for k in ROUTING}
+        number_routing.converge(client, number.value, current, wanted)
+        HANDOVERS.add(number.value)
+        return dataclasses.replace(
+            number,
+            **{k: wanted.get(k) for k in ROUTING},  # type: ignore[arg-type]
+        )
 
     def _acquire_exact(
         self, client: FlowrouteClient, props: Mapping[str, Any]
@@ -532,7 +572,7 @@ class PhoneNumberProvider(FlowrouteProvider):
         if claim is not None and len(ours) == 1:
             return self._adopt(ours[0], _claimed(claim)), None, True
         window = max(SUSPECT_RECHECK_SECONDS, self.settings.settle_seconds)
-        suspects = ours or _MEMORY.still_unexplained(client, left, alias, window)
+        suspects = ours or _MEMORY.still_unexplained(client, left, props, window)
         if suspects:
             raise ResourceError(_interrupted_message(suspects, props))
         pool = _MEMORY.candidates(search)
@@ -672,6 +712,8 @@ class PhoneNumberProvider(FlowrouteProvider):
         for key in UNMANAGED_WHEN_UNSET:
             if props.get(key) is None and not reference:
                 inputs[key] = None
+        if inputs.get("primary_route_id") is None:
+            inputs["failover_route_id"] = None
         return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -692,11 +734,24 @@ class PhoneNumberProvider(FlowrouteProvider):
             outs["cnam_lookups_enabled"] = (
                 olds.get("cnam_lookups_enabled") if cnam is None else cnam
             )
+        if news.get("primary_route_id") is not None:
+            # What the state says the slots hold, when it knows (routed here before).
+            known = olds if olds.get("primary_route_id") is not None else None
+            number_routing.converge(self.client, id_, known, news)
+            HANDOVERS.add(id_)
+        else:
+            outs.update(dict.fromkeys(ROUTING))
         outs.pop("__provider", None)
         return UpdateResult(outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if not props.get("release_on_delete"):
+            routed = props.get("primary_route_id") is not None
+            if routed and number_routing.unroute(
+                self.client, id_, props.get("failover_route_id") is not None
+            ):
+                # So that its routes can be deleted too.
+                self.info(f"{id_} routes back to the built-in route {BUILTIN_ROUTE_ID}")
             how = "adopted" if props.get("adopted") else "bought"
             self.warn(
                 f"{id_} ({how} earlier) was removed from Pulumi but stays on your "
@@ -730,6 +785,9 @@ class PhoneNumberProvider(FlowrouteProvider):
             monthly_cost=costs.monthly_cost if costs else None,
             adopted=adopted,
         )
+        # The routing as the account has it (drift shows), while this resource manages it.
+        routed = props.get("primary_route_id") is not None
+        outs.update({k: getattr(number, k) if routed else None for k in ROUTING})
         return outs
 
 
@@ -757,6 +815,8 @@ class PhoneNumber(FlowrouteResource, module="flowroute", name="PhoneNumber"):
     adopted: pulumi.Output[bool]
     e911_id: pulumi.Output[str | None]
     cnam_id: pulumi.Output[str | None]
+    primary_route_id: pulumi.Output[str | None]
+    failover_route_id: pulumi.Output[str | None]
 
     @INPUTS.keywords
     def __init__(
