@@ -267,18 +267,18 @@ def test_an_infra_repo_from_zero_installs_with_pulumi_install_and_runs_a_compone
     (infra.path / "__main__.py").write_text(COMPONENT_PROGRAM)
     configure(infra, f"flowroute:baseUrl=emulator:{DB}")
     preview = infra.ok("preview", "--diff")
-    assert "+ 7 to create" in preview
+    assert "+ 6 to create" in preview
     up = infra.ok("up")
-    assert "+ 7 created" in up
+    assert "+ 6 created" in up
     # The lookup runs on every `up`: the second one reads the routing the first one set.
-    assert "7 unchanged" in infra.ok("up")
+    assert "6 unchanged" in infra.ok("up")
     routing = json.loads(infra.pulumi("stack", "output", "routing", "--json").output)
     assert routing["declared"] == routing["read"] and None not in routing["read"]
     number = json.loads(infra.pulumi("stack", "output", "number", "--json").output)
     assert number.startswith("1425")
 
     again = infra.ok("preview", "--diff")
-    assert "7 unchanged" in again and "~" not in again.split("Resources:")[0]
+    assert "6 unchanged" in again and "~" not in again.split("Resources:")[0]
     destroy = infra.ok("destroy")
     assert f"released {number}" in destroy
     assert infra.emulator(DB).list_numbers({}, 10, 0).items == []
