@@ -723,3 +723,85 @@ def test_two_stacks_buying_from_one_search_at_once_get_distinct_numbers(
     for stack in (project, other):
         assert "unchanged" in stack.ok("up")
     assert writes(emulator.request_log()) == []
+
+
+# The fleet as it was registered before each number became one resource: per entry a
+# RoutedNumber component holding the number, its inline routes, a NumberRouting and the E911
+# assignment.
+OLD_SHAPE_PROGRAM = """
+import pulumi
+
+from pulumi_flowroute import (
+    E911Address, E911Assignment, InboundRoute, MessagingCallbacks, NumberRouting, PhoneNumber,
+)
+from pulumi_flowroute.fleet import parse_fleet
+
+config = pulumi.Config()
+fleet = parse_fleet(
+    config.get_object("routes"), config.get_object("numbers"),
+    config.get_object("e911"), config.get_object("messaging"),
+)
+shared = {n: InboundRoute(f"route-{n}", **spec) for n, spec in fleet.routes.items()}
+addresses = {n: E911Address(f"e911-{n}", **spec) for n, spec in fleet.e911.items()}
+if fleet.messaging:
+    MessagingCallbacks("messaging", **fleet.messaging)
+for entry in fleet.numbers:
+    line = pulumi.ComponentResource("flowroute:index:RoutedNumber", entry.name, None, None)
+    child = pulumi.ResourceOptions(parent=line)
+    number = PhoneNumber(entry.name, opts=child, **entry.number)
+
+    def route(ref, name):
+        if ref.shared:
+            return shared[ref.shared].route_id
+        if ref.inline:
+            return InboundRoute(name, opts=child, **ref.inline).route_id
+        return ref.route_id
+
+    failover = entry.failover and route(entry.failover, f"{entry.name}-failover")
+    NumberRouting(
+        f"{entry.name}-routing",
+        number=number.number,
+        primary_route_id=route(entry.primary, f"{entry.name}-primary"),
+        failover_route_id=failover or None,
+        opts=child,
+    )
+    if entry.e911:
+        E911Assignment(
+            f"{entry.name}-e911-assignment", number=number.number,
+            e911_id=addresses[entry.e911].e911_id, opts=child,
+        )
+"""
+
+
+def test_a_stack_built_with_the_old_fleet_shape_keeps_every_number_and_its_routing(
+    project: PulumiProject,
+) -> None:
+    program = project.path / "__main__.py"
+    current = program.read_text()
+    program.write_text(OLD_SHAPE_PROGRAM)
+    assert "+ 19 created" in project.ok("up")
+    emulator = project.emulator(DB)
+    before = {
+        n.value: emulator.get_number(n.value) for n in emulator.list_numbers({}, 200, 0).items
+    }
+    assert len(before) == 3
+
+    program.write_text(current)
+    emulator.clear_request_log()
+    moved = project.ok("up")
+    # The numbers are the same resources under their new parent: nothing bought or released;
+    # the old NumberRoutings go without undoing the routing their numbers took over.
+    assert "buying" not in moved and "released" not in moved
+    assert "routing is now its PhoneNumber's" in moved
+    assert not [
+        r
+        for r in emulator.request_log()
+        if r.method in ("POST", "DELETE")
+        and "/numbers/" in r.path
+        and "relationships" not in r.path
+    ]
+    after = {n.value: emulator.get_number(n.value) for n in emulator.list_numbers({}, 200, 0).items}
+    assert after == before
+    emulator.clear_request_log()
+    assert "13 unchanged" in project.ok("up")
+    assert writes(emulator.request_log()) == []
