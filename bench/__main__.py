@@ -26,12 +26,12 @@ import requests
 
 from bench import cli_fleet
 from bench.cli_fleet import AUTH, emulator_server
-from pulumi_flowroute import FlowrouteClient, inbound_route, phone_number
+from pulumi_flowroute import FlowrouteClient
 from pulumi_flowroute.emulator import FlowrouteBackend
 from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
 from pulumi_flowroute.phone_number import PhoneNumberProvider
-from pulumi_flowroute.provider_base import FlowrouteProvider
+from pulumi_flowroute.provider_base import FlowrouteProvider, forget_deployment
 from tests.support.cli import provide_cli
 from tests.support.emulators import embedded_client
 from tests.support.engine import ProviderServer, provider_blob
@@ -76,8 +76,7 @@ class Account:
 
     def calls(self, operation: Callable[[], Any]) -> tuple[int, Any]:
         """Run ``operation`` as a deployment of its own; count the API requests it made."""
-        phone_number.forget_deployment()
-        inbound_route.forget_deployment()
+        forget_deployment()
         self.backend.clear_request_log()
         result = operation()
         return len(self.backend.request_log()), result

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from pulumi_flowroute import FlowrouteClient, inbound_route, messaging_callbacks, phone_number
+from pulumi_flowroute import FlowrouteClient
 from pulumi_flowroute.emulator import MockFlowroute, RemoteEmulator, mock_flowroute
+from pulumi_flowroute.provider_base import forget_deployment
 from tests.support.audit import ACCESS_KEY, SECRET_KEY, leaks
 from tests.support.cli import provide_cli
 from tests.support.emulators import Emulated, ServerProcess, audit_request_log, fast_client
@@ -42,9 +43,7 @@ def pytest_runtest_makereport(
 @pytest.fixture(autouse=True)
 def _one_deployment_per_test() -> None:
     """A provider process serves one deployment; this test process runs many."""
-    phone_number.forget_deployment()
-    inbound_route.forget_deployment()
-    messaging_callbacks.forget_deployment()
+    forget_deployment()
 
 
 @pytest.fixture(scope="session")

@@ -20,9 +20,6 @@ import pytest
 from pulumi_flowroute import (
     FlowrouteClient,
     RetryPolicy,
-    inbound_route,
-    messaging_callbacks,
-    phone_number,
 )
 from pulumi_flowroute.cnam_assignment import CnamAssignmentProvider
 from pulumi_flowroute.cnam_record import CnamRecordProvider
@@ -34,7 +31,7 @@ from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.messaging_callbacks import MessagingCallbacksProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
 from pulumi_flowroute.phone_number import PhoneNumberProvider
-from pulumi_flowroute.provider_base import FlowrouteProvider
+from pulumi_flowroute.provider_base import FlowrouteProvider, forget_deployment
 from tests.support.audit import ACCESS_KEY, SECRET_KEY, assert_no_secrets
 from tests.support.emulators import ServerProcess
 from tests.support.providers import STACK_CONFIG, checked, configured
@@ -401,9 +398,7 @@ def _dead_url() -> str:
 
 
 def _new_deployment() -> None:
-    phone_number.forget_deployment()
-    inbound_route.forget_deployment()
-    messaging_callbacks.forget_deployment()
+    forget_deployment()
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))

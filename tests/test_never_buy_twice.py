@@ -15,7 +15,8 @@ import pytest
 
 from pulumi_flowroute import FlowrouteClient, ResourceError
 from pulumi_flowroute.emulator import RemoteEmulator
-from pulumi_flowroute.phone_number import PhoneNumberProvider, forget_deployment
+from pulumi_flowroute.phone_number import PhoneNumberProvider
+from pulumi_flowroute.provider_base import forget_deployment
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
 from tests.support.emulators import ServerProcess
 from tests.support.providers import STACK_CONFIG, configured

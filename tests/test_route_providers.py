@@ -16,11 +16,11 @@ from pulumi_flowroute import (
     PhoneNumberArgs,
     ResourceError,
     RoutedNumber,
-    inbound_route,
 )
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
+from pulumi_flowroute.provider_base import forget_deployment
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
 from tests.support.providers import configured
 
@@ -57,7 +57,7 @@ def test_route_create_read_update_delete(
     assert outs["route_id"].isdigit() and outs["alias"] == "proj.dev.pbx"
     assert routes.diff(outs["route_id"], outs, dict(PBX, edge_strategy_id=None)).changes is False
     client.update_route(outs["route_id"], value="10.0.0.9")
-    inbound_route.forget_deployment()  # refresh is a later run
+    forget_deployment()  # refresh is a later run
     read = routes.read(outs["route_id"], outs)
     assert read.outs is not None and read.outs["value"] == "10.0.0.9"
     assert read.inputs is not None and read.inputs["value"] == "10.0.0.9"
@@ -88,7 +88,7 @@ def test_an_identical_route_with_the_explicit_alias_is_taken_over_a_differing_on
     earlier = client.create_route("host", "sip.example.com:5060", "proj.dev.pbx")
     assert make_route(routes, **PBX)["route_id"] == earlier.id
     client.update_route(earlier.id, value="10.9.9.9")
-    inbound_route.forget_deployment()  # a later run
+    forget_deployment()  # a later run
     with pytest.raises(ResourceError, match=r"already exists .* and differs"):
         make_route(routes, **PBX)
 
@@ -107,7 +107,7 @@ def test_unnamed_routes_of_two_stacks_with_the_same_names_never_meet(
 ) -> None:
     unnamed = {**PBX, "alias": None, "alias_prefix": "proj.dev.pbx"}
     mine = make_route(routes, **unnamed)
-    inbound_route.forget_deployment()  # the other checkout, with its own backend
+    forget_deployment()  # the other checkout, with its own backend
     theirs = make_route(routes, **unnamed)
     assert mine["route_id"] != theirs["route_id"]
     assert mine["alias"].startswith("proj.dev.pbx-") and mine["alias"] != theirs["alias"]
@@ -207,7 +207,7 @@ def test_a_refresh_lists_the_routes_once_for_every_route(
     routes: InboundRouteProvider, mock: MockFlowroute
 ) -> None:
     made = [make_route(routes, **{**PBX, "alias": f"pbx-{i}"}) for i in range(3)]
-    inbound_route.forget_deployment()  # refresh is a later run
+    forget_deployment()  # refresh is a later run
     mock.clear_requests()
     for outs in made:
         read = routes.read(outs["route_id"], outs)

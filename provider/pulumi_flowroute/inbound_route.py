@@ -24,6 +24,7 @@ from .provider_base import (
     FlowrouteResource,
     auto_alias,
     outcome_unknown,
+    per_deployment,
     with_id,
 )
 from .schema import Inputs, Problems, Rule, as_alias, as_int, as_text, is_unknown
@@ -147,8 +148,8 @@ class _DeploymentRoutes:
 _ROUTES = _DeploymentRoutes()
 
 
-def forget_deployment() -> None:
-    """Start a new deployment's memory: for harnesses that run several in one process."""
+@per_deployment
+def _forget_deployment() -> None:
     global _ROUTES
     _ROUTES = _DeploymentRoutes()
 

@@ -15,7 +15,7 @@ from typing_extensions import Unpack
 
 from .client import FlowrouteClient
 from .errors import NotFound, ResourceError
-from .provider_base import FlowrouteProvider, FlowrouteResource, with_id
+from .provider_base import FlowrouteProvider, FlowrouteResource, per_deployment, with_id
 from .schema import Inputs, Problems, Rule
 
 # Input name -> the webhook Flowroute calls it.
@@ -59,8 +59,8 @@ class MessagingCallbacksArgs(TypedDict, total=False):
 INPUTS = Inputs(MessagingCallbacksArgs)
 
 
-def forget_deployment() -> None:
-    """Start a new deployment's memory: for harnesses that run several in one process."""
+@per_deployment
+def _forget_deployment() -> None:
     _created.clear()
 
 

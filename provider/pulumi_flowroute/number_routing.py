@@ -16,7 +16,7 @@ from typing_extensions import Unpack
 
 from .client import BUILTIN_ROUTE_ID, FlowrouteClient, Number
 from .errors import NotFound, ResourceError
-from .provider_base import FlowrouteProvider, FlowrouteResource, with_id
+from .provider_base import FlowrouteProvider, FlowrouteResource, per_deployment, with_id
 from .schema import Inputs, Rule, as_id, as_number
 
 
@@ -127,8 +127,17 @@ class _Handovers:
         with self._lock:
             return number in self._numbers
 
+    def clear(self) -> None:
+        with self._lock:
+            self._numbers.clear()
+
 
 HANDOVERS = _Handovers()
+
+
+@per_deployment
+def _forget_deployment() -> None:
+    HANDOVERS.clear()
 
 
 class NumberRoutingProvider(FlowrouteProvider):

@@ -29,6 +29,7 @@ from .provider_base import (
     FlowrouteProvider,
     FlowrouteResource,
     outcome_unknown,
+    per_deployment,
     with_id,
 )
 from .schema import (
@@ -369,8 +370,8 @@ def _reread(client: FlowrouteClient, numbers: list[Number]) -> list[Number]:
 _MEMORY = _ProcessMemory()
 
 
-def forget_deployment() -> None:
-    """Start a new deployment's memory: for harnesses that run several in one process."""
+@per_deployment
+def _forget_deployment() -> None:
     global _MEMORY
     _MEMORY = _ProcessMemory()
 

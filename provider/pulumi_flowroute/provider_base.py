@@ -78,6 +78,26 @@ def settle(
         delay = min(delay * 2, 8.0)
 
 
+_RESETS: list[Callable[[], None]] = []
+
+
+def per_deployment(reset: Callable[[], None]) -> Callable[[], None]:
+    """Register ``reset``, which empties a module's memory of the current deployment.
+
+    The engine runs one provider process per deployment, so that memory lives as long as the
+    process; a harness that runs several deployments in one process calls
+    :func:`forget_deployment` between them.
+    """
+    _RESETS.append(reset)
+    return reset
+
+
+def forget_deployment() -> None:
+    """Start a new deployment: every module forgets what the last one held and read."""
+    for reset in _RESETS:
+        reset()
+
+
 def auto_alias(resource_name: str, reserve: int = 0) -> str:
     """``project.stack.name``, shortened with a digest to leave ``reserve`` characters free."""
     room = MAX_ALIAS_LENGTH - reserve
