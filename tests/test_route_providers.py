@@ -18,11 +18,12 @@ from pulumi_flowroute import (
     RoutedNumber,
 )
 from pulumi_flowroute.emulator import MockFlowroute
+from pulumi_flowroute.errors import Unauthorized
 from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
 from pulumi_flowroute.provider_base import forget_deployment
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
-from tests.support.providers import configured
+from tests.support.providers import STACK_CONFIG, configured
 
 PBX = {"route_type": "host", "value": "sip.example.com:5060", "alias": "proj.dev.pbx"}
 
@@ -252,3 +253,16 @@ def test_the_signatures_read_like_a_pulumi_package(resource: type, required: set
         assert {"resource_name", "id", "opts"} <= set(inspect.signature(get).parameters)
     if resource in (PhoneNumber, RoutedNumber):
         assert set(PhoneNumberArgs.__annotations__) <= names
+
+
+def test_a_refused_key_pair_names_the_settings_not_the_route(mock: MockFlowroute) -> None:
+    routes = configured(InboundRouteProvider, {**STACK_CONFIG, "flowroute:secretKey": "wrong"})
+    # Auto-named: the create is the first request, so the refusal is the POST's.
+    unnamed = {**PBX, "alias": None, "alias_prefix": "proj.dev.pbx"}
+    check = routes.check({}, unnamed)
+    assert check.failures == []
+    with pytest.raises(Unauthorized) as refused:
+        routes.create(check.inputs)
+    assert "HTTP 401" in str(refused.value)
+    assert "Check flowroute:accessKey and flowroute:secretKey" in str(refused.value)
+    assert [(r.method, r.status) for r in mock.requests()] == [("POST", 401)]

@@ -17,7 +17,7 @@ from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import FlowrouteClient, Route
-from .errors import ApiError, Forbidden, NotFound, ResourceError
+from .errors import ApiError, Forbidden, NotFound, ResourceError, Unauthorized
 from .provider_base import (
     UNANSWERED,
     FlowrouteProvider,
@@ -222,6 +222,8 @@ class InboundRouteProvider(FlowrouteProvider):
                 props["route_type"], props["value"], alias, props.get("edge_strategy_id")
             )
         except (ApiError, *UNANSWERED) as error:
+            if isinstance(error, Unauthorized):
+                raise  # the key pair was refused, not the route: its own message says what to check
             if isinstance(error, ApiError) and not outcome_unknown(error):
                 raise ResourceError(self._refused(props, error)) from None
             found, failure = self.settle(lambda: self._by_alias(client, alias))
@@ -283,7 +285,7 @@ class InboundRouteProvider(FlowrouteProvider):
                 "`pulumi refresh` to drop it from state, then `pulumi up` to create it again."
             ) from None
         except ApiError as error:
-            if error.status >= 500:
+            if error.status >= 500 or isinstance(error, Unauthorized):
                 raise
             raise ResourceError(self._refused(news, error)) from None
         _ROUTES.wrote(route)
