@@ -89,7 +89,11 @@ def _host_ok(host: str) -> bool:
 def route_value_problem(route_type: str, value: str) -> str | None:
     """Why ``value`` is not valid for ``route_type``, or None when it is."""
     if route_type == "host":
-        host, _, port = value.rpartition(":") if value.count(":") == 1 else (value, "", "")
+        # A port follows the last colon of a name, an IPv4 address or a bracketed IPv6 one.
+        bracketed = value.startswith("[") and "]:" in value
+        host, _, port = (
+            value.rpartition(":") if bracketed or value.count(":") == 1 else (value, "", "")
+        )
         if not host:
             host, port = value, ""
         if not _host_ok(host) or not _port_ok(port or None):
