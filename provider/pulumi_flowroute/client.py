@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import requests
 from urllib3 import exceptions as urllib3_exceptions
@@ -356,6 +355,10 @@ class RetryPolicy:
         )
 
 
+#: The API version of every endpoint but the messaging webhooks (v2.1, and v2.2 to clear one).
+API_VERSION = "v2"
+
+
 class FlowrouteClient:
     """Flowroute numbers and routes API, v2.
 
@@ -392,7 +395,7 @@ class FlowrouteClient:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self.session = session or requests.Session()
-        if urlsplit(self.base_url).scheme == "http":
+        if endpoint.plain_http:
             # Plain http goes to loopback only; an HTTP(S)_PROXY from the environment would carry
             # the Basic auth header in clear to the proxy.
             self.session.trust_env = False
@@ -408,19 +411,24 @@ class FlowrouteClient:
 
     # -- transport ---------------------------------------------------------------------------
 
-    def _url(self, path: str) -> str:
-        return f"{self.base_url}/v2{path}"
+    def _url(self, path: str, version: str = API_VERSION) -> str:
+        """Every request's URL: the base URL, the API version, the path (``/numbers/...``)."""
+        return f"{self.base_url}/{version}{path}"
 
     def _send(
         self,
         method: str,
         path_or_url: str,
         *,
+        version: str = API_VERSION,
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
     ) -> requests.Response:
-        """One call with retries: a 2xx answer, or the typed error of the last attempt."""
-        url = path_or_url if "://" in path_or_url else self._url(path_or_url)
+        """One call with retries: a 2xx answer, or the typed error of the last attempt.
+
+        ``path_or_url`` is a path under ``version``, or a paging link already rebased here.
+        """
+        url = path_or_url if "://" in path_or_url else self._url(path_or_url, version)
         shown = url[len(self.base_url) :] if url.startswith(self.base_url) else url
         started = time.monotonic()
         waited = 0.0
@@ -525,10 +533,11 @@ class FlowrouteClient:
         method: str,
         path: str,
         *,
+        version: str = API_VERSION,
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
     ) -> Any:
-        response = self._send(method, path, params=params, json_body=json_body)
+        response = self._send(method, path, version=version, params=params, json_body=json_body)
         if response.status_code == 204 or not response.content:
             return None
         return self._decode(method, path, response, json.loads)
@@ -602,7 +611,7 @@ class FlowrouteClient:
             visited.add(target)
 
     def _rebase(self, link: str) -> str:
-        marker = link.find("/v2/")
+        marker = link.find(f"/{API_VERSION}/")
         if marker < 0:
             raise MalformedResponse("GET", link, 200, f"a paging link outside /v2/: {link!r}")
         return f"{self.base_url}{link[marker:]}"
@@ -816,18 +825,18 @@ class FlowrouteClient:
 
     def get_callback(self, kind: str) -> str | None:
         """The account's webhook URL for ``kind`` (``sms``, ``mms`` or ``dlr``), or None."""
-        document = self._json("GET", f"{self.base_url}/v2.1/messages/{kind}_callback") or {}
+        document = self._json("GET", f"/messages/{kind}_callback", version="v2.1") or {}
         url = ((document.get("data") or {}).get("attributes") or {}).get("callback_url")
         return str(url) if url else None
 
     def set_callback(self, kind: str, url: str) -> None:
         """Post the account's ``kind`` messages (or delivery receipts) to ``url``."""
         body = {"data": {"attributes": {"callback_url": url}}}
-        self._send("PUT", f"{self.base_url}/v2.1/messages/{kind}_callback", json_body=body)
+        self._send("PUT", f"/messages/{kind}_callback", version="v2.1", json_body=body)
 
     def clear_callback(self, kind: str) -> None:
         """Stop posting the account's ``kind`` messages anywhere (a v2.2 endpoint)."""
-        self._send("DELETE", f"{self.base_url}/v2.2/messages/{kind}_callback")
+        self._send("DELETE", f"/messages/{kind}_callback", version="v2.2")
 
 
 def _address_body(fields: Mapping[str, str | None]) -> dict[str, Any]:

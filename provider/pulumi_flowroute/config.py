@@ -37,6 +37,11 @@ class Endpoint:
 
     url: str
 
+    @property
+    def plain_http(self) -> bool:
+        """Unencrypted: allowed to loopback only (``parse_base_url`` checked that)."""
+        return self.url.startswith("http://")
+
 
 @dataclass(frozen=True)
 class EmbeddedEmulator:
