@@ -34,21 +34,11 @@ from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import FlowrouteProvider, forget_deployment
 from tests.support.audit import ACCESS_KEY, SECRET_KEY, assert_no_secrets
 from tests.support.emulators import ServerProcess
-from tests.support.providers import STACK_CONFIG, checked, configured
+from tests.support.providers import ADDRESS, STACK_CONFIG, checked, configured
 
 NUMBER = "12065551234"
 HOOK = "https://hooks.example.com/sms"
 PBX = {"route_type": "host", "value": "sip.example.com:5060", "alias": "pbx"}
-OFFICE = {
-    "label": "HQ",
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "street_number": "1218",
-    "street_name": "3rd Ave",
-    "city": "Seattle",
-    "state": "WA",
-    "zip": "98101",
-}
 QUICK = RetryPolicy(attempts=3, backoff_factor=0.05, jitter=0.01, total_seconds=10.0)
 
 
@@ -77,7 +67,7 @@ class Account:
         return self.client.create_route("host", "10.0.0.9", "existing").id
 
     def address(self) -> str:
-        return self.client.create_address({**OFFICE, "label": "Existing", "country": "US"}).id
+        return self.client.create_address({**ADDRESS, "label": "Existing", "country": "US"}).id
 
     def number_and_address(self) -> str:
         self.client.purchase_number(NUMBER)
@@ -131,7 +121,7 @@ def _routing(account: Account, url: str | None, olds: dict[str, Any], **news: An
 
 def _address(account: Account, url: str | None, **news: Any) -> Any:
     provider = account.provider(E911AddressProvider, url)
-    return provider.create(checked(provider, {**OFFICE, **news}))
+    return provider.create(checked(provider, {**ADDRESS, **news}))
 
 
 def _assignment(account: Account, url: str | None, e911_id: str, olds: dict[str, Any]) -> Any:
@@ -271,7 +261,7 @@ WRITES = [
         lambda a, s: f"/v2/e911s/{s}",
         Account.address,
         lambda a, s, url: a.provider(E911AddressProvider, url).update(
-            s, {}, {**OFFICE, "label": "Existing", "street_number": "1300", "country": "US"}
+            s, {}, {**ADDRESS, "label": "Existing", "street_number": "1300", "country": "US"}
         ),
         lambda a, s: a.client.get_address(s).street_number == "1300",
     ),

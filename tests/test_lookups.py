@@ -14,6 +14,7 @@ from pulumi_flowroute.emulator import MockFlowroute
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
 from tests.support.emulators import embedded_client
 from tests.support.program_runner import ProgramRunner
+from tests.support.providers import ADDRESS
 
 
 @pytest.fixture
@@ -97,17 +98,7 @@ def test_get_numbers_lists_the_account_with_digit_filters(configured: MockFlowro
 
 def test_lookups_for_addresses_caller_names_and_edge_strategies(configured: MockFlowroute) -> None:
     client = flowroute.FlowrouteClient(ACCESS_KEY, SECRET_KEY)
-    fields = {
-        "label": "HQ",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "street_number": "1218",
-        "street_name": "3rd Ave",
-        "city": "Seattle",
-        "state": "WA",
-        "zip": "98101",
-        "country": "US",
-    }
+    fields = {**ADDRESS, "country": "US"}
     office = client.create_address(fields)
     client.create_address({**fields, "label": "Annex", "city": "Tacoma", "zip": "98402"})
     assert [a.id for a in flowroute.get_e911_addresses(city="seat")] == [office.id]

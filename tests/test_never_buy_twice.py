@@ -19,7 +19,7 @@ from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import forget_deployment
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
 from tests.support.emulators import ServerProcess
-from tests.support.providers import STACK_CONFIG, configured
+from tests.support.providers import ADDRESS, STACK_CONFIG, configured
 
 SEARCH: dict[str, Any] = {"starts_with": "303"}
 
@@ -187,17 +187,7 @@ def test_another_stacks_number_with_the_same_alias_and_search_is_left_alone(
         route = client.create_route("host", "sip.example.com:5060", alias="prod pbx")
         client.set_route(prods.value, "primary", route.id)
     else:
-        office = {
-            "label": "Prod office",
-            "first_name": "Ada",
-            "last_name": "Lovelace",
-            "street_number": "1218",
-            "street_name": "3rd Ave",
-            "city": "Seattle",
-            "state": "WA",
-            "zip": "98101",
-            "country": "USA",
-        }
+        office = {**ADDRESS, "label": "Prod office", "country": "USA"}
         client.assign_address(prods.value, client.create_address(office).id)
     created = provider.create(inputs(provider, search=SEARCH, alias="Main line"))
     assert created.id != prods.value and (created.outs or {})["adopted"] is False

@@ -12,6 +12,18 @@ from tests.support.audit import ACCESS_KEY, SECRET_KEY
 
 P = TypeVar("P", bound=FlowrouteProvider)
 
+#: An address Flowroute's geocoder places: an E911Address's inputs.
+ADDRESS: dict[str, Any] = {
+    "label": "HQ",
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "street_number": "1218",
+    "street_name": "3rd Ave",
+    "city": "Seattle",
+    "state": "WA",
+    "zip": "98101",
+}
+
 STACK_CONFIG = {
     "flowroute:accessKey": ACCESS_KEY,
     "flowroute:secretKey": SECRET_KEY,
