@@ -499,7 +499,8 @@ class PhoneNumberProvider(FlowrouteProvider):
         HANDOVERS.add(number.value)
         return dataclasses.replace(
             number,
-            **{k: wanted.get(k) for k in ROUTING},  # type: ignore[arg-type]
+            primary_route_id=wanted["primary_route_id"],
+            failover_route_id=wanted.get("failover_route_id"),
         )
 
     def _acquire_exact(
