@@ -18,6 +18,7 @@ import yaml
 
 from pulumi_flowroute import NotFound
 from pulumi_flowroute.emulator import Fault
+from pulumi_flowroute.fleet import PROGRESS_FROM
 from tests.support.cli import ROOT, PulumiProject, dynamic_provider_of, writes
 from tests.support.emulators import embedded_client
 
@@ -120,6 +121,25 @@ def test_preview_calls_no_api_then_up_builds_and_a_second_up_changes_nothing(
     diff = project.ok("preview", "--diff")
     assert "13 unchanged" in diff and "to update" not in diff
     assert not [line for line in diff.splitlines() if line.lstrip().startswith(("~", "+", "-"))]
+
+
+def test_a_large_fleet_says_every_tenth_how_many_numbers_are_done(
+    project: PulumiProject,
+) -> None:
+    edit_numbers(
+        project,
+        {
+            f"line{i:02d}": {"search": {"starts_with": "303"}, "primary": "office-pbx"}
+            for i in range(PROGRESS_FROM)
+        },
+    )
+    total = PROGRESS_FROM + 3  # the dev stack's own three numbers
+    preview = project.ok("preview")
+    assert "numbers done" not in preview
+    up = project.ok("up")
+    said = re.findall(rf"flowroute: (\d+) of {total} numbers done", up.split("Diagnostics:")[0])
+    tenth = -(-total // 10)
+    assert [int(n) for n in said] == [*range(tenth, total, tenth), total]
 
 
 def test_make_up_runs_plain_pulumi_and_leaves_the_stack_file_as_committed(

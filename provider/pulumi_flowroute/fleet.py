@@ -23,6 +23,7 @@ Every mistake is reported at once, each with its config path (``numbers.support.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -41,6 +42,8 @@ from .schema import Problems, as_bool, as_id
 
 # What an entry holds besides the PhoneNumber's own inputs.
 ENTRY_KEYS = ("primary", "failover", "e911", "protect")
+# Below this size the CLI's own line per resource is progress enough.
+PROGRESS_FROM = 50
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,7 @@ def deploy_fleet(fleet: Fleet) -> dict[str, Any]:
             return InboundRoute(name, opts=moved, **ref.inline).route_id
         return str(ref.route_id)
 
+    progress = _Progress(len(fleet.numbers))
     exports: dict[str, Any] = {}
     for entry in fleet.numbers:
         moved = _moved(entry.name)
@@ -267,6 +271,7 @@ def deploy_fleet(fleet: Fleet) -> dict[str, Any]:
                 f"{entry.name}-e911-assignment", number=line.number, e911_id=e911, opts=moved
             )
             e911 = assignment.e911_id
+        progress.watch(line.number, e911)
         exports[entry.name] = {
             "number": line.number,
             "primary_route_id": primary,
@@ -274,6 +279,30 @@ def deploy_fleet(fleet: Fleet) -> dict[str, Any]:
             "e911_id": e911,
         }
     return exports
+
+
+class _Progress:
+    """Says in the CLI how many of the fleet's numbers ``up`` has finished, every tenth.
+
+    The engine shows each resource's own row, but a run of thousands of numbers needs one line
+    a person can read to know how far it is (in preview nothing is done, so it says nothing).
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.every = math.ceil(total / 10)
+        self.active = total >= PROGRESS_FROM and not pulumi.runtime.is_dry_run()
+
+    def watch(self, *outputs: pulumi.Input[Any] | None) -> None:
+        """Count one number as done once every output of its resources is resolved."""
+        if self.active:
+            pulumi.Output.all(*(o for o in outputs if o is not None)).apply(self._finished)
+
+    def _finished(self, _: object) -> None:
+        self.done += 1
+        if self.done % self.every == 0 or self.done == self.total:
+            pulumi.log.info(f"flowroute: {self.done} of {self.total} numbers done")
 
 
 def _moved(name: str) -> pulumi.ResourceOptions:
