@@ -9,7 +9,7 @@ registered.
 
 import pulumi
 
-from pulumi_flowroute.fleet import deploy_fleet, parse_fleet
+from pulumi_flowroute.fleet import deploy_numbers, deploy_shared, parse_fleet
 
 config = pulumi.Config()
 fleet = parse_fleet(
@@ -18,4 +18,8 @@ fleet = parse_fleet(
     config.get_object("e911"),
     config.get_object("messaging"),
 )
-pulumi.export("numbers", deploy_fleet(fleet))
+shared = deploy_shared(fleet)
+pulumi.export("numbers", deploy_numbers(fleet, shared))
+# What other stacks name as {route_id: ...} / {e911_id: ...}: `pulumi_flowroute split` does.
+pulumi.export("routes", shared.route_ids)
+pulumi.export("e911", shared.e911_ids)

@@ -19,30 +19,23 @@ import yaml
 from pulumi_flowroute import NotFound
 from pulumi_flowroute.emulator import Fault
 from pulumi_flowroute.fleet import PROGRESS_FROM
-from tests.support.cli import ROOT, PulumiProject, dynamic_provider_of, writes
+from tests.support.cli import (
+    PulumiProject,
+    copy_of_the_project,
+    dynamic_provider_of,
+    writes,
+)
 from tests.support.emulators import embedded_client
 
 pytestmark = pytest.mark.e2e
 DB = ".pulumi/flowroute-dev.db"
 # The alias helpdesk's number carries when bought without one: its claim (project.stack.name~token).
 CLAIM = r"flowroute-fleet\.dev\.helpdesk~[0-9a-f]{6}"
-LEFT_OUT = {".git", ".venv", ".pulumi", ".flowroute", "tests", "bench", "build", "tools"}
 
 
 @pytest.fixture
 def project(tmp_path: Path, cli_bin: str) -> Iterator[PulumiProject]:
-    copy = tmp_path / "project"
-    shutil.copytree(
-        ROOT,
-        copy,
-        ignore=lambda _dir, names: [
-            n for n in names if n in LEFT_OUT or n.endswith((".egg-info", "__pycache__"))
-        ],
-    )
-    (copy / ".venv").symlink_to(ROOT / ".venv")
-    project = PulumiProject(copy, cli_bin, "dev")
-    assert project.pulumi("stack", "init", "dev").ok
-    yield project
+    yield copy_of_the_project(tmp_path, cli_bin)
 
 
 def edit_numbers(project: PulumiProject, edit: Mapping[str, Mapping[str, object] | None]) -> None:

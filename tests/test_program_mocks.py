@@ -223,7 +223,7 @@ BAD_CONFIGS: list[tuple[dict[str, Any], list[str]]] = [
         {"a": {"number": "12065551234", "primary": "office-pbx", "relase_on_delete": True}},
         ["numbers.a.relase_on_delete = True"],
     ),
-    ({}, ["numbers = {}"]),
+    (None, ["numbers = None"]),
 ]
 
 
@@ -234,6 +234,11 @@ def test_config_mistakes_name_their_path(numbers: dict[str, Any], expected: list
     assert len(caught.value.problems) == len(expected)
     for problem, prefix in zip(caught.value.problems, expected, strict=True):
         assert problem.startswith(prefix), problem
+
+
+def test_a_stack_of_shared_routes_and_addresses_alone_has_an_empty_numbers_map() -> None:
+    fleet = fleet_from({})
+    assert fleet.numbers == [] and set(fleet.routes) == set(DEV["flowroute-fleet:routes"])
 
 
 def test_every_mistake_at_once_and_nothing_registered(mocks: RecordingMocks) -> None:

@@ -212,8 +212,10 @@ def parse_fleet(routes: Any, numbers: Any, e911: Any = None, messaging: Any = No
     if not isinstance(routes, Mapping):
         problems.add("routes", routes, "map route names to {route_type: ..., value: ...}")
         routes = {}
-    if not isinstance(numbers, Mapping) or not numbers:
-        problems.add("numbers", numbers, "map at least one entry name to a number description")
+    # An empty mapping is a stack of shared routes and addresses only (``split``'s shared
+    # stack); a missing one is a mistake, usually a misspelt key.
+    if not isinstance(numbers, Mapping):
+        problems.add("numbers", numbers, "map entry names to number descriptions")
         numbers = {}
     shared = {name: _route(problems.under(f"routes.{name}"), spec) for name, spec in routes.items()}
     entries = [
@@ -230,18 +232,44 @@ def parse_fleet(routes: Any, numbers: Any, e911: Any = None, messaging: Any = No
     )
 
 
+@dataclass(frozen=True)
+class SharedResources:
+    """The fleet's shared routes and E911 addresses, by their config names."""
+
+    routes: dict[str, InboundRoute]
+    addresses: dict[str, E911Address]
+
+    @property
+    def route_ids(self) -> dict[str, pulumi.Output[str]]:
+        return {name: route.route_id for name, route in self.routes.items()}
+
+    @property
+    def e911_ids(self) -> dict[str, pulumi.Output[str]]:
+        return {name: address.e911_id for name, address in self.addresses.items()}
+
+
+def deploy_shared(fleet: Fleet) -> SharedResources:
+    """Register the fleet's shared routes, E911 addresses and messaging webhooks."""
+    routes = {name: InboundRoute(f"route-{name}", **spec) for name, spec in fleet.routes.items()}
+    addresses = {name: E911Address(f"e911-{name}", **spec) for name, spec in fleet.e911.items()}
+    if fleet.messaging is not None:
+        MessagingCallbacks("messaging", **fleet.messaging)
+    return SharedResources(routes, addresses)
+
+
 def deploy_fleet(fleet: Fleet) -> dict[str, Any]:
-    """Register the fleet's resources; returns, per entry, its number and route ids.
+    """Register the whole fleet; returns, per entry, its number and route ids."""
+    return deploy_numbers(fleet, deploy_shared(fleet))
+
+
+def deploy_numbers(fleet: Fleet, shared_resources: SharedResources) -> dict[str, Any]:
+    """Register the fleet's numbers; returns, per entry, its number and route ids.
 
     Each entry is one ``PhoneNumber`` that routes itself (plus its inline routes and an E911
     assignment when it has them): the engine saves the whole state after every resource step,
     so its time grows with the square of the resources per number.
     """
-    shared = {name: InboundRoute(f"route-{name}", **spec) for name, spec in fleet.routes.items()}
-
-    addresses = {name: E911Address(f"e911-{name}", **spec) for name, spec in fleet.e911.items()}
-    if fleet.messaging is not None:
-        MessagingCallbacks("messaging", **fleet.messaging)
+    shared, addresses = shared_resources.routes, shared_resources.addresses
 
     def resolve(ref: RouteRef, name: str, moved: pulumi.ResourceOptions) -> pulumi.Input[str]:
         if ref.shared is not None:

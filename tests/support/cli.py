@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from tests.support.audit import assert_no_secrets
 ROOT = Path(__file__).resolve().parents[2]
 NO_CLI = 3  # scripts/pulumi-cli: neither an installed CLI and host, nor Go to build them
 OPERATIONS = ("preview", "up", "refresh", "destroy")
+LEFT_OUT = {".git", ".venv", ".pulumi", ".flowroute", "tests", "bench", "build", "tools"}
 
 # When one resource fails, the engine cancels registrations still in flight, and Pulumi's Python
 # SDK (3.272, host 3.274) reports that as an unhandled exception of the *program*, whose last line
@@ -173,3 +175,19 @@ def dynamic_provider_of(pid: int) -> int | None:
 
 def writes(log: list[LoggedRequest]) -> list[tuple[str, str]]:
     return [(r.method, r.path) for r in log if r.method != "GET"]
+
+
+def copy_of_the_project(tmp_path: Path, cli_bin: str) -> PulumiProject:
+    """A copy of this project (program, stacks, scripts) with its dev stack initialised."""
+    copy = tmp_path / "project"
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=lambda _dir, names: [
+            n for n in names if n in LEFT_OUT or n.endswith((".egg-info", "__pycache__"))
+        ],
+    )
+    (copy / ".venv").symlink_to(ROOT / ".venv")
+    project = PulumiProject(copy, cli_bin, "dev")
+    assert project.pulumi("stack", "init", "dev").ok
+    return project
