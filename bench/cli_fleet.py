@@ -2,9 +2,10 @@
 
 What users run: the real CLI and Python language host (``scripts/pulumi-cli``), the project's
 own ``Pulumi.yaml`` and ``__main__.py``, Pulumi's local file backend, and an emulator server
-over loopback. Each operation is timed as the CLI runs it (``up`` includes its preview), and
-its requests, read from the emulator's log, are then replayed in order on one session against
-a fresh emulator: the floor, the same API calls made directly by one thread.
+over loopback; or ``python -m pulumi_flowroute split``, which runs the same fleet as several
+stacks through the same CLI. Each operation is timed as a user runs it (``up`` includes its
+preview), and its requests, read from the emulator's log, are then replayed in order on one
+session against a fresh emulator: the floor, the same API calls made directly by one thread.
 """
 
 from __future__ import annotations
@@ -92,11 +93,22 @@ def project(directory: Path, root: Path, cli_bin: str, url: str, size: int) -> P
 
 def run(cli: PulumiProject, operation: str, control: RemoteEmulator) -> Timed:
     """One ``pulumi`` operation: its wall time, its peak RSS, the API requests it made."""
-    control.clear_requests()
     verb = "up" if operation.endswith("up") else operation
+    return timed(["pulumi", *cli.argv(verb)], cli, operation, control)
+
+
+def run_split(cli: PulumiProject, operation: str, control: RemoteEmulator, per_stack: int) -> Timed:
+    """One ``python -m pulumi_flowroute split`` operation over the whole fleet."""
+    verb = "up" if operation.endswith("up") else operation
+    argv = [sys.executable, "-m", "pulumi_flowroute", "split", verb, "--stack", cli.stack]
+    return timed([*argv, "--per-stack", str(per_stack)], cli, operation, control)
+
+
+def timed(argv: list[str], cli: PulumiProject, operation: str, control: RemoteEmulator) -> Timed:
+    control.clear_requests()
     start = time.perf_counter()
     process = subprocess.Popen(
-        ["pulumi", *cli.argv(verb)],
+        argv,
         cwd=cli.path,
         env=cli.env,
         stdout=subprocess.PIPE,
@@ -105,12 +117,13 @@ def run(cli: PulumiProject, operation: str, control: RemoteEmulator) -> Timed:
     )
     assert process.stdout is not None
     output = process.stdout.read()
-    # wait4 gives the process tree's peak RSS: the CLI, which holds the engine and the state.
+    # wait4 gives the largest peak RSS in the process tree: the CLI, which holds the engine
+    # and the state (with split, the largest of its stacks' CLIs).
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - start
     process.stdout.close()
-    assert process.returncode == 0, f"pulumi {operation} failed:\n{output[-4000:]}"
+    assert process.returncode == 0, f"{operation} failed:\n{output[-4000:]}"
     return Timed(seconds, usage.ru_maxrss / 1024, control.requests())
 
 
@@ -131,6 +144,11 @@ def replay(url: str, auth: tuple[str, str], log: list[LoggedRequest]) -> float:
 def state_of(cli: PulumiProject) -> Path:
     (path,) = (cli.path / ".pulumi").glob(".pulumi/stacks/*/bench.json")
     return path
+
+
+def states_of(cli: PulumiProject) -> list[Path]:
+    """The state files of the stacks ``split`` made from the bench stack."""
+    return sorted((cli.path / ".pulumi").glob(".pulumi/stacks/*/bench-*.json"))
 
 
 def engine_resources(state: Path) -> list[str]:
@@ -158,35 +176,46 @@ def emulator_server(db: str) -> Iterator[str]:
         process.stdout.close()
 
 
-def fleet(directory: Path, root: Path, cli_bin: str, size: int) -> list[dict[str, Any]]:
-    """One row per operation of a ``size``-number fleet: the CLI's time beside the floor's."""
-    db, floor_db = directory / f"fleet-{size}.db", directory / f"floor-{size}.db"
+def fleet(
+    directory: Path, root: Path, cli_bin: str, size: int, per_stack: int | None = None
+) -> list[dict[str, Any]]:
+    """One row per operation of a ``size``-number fleet: the CLI's time beside the floor's.
+
+    With ``per_stack``, the fleet is run by ``split`` as stacks of that many numbers.
+    """
+    name = f"{size}" if per_stack is None else f"{size}-split"
+    db, floor_db = directory / f"fleet-{name}.db", directory / f"floor-{name}.db"
     reset(db, size)
     reset(floor_db, size)
     rows = []
     with emulator_server(str(db)) as url, emulator_server(str(floor_db)) as floor_url:
-        cli = project(directory / f"fleet-{size}", root, cli_bin, url, size)
+        cli = project(directory / f"fleet-{name}", root, cli_bin, url, size)
         control = RemoteEmulator(url, access_key=AUTH[0], secret_key=AUTH[1])
         for operation in OPERATIONS:
-            timed = run(cli, operation, control)
+            if per_stack is None:
+                measured = run(cli, operation, control)
+                stacks = [state_of(cli)]
+            else:
+                measured = run_split(cli, operation, control, per_stack)
+                stacks = states_of(cli)
             if operation == "up":
-                state = state_of(cli)
-                per_number = state.stat().st_size / size
-                resources = sum("line" in urn for urn in engine_resources(state)) / size
+                per_number = sum(state.stat().st_size for state in stacks) / size
+                numbers = sum("line" in urn for state in stacks for urn in engine_resources(state))
             # An operation that calls nothing has no floor to compare with.
-            floor = replay(floor_url, AUTH, timed.log) if timed.log else None
+            floor = replay(floor_url, AUTH, measured.log) if measured.log else None
             rows.append(
                 {
                     "numbers": size,
+                    "stacks": len(stacks),
                     "operation": operation,
-                    "pulumi s": timed.seconds,
+                    "pulumi s": measured.seconds,
                     "floor s": floor,
-                    "x floor": timed.seconds / floor if floor else None,
-                    "engine MB": timed.peak_rss_mb,
-                    "calls/number": len(timed.log) / size,
-                    "writes": sum(r.method in WRITES for r in timed.log),
+                    "x floor": measured.seconds / floor if floor else None,
+                    "engine MB": measured.peak_rss_mb,
+                    "calls/number": len(measured.log) / size,
+                    "writes": sum(r.method in WRITES for r in measured.log),
                     "state B/number": per_number if operation == "up" else None,
-                    "resources/number": resources if operation == "up" else None,
+                    "resources/number": numbers / size if operation == "up" else None,
                 }
             )
     return rows

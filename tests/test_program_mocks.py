@@ -182,7 +182,7 @@ def test_inline_route_is_auto_named_from_project_stack_name(mocks: RecordingMock
     return pulumi.Output.from_input(exports["x"]["primary_route_id"]).apply(check)
 
 
-BAD_CONFIGS: list[tuple[dict[str, Any], list[str]]] = [
+BAD_CONFIGS: list[tuple[dict[str, Any] | None, list[str]]] = [
     ({"a": {"primary": "office-pbx"}}, ["numbers.a.number = None: set number"]),
     ({"a": {"number": "555", "primary": "office-pbx"}}, ["numbers.a.number = '555'"]),
     (
@@ -228,7 +228,9 @@ BAD_CONFIGS: list[tuple[dict[str, Any], list[str]]] = [
 
 
 @pytest.mark.parametrize(("numbers", "expected"), BAD_CONFIGS)
-def test_config_mistakes_name_their_path(numbers: dict[str, Any], expected: list[str]) -> None:
+def test_config_mistakes_name_their_path(
+    numbers: dict[str, Any] | None, expected: list[str]
+) -> None:
     with pytest.raises(FleetConfigError) as caught:
         fleet_from(numbers)
     assert len(caught.value.problems) == len(expected)

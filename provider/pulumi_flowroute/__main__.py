@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         "--stack", required=True, help="the stack whose file describes the whole fleet"
     )
     split_command.add_argument(
-        "--per-stack", type=int, default=500, help="numbers per stack (default 500)"
+        "--per-stack", type=int, default=250, help="numbers per stack (default 250)"
     )
     split_command.add_argument(
         "--parallel",
