@@ -360,7 +360,7 @@ API_VERSION = "v2"
 
 
 class FlowrouteClient:
-    """Flowroute numbers and routes API, v2.
+    """Flowroute API v2: numbers, routes, E911 addresses, caller names and messaging webhooks.
 
     Build one directly, or from a stack's settings with :func:`pulumi_flowroute.connect`
     (which also wires ``emulator:PATH``)::
