@@ -18,7 +18,6 @@ from .client import (
     Number,
     RetryPolicy,
     Route,
-    __version__,
 )
 from .cnam_assignment import CnamAssignment, CnamAssignmentArgs
 from .cnam_record import CnamRecord, CnamRecordArgs
@@ -61,6 +60,7 @@ from .lookups import (
 from .messaging_callbacks import MessagingCallbacks, MessagingCallbacksArgs
 from .number_routing import NumberRouting, NumberRoutingArgs
 from .phone_number import NumberSearch, PhoneNumber, PhoneNumberArgs
+from .transport import __version__
 
 __all__ = [
     "ApiError",

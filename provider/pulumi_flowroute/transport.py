@@ -1,0 +1,367 @@
+"""How the client talks to Flowroute: one ``requests.Session`` with Basic auth, timeouts, a
+retry policy, bounded answers, JSON:API decoding and paging.
+
+Safe methods (GET, PUT, PATCH, DELETE) are retried on 429/500/502/503/504 and connection
+errors; a POST is retried only after a 429, when Flowroute refused it and nothing happened.
+Any other failed POST raises, and the caller settles what happened by reading.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, TypeVar
+
+import requests
+from urllib3 import exceptions as urllib3_exceptions
+from urllib3.exceptions import InvalidHeader, MaxRetryError
+from urllib3.util.retry import Retry
+
+from .config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT_SECONDS,
+    Credentials,
+    Endpoint,
+    parse_base_url,
+)
+from .errors import (
+    ApiError,
+    ConfigError,
+    IncompleteAnswer,
+    MalformedResponse,
+    TransportError,
+    error_from_response,
+)
+from .records import UnexpectedDocument
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+try:
+    __version__ = version("pulumi-flowroute")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"
+
+USER_AGENT = f"pulumi-flowroute/{__version__} python-requests/{requests.__version__}"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "PATCH", "DELETE"})
+PAGE_LIMIT = 200
+# A page of 200 numbers is about 100 KB: an answer 80 times that is not Flowroute's.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+# Far past any account (200 numbers a page): a server whose links.next never ends is stopped.
+MAX_PAGES = 10_000
+CONNECT_TIMEOUT = 5.0
+
+
+def _reason(exc: requests.RequestException) -> str:
+    """``ConnectionError: [Errno 111] Connection refused`` out of urllib3's nested wrapping."""
+    errno = re.search(r"\[Errno -?\d+\][^'\")]*", str(exc))
+    return f"{type(exc).__name__}: {errno.group(0).strip()}" if errno else type(exc).__name__
+
+
+def _retryable(method: str, outcome: requests.Response | TransportError) -> bool:
+    """Whether to send again: never a write whose outcome is unknown, except after a 429,
+    which Flowroute answers before acting."""
+    if isinstance(outcome, TransportError):
+        return method in IDEMPOTENT_METHODS
+    return outcome.status_code in RETRY_STATUSES and (
+        method in IDEMPOTENT_METHODS or outcome.status_code == 429
+    )
+
+
+def _what(outcome: requests.Response | TransportError) -> str:
+    return outcome.reason if isinstance(outcome, TransportError) else str(outcome.status_code)
+
+
+def _retry_after(retry: Retry, header: str | None) -> float | None:
+    """The server's ``Retry-After`` in seconds; one we cannot read is ignored for our backoff."""
+    if not header:
+        return None
+    try:
+        return float(retry.parse_retry_after(header))
+    except InvalidHeader:
+        log.debug("ignoring an unreadable Retry-After header: %r", header)
+        return None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: attempts, exponential backoff with jitter, and a total time budget.
+
+    ``max_retry_after`` caps how long a server's ``Retry-After`` may make us wait per attempt.
+    """
+
+    attempts: int = 5
+    backoff_factor: float = 0.5
+    backoff_max: float = 8.0
+    jitter: float = 0.25
+    total_seconds: float = 60.0
+    max_retry_after: float = 30.0
+
+    def start(self) -> Retry:
+        # urllib3's Retry keeps the attempt history and computes backoff + jitter; the loop
+        # below owns the decision because urllib3 cannot express "POST only after 429".
+        return Retry(
+            total=self.attempts - 1,
+            backoff_factor=self.backoff_factor,
+            backoff_max=self.backoff_max,
+            backoff_jitter=self.jitter,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+
+
+#: The API version of every endpoint but the messaging webhooks (v2.1, and v2.2 to clear one).
+API_VERSION = "v2"
+
+
+class Transport:
+    """The session and the sending, decoding and paging every endpoint shares."""
+
+    def __init__(
+        self,
+        access_key: str,
+        secret_key: str,
+        base_url: str | Endpoint = DEFAULT_BASE_URL,
+        *,
+        timeout: tuple[float, float] = (CONNECT_TIMEOUT, DEFAULT_TIMEOUT_SECONDS),
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._credentials = Credentials(access_key, secret_key)
+        endpoint = base_url if isinstance(base_url, Endpoint) else parse_base_url(base_url)
+        if not isinstance(endpoint, Endpoint):
+            raise ConfigError(
+                f"FlowrouteClient speaks HTTP; for the embedded emulator at {endpoint.path!r} "
+                "build the client with pulumi_flowroute.connect(settings), which mounts it"
+            )
+        self.base_url = endpoint.url
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self.session = session or requests.Session()
+        if endpoint.plain_http:
+            # Plain http goes to loopback only; an HTTP(S)_PROXY from the environment would carry
+            # the Basic auth header in clear to the proxy.
+            self.session.trust_env = False
+        self.session.auth = (access_key, secret_key)
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.headers["Accept"] = "application/vnd.api+json, application/json"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, credentials=***)"
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _url(self, path: str, version: str = API_VERSION) -> str:
+        """Every request's URL: the base URL, the API version, the path (``/numbers/...``)."""
+        return f"{self.base_url}/{version}{path}"
+
+    def _send(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        version: str = API_VERSION,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> requests.Response:
+        """One call with retries: a 2xx answer, or the typed error of the last attempt.
+
+        ``path_or_url`` is a path under ``version``, or a paging link already rebased here.
+        """
+        url = path_or_url if "://" in path_or_url else self._url(path_or_url, version)
+        shown = url[len(self.base_url) :] if url.startswith(self.base_url) else url
+        started = time.monotonic()
+        waited = 0.0
+        retry = self.retry.start()
+        while True:
+            outcome = self._attempt(method, url, shown, params, json_body)
+            if not _retryable(method, outcome):
+                if isinstance(outcome, TransportError):
+                    raise outcome
+                if outcome.status_code >= 300:
+                    raise error_from_response(method, shown, outcome)
+                return outcome
+            try:
+                retry = retry.increment(method, url)
+            except MaxRetryError:
+                raise self._give_up(method, shown, outcome) from None
+            wait = self._wait(retry, outcome)
+            # Count both the clock and our own waits: a test's fake sleep does not move the clock.
+            if max(time.monotonic() - started, waited) + wait > self.retry.total_seconds:
+                raise self._give_up(method, shown, outcome)
+            log.info("%s %s: %s, retrying in %.2fs", method, shown, _what(outcome), wait)
+            self._sleep(wait)
+            waited += wait
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        shown: str,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+    ) -> requests.Response | TransportError:
+        """Send once: the answer, or the TransportError of a request that got none."""
+        headers = {"Content-Type": "application/vnd.api+json"} if json_body is not None else None
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=json_body,
+                headers=headers,
+                timeout=self.timeout,
+                # A redirect would re-send the body and the credentials to another URL.
+                allow_redirects=False,
+                # The body is read here, bounded in size and in time.
+                stream=True,
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            return TransportError(method, shown, _reason(exc), self.base_url)
+        log.debug("%s %s -> %s", method, shown, response.status_code)
+        problem = self._read_body(response)
+        if problem is not None:
+            return IncompleteAnswer(method, shown, response.status_code, problem)
+        return response
+
+    def _read_body(self, response: requests.Response) -> str | None:
+        """Read the whole body into ``response``, or say why it could not be had.
+
+        The read timeout bounds each wait for data, so a server that sends a byte now and then
+        never trips it; the deadline bounds the whole body, and the size cap its memory.
+        """
+        limit = self.timeout[1]
+        deadline = time.monotonic() + limit
+        body = bytearray()
+        try:
+            while chunk := response.raw.read1(64 * 1024, decode_content=True):
+                body += chunk
+                if len(body) > MAX_BODY_BYTES:
+                    return f"was larger than {MAX_BODY_BYTES // 2**20} MiB when reading stopped"
+                if time.monotonic() > deadline:
+                    return f"was still arriving after {limit:g} s when reading stopped"
+        except (urllib3_exceptions.HTTPError, requests.RequestException, OSError) as exc:
+            return f"was cut off before its end ({type(exc).__name__})"
+        finally:
+            response.close()
+        # What Response.content would have cached, had requests read the body itself.
+        response._content = bytes(body)
+        return None
+
+    def _wait(self, retry: Retry, outcome: requests.Response | TransportError) -> float:
+        """The server's Retry-After (capped), else urllib3's backoff with jitter."""
+        if isinstance(outcome, requests.Response):
+            asked = _retry_after(retry, outcome.headers.get("Retry-After"))
+            if asked is not None:
+                return float(min(asked, self.retry.max_retry_after))
+        # urllib3 makes the first retry immediate; a refused or failing server deserves a
+        # pause even then.
+        return retry.get_backoff_time() or (
+            self.retry.backoff_factor + random.random() * self.retry.jitter
+        )
+
+    @staticmethod
+    def _give_up(
+        method: str, path: str, failure: requests.Response | TransportError
+    ) -> ApiError | TransportError:
+        if isinstance(failure, TransportError):
+            return failure
+        return error_from_response(method, path, failure)
+
+    def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        version: str = API_VERSION,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> Any:
+        response = self._send(method, path, version=version, params=params, json_body=json_body)
+        if response.status_code == 204 or not response.content:
+            return None
+        return self._decode(method, path, response, json.loads)
+
+    def _document(
+        self,
+        parse: Callable[[Any], T],
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+    ) -> T:
+        """Send, then parse the answer's document; a 2xx answer that does not parse is ours."""
+        response = self._send(method, path, json_body=json_body)
+        return self._decode(method, path, response, lambda text: parse(json.loads(text)))
+
+    @staticmethod
+    def _decode(
+        method: str, path: str, response: requests.Response, parse: Callable[[bytes], T]
+    ) -> T:
+        # json.loads reads the bytes' UTF encoding itself; response.text would guess a charset.
+        try:
+            return parse(response.content)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            if isinstance(error, UnexpectedDocument):
+                problem = str(error)
+            elif isinstance(error, ValueError):
+                kind = response.headers.get("Content-Type") or "no Content-Type"
+                problem = f"a body that is not JSON ({kind})"
+            elif isinstance(error, KeyError):
+                problem = f"a document missing {error}"
+            else:
+                problem = "a document of the wrong shape"
+            raise MalformedResponse(method, path, response.status_code, problem, response) from None
+
+    def _pages(
+        self, path: str, params: Mapping[str, Any], limit: int | None, offset: int = 0
+    ) -> Iterator[Any]:
+        """Yield list items, following ``links.next`` until it is absent or ``limit`` is hit."""
+        query = {k: v for k, v in params.items() if v is not None}
+        page_size = min(limit, PAGE_LIMIT) if limit else PAGE_LIMIT
+        query["limit"] = page_size
+        if offset:
+            query["offset"] = offset
+        target: str = path
+        request_params: Mapping[str, Any] | None = query
+        seen = 0
+        visited = {path}
+        while True:
+            document = self._json("GET", target, params=request_params) or {}
+            if not isinstance(document, dict) or not isinstance(document.get("data"), list):
+                raise MalformedResponse("GET", path, 200, "a page without a data list")
+            for item in document["data"]:
+                yield item
+                seen += 1
+                if limit is not None and seen >= limit:
+                    return
+            next_link = (document.get("links") or {}).get("next")
+            if not next_link:
+                return
+            # links.next carries the whole query; rebase it so a proxying host cannot redirect
+            # our credentials elsewhere.
+            target = self._rebase(str(next_link))
+            request_params = None
+            if target in visited:
+                raise MalformedResponse(
+                    "GET", path, 200, f"a links.next back to a page already read ({next_link!r})"
+                )
+            if len(visited) >= MAX_PAGES:
+                raise MalformedResponse("GET", path, 200, f"more than {MAX_PAGES} pages")
+            visited.add(target)
+
+    def _rebase(self, link: str) -> str:
+        marker = link.find(f"/{API_VERSION}/")
+        if marker < 0:
+            raise MalformedResponse("GET", link, 200, f"a paging link outside /v2/: {link!r}")
+        return f"{self.base_url}{link[marker:]}"
