@@ -1,4 +1,5 @@
-"""``python -m bench [--quick | --large] [--out PATH]``: API calls, provider overhead, fleets, emulator.
+"""``python -m bench [--quick | --large] [--out PATH]``: API calls, provider overhead, fleets,
+the emulator.
 
 Prints one table per section and writes every number to a JSON file it names. The machine is
 shared and noisy: compare rows of one run (medians, ratios), never numbers across runs.

@@ -3,10 +3,12 @@ secrets audit of every test, one deployment's provider memory per test."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from pulumi_flowroute import FlowrouteClient
 from pulumi_flowroute.emulator import MockFlowroute, RemoteEmulator, mock_flowroute
@@ -14,6 +16,12 @@ from pulumi_flowroute.provider_base import forget_deployment
 from tests.support.audit import ACCESS_KEY, SECRET_KEY, leaks
 from tests.support.cli import provide_cli
 from tests.support.emulators import Emulated, ServerProcess, audit_request_log, fast_client
+
+# CI runs the same examples every time (main stays green on what it proved); a developer's run
+# draws new ones, which is how property tests find what nobody wrote down.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

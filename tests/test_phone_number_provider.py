@@ -42,13 +42,8 @@ def test_check_normalises_and_fills_defaults(
     assert (inputs["adopt"], inputs["release_on_delete"]) == (False, False)
     assert inputs["max_setup_cost"] == 2.0
     by_search = checked(provider, search={"starts_with": 425.0, "state": "WA"})
-    assert by_search["search"] == {
-        "starts_with": "425",
-        "contains": None,
-        "ends_with": None,
-        "rate_center": None,
-        "state": "wa",
-    }
+    # Only the criteria given: the engine would drop unset ones from the state anyway.
+    assert by_search["search"] == {"starts_with": "425", "state": "wa"}
     assert mock.requests() == []
 
 

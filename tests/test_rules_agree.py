@@ -39,6 +39,8 @@ ROUTES = [
     ("uri", "http://pbx.example.com"),
     ("uri", "sip:alice@pbx.example.com;transport=sctp"),
     ("uri", "sip:alice@pbx.example.com:70000"),
+    ("uri", "sip:[a]"),  # brackets hold an IP literal, not a name (found by hypothesis)
+    ("host", "[pbx.example.com]:5060"),
 ]
 CALLER_NAMES = ["ACME", "ACME SUPPORT", "A&B Plumbing", "O'Neil", "x" * 15, "x" * 16, "", "Café"]
 CALLBACKS = [

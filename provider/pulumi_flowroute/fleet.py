@@ -177,8 +177,6 @@ def _number(
         e911, e911_id = _e911_ref(problems.under("e911"), spec["e911"], addresses)
     if primary is None or len(problems.found) != before:
         return None
-    if values.get("search") is not None:
-        values["search"] = _set(values["search"])
     return NumberEntry(name, primary, failover, _set(values), protect, e911, e911_id)
 
 

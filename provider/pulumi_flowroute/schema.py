@@ -200,7 +200,10 @@ class Inputs:
         if not isinstance(value, Mapping):
             problems.add(name, value, f"give {', '.join(inputs.names)} as a mapping")
             return value
-        return inputs.validate(problems.under(name), value, strict=True)
+        # Unset criteria are left out here, once: the engine drops null members of objects
+        # anyway, so a criterion kept as None would differ between a check and the state.
+        values = inputs.validate(problems.under(name), value, strict=True)
+        return {key: item for key, item in values.items() if item is not None}
 
 
 def _converted(

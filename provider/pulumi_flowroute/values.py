@@ -73,14 +73,15 @@ def _port_ok(port: str | None) -> bool:
 
 
 def _host_ok(host: str) -> bool:
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
+    # Brackets hold an IP address literal (RFC 3986), never a name: sip:[a] is no URI.
+    bracketed = host.startswith("[") and host.endswith("]")
     try:
-        ipaddress.ip_address(host)
+        ipaddress.ip_address(host[1:-1] if bracketed else host)
         return True
     except ValueError:
         return (
-            len(host) <= MAX_HOSTNAME_LENGTH
+            not bracketed
+            and len(host) <= MAX_HOSTNAME_LENGTH
             and _HOSTNAME.fullmatch(host) is not None
             and not is_digits(host.replace(".", ""))
         )
