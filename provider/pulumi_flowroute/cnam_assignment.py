@@ -14,9 +14,10 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
+from .conversions import as_id, as_number
 from .errors import NotFound, ResourceError, Unprocessable
 from .provider_base import FlowrouteProvider, FlowrouteResource, with_id
-from .schema import Inputs, Rule, as_id, as_number
+from .schema import Inputs, Rule
 
 # 7 business days, as calendar days with a weekend or two in between.
 TAKES_EFFECT_SECONDS = 11 * 24 * 3600

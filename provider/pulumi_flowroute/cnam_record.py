@@ -8,7 +8,6 @@ new before old; since deleting an approved record takes it off every number usin
 replacement is refused unless ``allow_caller_id_gap=True``.
 """
 
-import re
 import time
 from collections.abc import Mapping
 from typing import Annotated, Any, TypedDict, cast
@@ -18,6 +17,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import CallerName, FlowrouteClient
+from .conversions import as_bool, as_caller_name, as_wait_seconds
 from .errors import ApiError, NotFound, ResourceError, Unprocessable
 from .provider_base import (
     UNANSWERED,
@@ -26,38 +26,14 @@ from .provider_base import (
     outcome_unknown,
     with_id,
 )
-from .schema import Inputs, Rule, as_bool, as_cost, is_unknown
+from .schema import Inputs, Rule, is_unknown
 
-MAX_LENGTH = 15
-_ALLOWED = re.compile(r"[A-Za-z0-9 \-_.,@+&'/\"]+")
-# Never hold an `up` for hours: the review can take two days.
-MAX_WAIT_SECONDS = 3600.0
 POLL_SECONDS = 5.0
-
-
-def _value(value: Any) -> str:
-    if not isinstance(value, str) or not 1 <= len(value.strip()) <= MAX_LENGTH:
-        raise ValueError(f"use 1 to {MAX_LENGTH} characters, e.g. 'ACME SUPPORT'")
-    if not _ALLOWED.fullmatch(value.strip()):
-        raise ValueError("use letters, digits, spaces and - _ . , @ + & ' / \" only")
-    if not any(char.isalpha() for char in value):
-        raise ValueError("a caller name needs at least one letter (not only a phone number)")
-    return value.strip().upper()
-
-
-def _wait(value: Any) -> float:
-    seconds = as_cost(value)
-    if seconds > MAX_WAIT_SECONDS:
-        raise ValueError(
-            f"wait at most {MAX_WAIT_SECONDS:g} seconds; the review can take two days, so run "
-            "`pulumi refresh` later instead"
-        )
-    return seconds
 
 
 class _Name(TypedDict):
     value: Annotated[
-        pulumi.Input[str], Rule(_value, missing="set the caller name, e.g. 'ACME SUPPORT'")
+        pulumi.Input[str], Rule(as_caller_name, missing="set the caller name, e.g. 'ACME SUPPORT'")
     ]
 
 
@@ -74,7 +50,9 @@ class CnamRecordArgs(_Name, total=False):
     """
 
     adopt: Annotated[pulumi.Input[bool] | None, Rule(as_bool, default=False)]
-    wait_for_approval_seconds: Annotated[pulumi.Input[float] | None, Rule(_wait, default=0.0)]
+    wait_for_approval_seconds: Annotated[
+        pulumi.Input[float] | None, Rule(as_wait_seconds, default=0.0)
+    ]
     allow_caller_id_gap: Annotated[pulumi.Input[bool] | None, Rule(as_bool, default=False)]
 
 

@@ -16,6 +16,15 @@ from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import ADDRESS_FIELDS, EmergencyAddress, FlowrouteClient
+from .conversions import (
+    COUNTRIES,
+    as_address_line,
+    as_address_state,
+    as_address_type,
+    as_bool,
+    as_country,
+    as_text,
+)
 from .errors import ApiError, BadRequest, Forbidden, NotFound, ResourceError, Unprocessable
 from .provider_base import (
     UNANSWERED,
@@ -24,47 +33,11 @@ from .provider_base import (
     outcome_unknown,
     with_id,
 )
-from .schema import Inputs, Problems, Rule, as_bool, as_text, is_unknown
-from .values import control_character
+from .schema import Inputs, Problems, Rule, is_unknown
 
-# Flowroute's unit designators (address_type), matched ignoring case.
-ADDRESS_TYPES = (
-    "Apartment", "Basement", "Building", "Department", "Floor", "Front", "Key", "Lobby", "Lot",
-    "Lower", "Office", "Penthouse", "Pier", "Rear", "Room", "Side", "Slip", "Space", "Stop",
-    "Suite", "Trailer", "Unit", "Upper",
-)  # fmt: skip
-COUNTRIES = {"US": "US", "USA": "US", "CA": "CA", "CANADA": "CA"}
 _US_ZIP = re.compile(r"[0-9]{5}")
 _CA_POSTAL = re.compile(r"[A-Za-z][0-9][A-Za-z] ?[0-9][A-Za-z][0-9]")
 DUPLICATE = "Duplicate address."
-
-
-def _line(value: Any) -> str:
-    value = as_text(value)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("use a non-empty string")
-    bad = control_character(value)
-    if bad is not None:
-        raise ValueError(f"remove the control character {bad!r}")
-    return " ".join(value.split())
-
-
-def _state(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value.strip()):
-        raise ValueError("use the two-letter state or province code, e.g. 'WA' or 'ON'")
-    return value.strip().upper()
-
-
-def _country(value: Any) -> str:
-    if not isinstance(value, str) or value.strip().upper() not in COUNTRIES:
-        raise ValueError("use 'US' or 'CA': Flowroute's E911 covers the US and Canada")
-    return COUNTRIES[value.strip().upper()]
-
-
-def _address_type(value: Any) -> str:
-    if not isinstance(value, str) or value.strip().capitalize() not in ADDRESS_TYPES:
-        raise ValueError(f"use one of {', '.join(ADDRESS_TYPES)}")
-    return value.strip().capitalize()
 
 
 def _required(what: str) -> str:
@@ -72,17 +45,21 @@ def _required(what: str) -> str:
 
 
 class _Address(TypedDict):
-    label: Annotated[pulumi.Input[str], Rule(_line, missing=_required("label, e.g. 'HQ'"))]
-    first_name: Annotated[pulumi.Input[str], Rule(_line, missing=_required("first name"))]
-    last_name: Annotated[pulumi.Input[str], Rule(_line, missing=_required("last name"))]
+    label: Annotated[
+        pulumi.Input[str], Rule(as_address_line, missing=_required("label, e.g. 'HQ'"))
+    ]
+    first_name: Annotated[pulumi.Input[str], Rule(as_address_line, missing=_required("first name"))]
+    last_name: Annotated[pulumi.Input[str], Rule(as_address_line, missing=_required("last name"))]
     street_number: Annotated[
-        pulumi.Input[str], Rule(_line, missing=_required("street number, e.g. '1218'"))
+        pulumi.Input[str], Rule(as_address_line, missing=_required("street number, e.g. '1218'"))
     ]
     street_name: Annotated[
-        pulumi.Input[str], Rule(_line, missing=_required("street name, e.g. '3rd Ave'"))
+        pulumi.Input[str], Rule(as_address_line, missing=_required("street name, e.g. '3rd Ave'"))
     ]
-    city: Annotated[pulumi.Input[str], Rule(_line, missing=_required("city"))]
-    state: Annotated[pulumi.Input[str], Rule(_state, missing=_required("state, e.g. 'WA'"))]
+    city: Annotated[pulumi.Input[str], Rule(as_address_line, missing=_required("city"))]
+    state: Annotated[
+        pulumi.Input[str], Rule(as_address_state, missing=_required("state, e.g. 'WA'"))
+    ]
     zip: Annotated[pulumi.Input[str], Rule(as_text, missing=_required("ZIP or postal code"))]
 
 
@@ -99,9 +76,9 @@ class E911AddressArgs(_Address, total=False):
     - ``adopt``: take over an identical address already on the account instead of failing.
     """
 
-    address_type: Annotated[pulumi.Input[str] | None, Rule(_address_type)]
-    address_type_number: Annotated[pulumi.Input[str] | None, Rule(_line)]
-    country: Annotated[pulumi.Input[str] | None, Rule(_country, default="US")]
+    address_type: Annotated[pulumi.Input[str] | None, Rule(as_address_type)]
+    address_type_number: Annotated[pulumi.Input[str] | None, Rule(as_address_line)]
+    country: Annotated[pulumi.Input[str] | None, Rule(as_country, default="US")]
     adopt: Annotated[pulumi.Input[bool] | None, Rule(as_bool, default=False)]
 
 

@@ -11,9 +11,10 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
+from .conversions import as_id, as_number
 from .errors import NotFound, ResourceError, Unprocessable
 from .provider_base import FlowrouteProvider, FlowrouteResource, with_id
-from .schema import Inputs, Rule, as_id, as_number
+from .schema import Inputs, Rule
 
 
 def _e911_id(value: Any) -> str:

@@ -31,6 +31,7 @@ from typing import Any, cast
 import pulumi
 
 from . import e911_address, inbound_route, phone_number
+from .conversions import as_bool, as_id
 from .e911_address import E911Address, E911AddressArgs
 from .e911_assignment import E911Assignment
 from .errors import FleetConfigError
@@ -38,7 +39,7 @@ from .inbound_route import InboundRoute, InboundRouteArgs
 from .messaging_callbacks import INPUTS as MESSAGING
 from .messaging_callbacks import MessagingCallbacks, MessagingCallbacksArgs
 from .phone_number import PhoneNumber
-from .schema import Problems, as_bool, as_id
+from .schema import Problems
 
 # What an entry holds besides the PhoneNumber's own inputs.
 ENTRY_KEYS = ("primary", "failover", "e911", "protect")

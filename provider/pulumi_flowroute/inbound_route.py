@@ -17,6 +17,7 @@ from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import FlowrouteClient, Route
+from .conversions import as_alias, as_edge_strategy, as_route_type, as_text
 from .errors import ApiError, Forbidden, NotFound, ResourceError, Unauthorized
 from .provider_base import (
     UNANSWERED,
@@ -27,33 +28,17 @@ from .provider_base import (
     per_deployment,
     with_id,
 )
-from .schema import Inputs, Problems, Rule, as_alias, as_int, as_text, is_unknown
-from .values import MAX_EDGE_STRATEGY_ID, ROUTE_TYPES, route_value_problem
+from .schema import Inputs, Problems, Rule, is_unknown
+from .values import ROUTE_TYPES, route_value_problem
 
 # Scanning every number to name a route's users is bounded: accounts can be large.
 MAX_NUMBERS_SCANNED = 200
 
 
-def _route_type(value: Any) -> str:
-    if value not in ROUTE_TYPES:
-        raise ValueError(f"use one of {', '.join(ROUTE_TYPES)}")
-    return str(value)
-
-
-def _edge_strategy(value: Any) -> int:
-    edge = as_int(value)
-    if not 1 <= edge <= MAX_EDGE_STRATEGY_ID:
-        raise ValueError(
-            f"use a Flowroute edge strategy id from 1 to {MAX_EDGE_STRATEGY_ID} "
-            "(get_edge_strategies() lists the account's)"
-        )
-    return edge
-
-
 class _RouteDestination(TypedDict):
     route_type: Annotated[
         pulumi.Input[str],
-        Rule(_route_type, missing=f"set route_type to one of {', '.join(ROUTE_TYPES)}"),
+        Rule(as_route_type, missing=f"set route_type to one of {', '.join(ROUTE_TYPES)}"),
     ]
     value: Annotated[
         pulumi.Input[str],
@@ -77,7 +62,7 @@ class InboundRouteArgs(_RouteDestination, total=False):
     """
 
     alias: Annotated[pulumi.Input[str] | None, Rule(as_alias)]
-    edge_strategy_id: Annotated[pulumi.Input[int] | None, Rule(_edge_strategy)]
+    edge_strategy_id: Annotated[pulumi.Input[int] | None, Rule(as_edge_strategy)]
 
 
 INPUTS = Inputs(InboundRouteArgs)

@@ -14,30 +14,15 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import FlowrouteClient
+from .conversions import as_on_delete, as_webhook_url
 from .errors import NotFound, ResourceError
 from .provider_base import FlowrouteProvider, FlowrouteResource, per_deployment, with_id
 from .schema import Inputs, Problems, Rule
 
 # Input name -> the webhook Flowroute calls it.
 KINDS = {"sms_url": "sms", "mms_url": "mms", "dlr_url": "dlr"}
-ON_DELETE = ("keep", "clear", "restore")
 ID = "account-messaging-callbacks"
 _created: set[str] = set()
-
-
-def _url(value: Any) -> str:
-    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
-        raise ValueError("use an absolute https URL, e.g. 'https://hooks.example.com/sms'")
-    host = value.split("://", 1)[1].split("/", 1)[0]
-    if not host or any(char.isspace() for char in value):
-        raise ValueError("use an absolute URL with a host and no spaces")
-    return value
-
-
-def _on_delete(value: Any) -> str:
-    if value not in ON_DELETE:
-        raise ValueError(f"use one of {', '.join(ON_DELETE)}")
-    return str(value)
 
 
 class MessagingCallbacksArgs(TypedDict, total=False):
@@ -50,10 +35,10 @@ class MessagingCallbacksArgs(TypedDict, total=False):
       puts back the values found when this resource was created.
     """
 
-    sms_url: Annotated[pulumi.Input[str] | None, Rule(_url)]
-    mms_url: Annotated[pulumi.Input[str] | None, Rule(_url)]
-    dlr_url: Annotated[pulumi.Input[str] | None, Rule(_url)]
-    on_delete: Annotated[pulumi.Input[str] | None, Rule(_on_delete, default="keep")]
+    sms_url: Annotated[pulumi.Input[str] | None, Rule(as_webhook_url)]
+    mms_url: Annotated[pulumi.Input[str] | None, Rule(as_webhook_url)]
+    dlr_url: Annotated[pulumi.Input[str] | None, Rule(as_webhook_url)]
+    on_delete: Annotated[pulumi.Input[str] | None, Rule(as_on_delete, default="keep")]
 
 
 INPUTS = Inputs(MessagingCallbacksArgs)

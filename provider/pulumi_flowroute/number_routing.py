@@ -15,9 +15,10 @@ from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import BUILTIN_ROUTE_ID, FlowrouteClient, Number
+from .conversions import as_id, as_number
 from .errors import NotFound, ResourceError
 from .provider_base import FlowrouteProvider, FlowrouteResource, per_deployment, with_id
-from .schema import Inputs, Rule, as_id, as_number
+from .schema import Inputs, Rule
 
 
 class _Routed(TypedDict):

@@ -7,7 +7,6 @@ finds drift, ``update`` changes alias / CNAM in place, ``delete`` keeps the numb
 """
 
 import dataclasses
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any, TypedDict
 
@@ -18,6 +17,16 @@ from typing_extensions import Unpack
 from . import number_routing, purchases
 from .claims import claim_alias
 from .client import BUILTIN_ROUTE_ID, AvailableNumber, FlowrouteClient, Number
+from .conversions import (
+    as_alias,
+    as_bool,
+    as_cost,
+    as_digits,
+    as_id,
+    as_number,
+    as_rate_center,
+    as_search_state,
+)
 from .errors import ApiError, NotFound
 from .lifeline import engine_reachable
 from .number_routing import HANDOVERS
@@ -27,36 +36,7 @@ from .provider_base import (
     with_id,
 )
 from .purchases import Purchasing, matches
-from .schema import (
-    Inputs,
-    Problems,
-    Rule,
-    as_alias,
-    as_bool,
-    as_cost,
-    as_digits,
-    as_id,
-    as_number,
-    is_unknown,
-)
-from .values import MAX_RATE_CENTER_LENGTH
-
-_RATE_CENTER = re.compile(rf"[A-Za-z0-9][A-Za-z0-9 .'-]{{0,{MAX_RATE_CENTER_LENGTH - 1}}}")
-
-
-def _state(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value):
-        raise ValueError("use a two-letter state or province abbreviation, e.g. 'wa'")
-    return value.lower()
-
-
-def _rate_center(value: Any) -> str:
-    if not isinstance(value, str) or not _RATE_CENTER.fullmatch(value.strip(" ")):
-        raise ValueError(
-            f"use a Flowroute rate centre name of up to {MAX_RATE_CENTER_LENGTH} letters, "
-            "digits and spaces, e.g. 'seattle'"
-        )
-    return value.strip(" ").lower()
+from .schema import Inputs, Problems, Rule, is_unknown
 
 
 class NumberSearch(TypedDict, total=False):
@@ -70,8 +50,8 @@ class NumberSearch(TypedDict, total=False):
     starts_with: Annotated[pulumi.Input[str] | None, Rule(as_digits)]
     contains: Annotated[pulumi.Input[str] | None, Rule(as_digits)]
     ends_with: Annotated[pulumi.Input[str] | None, Rule(as_digits)]
-    rate_center: Annotated[pulumi.Input[str] | None, Rule(_rate_center)]
-    state: Annotated[pulumi.Input[str] | None, Rule(_state)]
+    rate_center: Annotated[pulumi.Input[str] | None, Rule(as_rate_center)]
+    state: Annotated[pulumi.Input[str] | None, Rule(as_search_state)]
 
 
 class PhoneNumberArgs(TypedDict, total=False):

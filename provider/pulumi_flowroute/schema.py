@@ -8,14 +8,13 @@ its default and how a value is checked. :class:`Inputs` reads that declaration, 
 - the provider's ``check`` and the fleet config validate through :meth:`Inputs.validate`, into
   one :class:`Problems` collector that renders either as ``CheckFailure``s or as config paths.
 
-The converters here are the one place where values are coerced: the engine hands back an int
-input as a float, YAML reads an unquoted number as an int.
+Each :class:`Rule` names its conversion from :mod:`.conversions`, the one place where values
+are checked and coerced.
 """
 
 from __future__ import annotations
 
 import inspect
-import math
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 
 from .errors import for_terminal
-from .values import MAX_ALIAS_LENGTH, MAX_ROUTE_ID, control_character, is_digits, normalize_number
+from .values import control_character
 
 F = TypeVar("F", bound=Callable[..., None])
 
@@ -221,84 +220,3 @@ def _converted(
     except ValueError as error:
         problems.add(name, value, str(error))
         return value
-
-
-def whole(value: Any) -> Any:
-    """An int for a whole number the engine made a float; anything else unchanged."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _digit_text(value: Any) -> Any:
-    """Text for digits given as a number (an int, or the float the engine made of one)."""
-    value = whole(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-def as_number(value: Any) -> str:
-    """A phone number from ``+1 (206) 555-1234``, ``2065551234`` or a number value."""
-    value = _digit_text(value)
-    normalized = normalize_number(value) if isinstance(value, str) else None
-    if normalized is None:
-        raise ValueError(
-            "give a US/Canada number as 11 digits starting with 1, e.g. '12065551234' "
-            "(punctuation such as '+1 (206) 555-1234' is accepted)"
-        )
-    return normalized
-
-
-def as_digits(value: Any) -> str:
-    """Up to 11 digits of a number to search for."""
-    value = _digit_text(value)
-    if not isinstance(value, str) or not is_digits(value) or len(value) > 11:
-        raise ValueError("use up to 11 digits 0-9, e.g. '206'")
-    return value
-
-
-def as_bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("use true or false")
-    return value
-
-
-def as_alias(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("use a non-empty string")
-    if len(value) > MAX_ALIAS_LENGTH:
-        raise ValueError(f"use at most {MAX_ALIAS_LENGTH} characters (this has {len(value)})")
-    return value
-
-
-def as_cost(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError("use a number of US dollars, e.g. 1.25")
-    if value < 0:
-        raise ValueError("a cost limit cannot be negative; use 0 or more")
-    return float(value)
-
-
-def as_id(value: Any) -> str:
-    """A route id: Flowroute wants a digit string."""
-    value = _digit_text(value)
-    if not isinstance(value, str) or not is_digits(value.strip()):
-        raise ValueError("use a Flowroute route id such as '98396' (an InboundRoute's route_id)")
-    if int(value) > MAX_ROUTE_ID:
-        raise ValueError(
-            f"route ids are at most {MAX_ROUTE_ID}; use an InboundRoute's route_id, e.g. '98396'"
-        )
-    return value.strip()
-
-
-def as_int(value: Any) -> int:
-    value = whole(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise ValueError("use a whole number")
-
-
-def as_text(value: Any) -> Any:
-    """A string input that YAML or the engine may have turned into a number."""
-    return _digit_text(value)

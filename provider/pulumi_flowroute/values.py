@@ -1,7 +1,10 @@
-"""Value rules shared by the provider's ``check`` and the emulator's validation.
+"""What Flowroute accepts as a number, a route destination and printable text, as the provider
+checks it before any API call.
 
-Keeping them in one place means the provider rejects exactly what Flowroute would reject, before
-any API call is made.
+The emulator keeps its own statement of Flowroute's rules (``emulator/rules.py``, which never
+imports this package); ``tests/test_rules_agree.py`` feeds both the same values and requires the
+same verdicts, so the provider refuses nothing Flowroute accepts and lets through nothing it
+refuses.
 """
 
 from __future__ import annotations
