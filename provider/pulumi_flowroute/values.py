@@ -2,9 +2,9 @@
 checks it before any API call.
 
 The emulator keeps its own statement of Flowroute's rules (``emulator/rules.py``, which never
-imports this package); ``tests/test_rules_agree.py`` feeds both the same values and requires the
-same verdicts, so the provider refuses nothing Flowroute accepts and lets through nothing it
-refuses.
+imports this package); ``tests/test_rules_agree.py`` feeds both the same values: written cases
+must get the same verdict, and no generated value the provider accepts may be refused by the
+emulator.
 """
 
 from __future__ import annotations
