@@ -8,7 +8,7 @@ not drift.
 
 import time
 from datetime import datetime, timezone
-from typing import Annotated, Any, TypedDict, cast
+from typing import Annotated, Any, TypedDict
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
@@ -16,7 +16,7 @@ from typing_extensions import Unpack
 
 from .conversions import as_id, as_number
 from .errors import NotFound, ResourceError, Unprocessable
-from .provider_base import FlowrouteProvider, FlowrouteResource, with_id
+from .provider_base import FlowrouteProvider, FlowrouteResource
 from .schema import Inputs, Rule
 
 # 7 business days, as calendar days with a weekend or two in between.
@@ -144,6 +144,8 @@ class CnamAssignmentProvider(FlowrouteProvider):
 class CnamAssignment(FlowrouteResource, module="flowroute", name="CnamAssignment"):
     """Gives a number an approved caller-name record."""
 
+    provider_class = CnamAssignmentProvider
+
     number: pulumi.Output[str]
     cnam_id: pulumi.Output[str]
     requested_at: pulumi.Output[str]
@@ -157,14 +159,4 @@ class CnamAssignment(FlowrouteResource, module="flowroute", name="CnamAssignment
         **args: Unpack[CnamAssignmentArgs],
     ) -> None:
         """Declare a number's caller name (see :class:`CnamAssignmentArgs`)."""
-        props = INPUTS.props("CnamAssignment", args, reference=bool(opts and opts.id))
-        props["requested_at"] = None
-        super().__init__(CnamAssignmentProvider(), resource_name, props, opts)
-
-    @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> "CnamAssignment":
-        """Read a number's caller-name record by the number, read-only."""
-        # A reference declares no inputs: the engine reads them from Flowroute.
-        return CnamAssignment(resource_name, opts=with_id(opts, id), **cast(CnamAssignmentArgs, {}))
+        super().__init__(resource_name, args, opts)

@@ -10,7 +10,7 @@ replacement is refused unless ``allow_caller_id_gap=True``.
 
 import time
 from collections.abc import Mapping
-from typing import Annotated, Any, TypedDict, cast
+from typing import Annotated, Any, TypedDict
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
@@ -24,7 +24,6 @@ from .provider_base import (
     FlowrouteProvider,
     FlowrouteResource,
     outcome_unknown,
-    with_id,
 )
 from .schema import Inputs, Rule, is_unknown
 
@@ -205,6 +204,9 @@ class CnamRecordProvider(FlowrouteProvider):
 class CnamRecord(FlowrouteResource, module="flowroute", name="CnamRecord"):
     """A caller-name (CNAM) record; ``cnam_id`` is what ``CnamAssignment`` gives a number."""
 
+    provider_class = CnamRecordProvider
+    id_output = "cnam_id"
+
     cnam_id: pulumi.Output[str]
     value: pulumi.Output[str]
     status: pulumi.Output[str]
@@ -222,18 +224,4 @@ class CnamRecord(FlowrouteResource, module="flowroute", name="CnamRecord"):
         **args: Unpack[CnamRecordArgs],
     ) -> None:
         """Declare a caller name (see :class:`CnamRecordArgs` for each input)."""
-        props = INPUTS.props("CnamRecord", args, reference=bool(opts and opts.id))
-        props.update(
-            cnam_id=None, status=None, rejection_reason=None, approval_datetime=None, adopted=None
-        )
-        super().__init__(CnamRecordProvider(), resource_name, props, opts)
-        # Known in a preview of an in-place update (see E911Address.e911_id).
-        self.cnam_id = self.id.apply(str)
-
-    @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> "CnamRecord":
-        """Reference a caller-name record by its cnam_id, read-only."""
-        # A reference declares no inputs: the engine reads them from Flowroute.
-        return CnamRecord(resource_name, opts=with_id(opts, id), **cast(CnamRecordArgs, {}))
+        super().__init__(resource_name, args, opts)

@@ -9,7 +9,7 @@ the numbers still using the address.
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, TypedDict, cast
+from typing import Annotated, Any, TypedDict
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
@@ -31,7 +31,6 @@ from .provider_base import (
     FlowrouteProvider,
     FlowrouteResource,
     outcome_unknown,
-    with_id,
 )
 from .schema import Inputs, Problems, Rule, is_unknown
 
@@ -281,6 +280,9 @@ class E911Address(FlowrouteResource, module="flowroute", name="E911Address"):
     """An emergency (E911) address on your Flowroute account. ``e911_id`` is what
     ``E911Assignment`` gives a number."""
 
+    provider_class = E911AddressProvider
+    id_output = "e911_id"
+
     e911_id: pulumi.Output[str]
     label: pulumi.Output[str]
     first_name: pulumi.Output[str]
@@ -305,17 +307,4 @@ class E911Address(FlowrouteResource, module="flowroute", name="E911Address"):
         **args: Unpack[E911AddressArgs],
     ) -> None:
         """Declare an address (see :class:`E911AddressArgs` for each input)."""
-        props = INPUTS.props("E911Address", args, reference=bool(opts and opts.id))
-        props.update(e911_id=None, adopted=None)
-        super().__init__(E911AddressProvider(), resource_name, props, opts)
-        # The id is the e911_id and stays known in a preview of an in-place update, where the
-        # engine would preview the output as unknown and every assignment as changing.
-        self.e911_id = self.id.apply(str)
-
-    @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> "E911Address":
-        """Reference an existing address by its e911_id, read-only."""
-        # A reference declares no inputs: the engine reads them from Flowroute.
-        return E911Address(resource_name, opts=with_id(opts, id), **cast(E911AddressArgs, {}))
+        super().__init__(resource_name, args, opts)

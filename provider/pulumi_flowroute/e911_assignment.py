@@ -5,7 +5,7 @@ E911. Deleting the resource takes the address off the number, so a destroy (assi
 as Pulumi orders it) never blocks deleting the address or releasing the number.
 """
 
-from typing import Annotated, Any, TypedDict, cast
+from typing import Annotated, Any, TypedDict
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
@@ -13,7 +13,7 @@ from typing_extensions import Unpack
 
 from .conversions import as_id, as_number
 from .errors import NotFound, ResourceError, Unprocessable
-from .provider_base import FlowrouteProvider, FlowrouteResource, with_id
+from .provider_base import FlowrouteProvider, FlowrouteResource
 from .schema import Inputs, Rule
 
 
@@ -109,6 +109,8 @@ class E911AssignmentProvider(FlowrouteProvider):
 class E911Assignment(FlowrouteResource, module="flowroute", name="E911Assignment"):
     """Gives a number an E911 address."""
 
+    provider_class = E911AssignmentProvider
+
     number: pulumi.Output[str]
     e911_id: pulumi.Output[str]
 
@@ -121,13 +123,4 @@ class E911Assignment(FlowrouteResource, module="flowroute", name="E911Assignment
         **args: Unpack[E911AssignmentArgs],
     ) -> None:
         """Declare a number's E911 address (see :class:`E911AssignmentArgs`)."""
-        props = INPUTS.props("E911Assignment", args, reference=bool(opts and opts.id))
-        super().__init__(E911AssignmentProvider(), resource_name, props, opts)
-
-    @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> "E911Assignment":
-        """Read a number's E911 address by the number, read-only."""
-        # A reference declares no inputs: the engine reads them from Flowroute.
-        return E911Assignment(resource_name, opts=with_id(opts, id), **cast(E911AssignmentArgs, {}))
+        super().__init__(resource_name, args, opts)

@@ -10,7 +10,7 @@ or alias use one listing per deployment (see ``_DeploymentRoutes``).
 import secrets
 import threading
 from collections.abc import Mapping
-from typing import Annotated, Any, TypedDict, cast
+from typing import Annotated, Any, TypedDict
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
@@ -26,7 +26,6 @@ from .provider_base import (
     auto_alias,
     outcome_unknown,
     per_deployment,
-    with_id,
 )
 from .schema import Inputs, Problems, Rule, is_unknown
 from .values import ROUTE_TYPES, route_value_problem
@@ -303,6 +302,8 @@ class InboundRouteProvider(FlowrouteProvider):
 class InboundRoute(FlowrouteResource, module="flowroute", name="InboundRoute"):
     """An inbound voice route. ``route_id`` is what ``NumberRouting`` points numbers at."""
 
+    provider_class = InboundRouteProvider
+
     route_id: pulumi.Output[str]
     route_type: pulumi.Output[str]
     value: pulumi.Output[str]
@@ -318,19 +319,10 @@ class InboundRoute(FlowrouteResource, module="flowroute", name="InboundRoute"):
         **args: Unpack[InboundRouteArgs],
     ) -> None:
         """Declare a route (see :class:`InboundRouteArgs` for each input)."""
-        props = INPUTS.props("InboundRoute", args, reference=bool(opts and opts.id))
-        props.update(
-            alias_auto=None,
-            alias_prefix=auto_alias(resource_name, reserve=1 + 2 * SUFFIX_BYTES),
-            route_id=None,
-        )
-        super().__init__(InboundRouteProvider(), resource_name, props, opts)
+        super().__init__(resource_name, args, opts)
 
-    @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> "InboundRoute":
-        """Reference an existing route by id, read-only: Pulumi reads it on every run and
-        never changes or deletes it."""
-        # A reference declares no inputs: the engine reads them from Flowroute.
-        return InboundRoute(resource_name, opts=with_id(opts, id), **cast(InboundRouteArgs, {}))
+    def hidden_inputs(self, resource_name: str, reference: bool) -> dict[str, Any]:
+        return {
+            "alias_auto": None,
+            "alias_prefix": auto_alias(resource_name, reserve=1 + 2 * SUFFIX_BYTES),
+        }

@@ -7,7 +7,7 @@ A URL left unset is not managed. What happens on delete is the user's choice: ``
 """
 
 from collections.abc import Mapping
-from typing import Annotated, Any, TypedDict, cast
+from typing import Annotated, Any, TypedDict
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
@@ -16,7 +16,7 @@ from typing_extensions import Unpack
 from .client import FlowrouteClient
 from .conversions import as_on_delete, as_webhook_url
 from .errors import NotFound, ResourceError
-from .provider_base import FlowrouteProvider, FlowrouteResource, per_deployment, with_id
+from .provider_base import FlowrouteProvider, FlowrouteResource, per_deployment
 from .schema import Inputs, Problems, Rule
 
 # Input name -> the webhook Flowroute calls it.
@@ -154,6 +154,8 @@ class MessagingCallbacksProvider(FlowrouteProvider):
 class MessagingCallbacks(FlowrouteResource, module="flowroute", name="MessagingCallbacks"):
     """The account's messaging webhooks (one per account: declare one)."""
 
+    provider_class = MessagingCallbacksProvider
+
     sms_url: pulumi.Output[str | None]
     mms_url: pulumi.Output[str | None]
     dlr_url: pulumi.Output[str | None]
@@ -169,17 +171,17 @@ class MessagingCallbacks(FlowrouteResource, module="flowroute", name="MessagingC
         **args: Unpack[MessagingCallbacksArgs],
     ) -> None:
         """Declare the webhooks (see :class:`MessagingCallbacksArgs` for each input)."""
-        props = INPUTS.props("MessagingCallbacks", args, reference=bool(opts and opts.id))
-        props.update(previous=None, managed=None)
-        super().__init__(MessagingCallbacksProvider(), resource_name, props, opts)
+        super().__init__(resource_name, args, opts)
 
-    @staticmethod
+    def hidden_inputs(self, resource_name: str, reference: bool) -> dict[str, Any]:
+        return {"managed": None}
+
+    @classmethod
     def get(
+        cls,
         resource_name: str,
         id: pulumi.Input[str] = ID,
         opts: pulumi.ResourceOptions | None = None,
     ) -> "MessagingCallbacks":
-        """Read the account's webhooks, read-only."""
-        return MessagingCallbacks(
-            resource_name, opts=with_id(opts, id), **cast(MessagingCallbacksArgs, {})
-        )
+        """Read the account's webhooks, read-only (there is one set per account)."""
+        return super().get(resource_name, id, opts)

@@ -8,7 +8,7 @@ be deleted.
 
 import threading
 from collections.abc import Mapping
-from typing import Annotated, Any, TypedDict, cast
+from typing import Annotated, Any, TypedDict
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
@@ -17,7 +17,7 @@ from typing_extensions import Unpack
 from .client import BUILTIN_ROUTE_ID, FlowrouteClient, Number
 from .conversions import as_id, as_number
 from .errors import NotFound, ResourceError
-from .provider_base import FlowrouteProvider, FlowrouteResource, per_deployment, with_id
+from .provider_base import FlowrouteProvider, FlowrouteResource, per_deployment
 from .schema import Inputs, Rule
 
 
@@ -178,6 +178,8 @@ class NumberRoutingProvider(FlowrouteProvider):
 class NumberRouting(FlowrouteResource, module="flowroute", name="NumberRouting"):
     """Points a number's inbound calls at a primary and an optional failover route."""
 
+    provider_class = NumberRoutingProvider
+
     number: pulumi.Output[str]
     primary_route_id: pulumi.Output[str]
     failover_route_id: pulumi.Output[str | None]
@@ -191,14 +193,4 @@ class NumberRouting(FlowrouteResource, module="flowroute", name="NumberRouting")
         **args: Unpack[NumberRoutingArgs],
     ) -> None:
         """Declare a number's routing (see :class:`NumberRoutingArgs` for each input)."""
-        props = INPUTS.props("NumberRouting", args, reference=bool(opts and opts.id))
-        super().__init__(NumberRoutingProvider(), resource_name, props, opts)
-
-    @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> "NumberRouting":
-        """Reference a number's routing by the number, read-only: Pulumi reads it on every run
-        and never changes it."""
-        # A reference declares no inputs: the engine reads them from Flowroute.
-        return NumberRouting(resource_name, opts=with_id(opts, id), **cast(NumberRoutingArgs, {}))
+        super().__init__(resource_name, args, opts)

@@ -33,7 +33,6 @@ from .number_routing import HANDOVERS
 from .provider_base import (
     UNANSWERED,
     FlowrouteResource,
-    with_id,
 )
 from .purchases import Purchasing, matches
 from .schema import Inputs, Problems, Rule, is_unknown
@@ -378,6 +377,9 @@ class PhoneNumber(FlowrouteResource, module="flowroute", name="PhoneNumber"):
     keeps the number on the account unless ``release_on_delete=True``.
     """
 
+    provider_class = PhoneNumberProvider
+    id_output = "number"
+
     number: pulumi.Output[str]
     search: pulumi.Output[dict[str, Any] | None]
     alias: pulumi.Output[str | None]
@@ -406,24 +408,8 @@ class PhoneNumber(FlowrouteResource, module="flowroute", name="PhoneNumber"):
         **args: Unpack[PhoneNumberArgs],
     ) -> None:
         """Declare a number (see :class:`PhoneNumberArgs` for each input)."""
-        reference = bool(opts and opts.id)
-        props = INPUTS.props("PhoneNumber", args, reference=reference)
+        super().__init__(resource_name, args, opts)
+
+    def hidden_inputs(self, resource_name: str, reference: bool) -> dict[str, Any]:
         # Given to a bought number that has no alias of its own: its claim.
-        props["default_alias"] = None if reference else claim_alias(resource_name)
-        props.update(dict.fromkeys(DETAIL_OUTPUTS))
-        super().__init__(PhoneNumberProvider(), resource_name, props, opts)
-        # The id is the number, and the engine keeps it known in a preview whenever the number
-        # stays (an alias update). The ``number`` output itself would be unknown there, as the
-        # engine previews an update's outputs from its inputs, where a search leaves it unset,
-        # so routing that depends on it would preview a replacement that up never makes.
-        self.number = self.id.apply(str)
-
-    @staticmethod
-    def get(
-        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> "PhoneNumber":
-        """Reference a number already on the account, read-only: nothing is bought or released.
-
-        Pulumi reads it on every run; deleting the reference leaves the number alone.
-        """
-        return PhoneNumber(resource_name, opts=with_id(opts, id))
+        return {"default_alias": None if reference else claim_alias(resource_name)}

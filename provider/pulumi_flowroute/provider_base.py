@@ -17,7 +17,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import pulumi
 from pulumi.dynamic import CheckResult, ConfigureRequest, DiffResult, ResourceProvider
@@ -246,27 +246,73 @@ def with_id(opts: pulumi.ResourceOptions | None, id: pulumi.Input[str]) -> pulum
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
 
 
-class FlowrouteResource(pulumi.dynamic.Resource):
-    """Base of the library's dynamic resources: settings and inputs are checked before registering.
+R = TypeVar("R", bound="FlowrouteResource")
 
-    The provider's ``check`` would refuse a bad input too, but only once the engine has the
-    resource, and by then a sibling registered earlier may be buying a number; Pulumi's own
-    report of a refused input also repeats the value raw. So every input already known is
-    checked here, by the same rules, and a mistake stops the program before anything starts.
+
+class FlowrouteResource(pulumi.dynamic.Resource):
+    """Base of the library's dynamic resources: what every one does to declare itself.
+
+    A resource class states its schema once: its ``provider_class`` (whose ``inputs`` are the
+    ``...Args`` declaration) and its outputs as ``pulumi.Output`` annotations; an output
+    that is not an input is declared to the engine here (as ``None`` until the provider sets
+    it). Its ``__init__`` only gives the type checker its keywords.
+
+    Settings and every input already known are checked here, before registering, by the same
+    rules as the provider's ``check``: that would refuse a bad input too, but only once the
+    engine has the resource, and by then a sibling registered earlier may be buying a number;
+    Pulumi's own report of a refused input also repeats the value raw.
     """
+
+    provider_class: ClassVar[type[FlowrouteProvider]]
+    #: An output equal to the id, resolved from it: the engine keeps an id known in the
+    #: preview of an in-place update, where it would preview the output itself as unknown
+    #: (and everything depending on it as changing).
+    id_output: ClassVar[str | None] = None
 
     def __init__(
         self,
-        provider: FlowrouteProvider,
-        name: str,
-        props: dict[str, Any],
+        resource_name: str,
+        args: Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        refuse_bad_name(type(self).__name__, name)
-        if not (opts and opts.id):  # a read-only get() makes no change: let it read as it can
+        kind = type(self).__name__
+        refuse_bad_name(kind, resource_name)
+        reference = bool(opts and opts.id)
+        props = type(self).provider_class.inputs.props(kind, args, reference=reference)
+        props.update(dict.fromkeys(self.computed_outputs()))
+        props.update(self.hidden_inputs(resource_name, reference))
+        provider = type(self).provider_class()
+        if not reference:  # a read-only get() makes no change: let it read as it can
             check_settings()
-            refuse_bad_inputs(f"{type(self).__name__} {name!r}", provider.validate, props)
-        super().__init__(provider, name, props, opts)
+            refuse_bad_inputs(f"{kind} {resource_name!r}", provider.validate, props)
+        super().__init__(provider, resource_name, props, opts)
+        if self.id_output is not None:
+            setattr(self, self.id_output, self.id.apply(str))
+
+    @classmethod
+    def computed_outputs(cls) -> tuple[str, ...]:
+        """The outputs (annotated ``pulumi.Output[...]``) that are not inputs."""
+        return tuple(
+            name
+            for name, hint in cls.__annotations__.items()
+            if "Output[" in str(hint) and name not in cls.provider_class.inputs.names
+        )
+
+    def hidden_inputs(self, resource_name: str, reference: bool) -> dict[str, Any]:
+        """Inputs the provider needs that the user does not give (a resource's naming)."""
+        return {}
+
+    @classmethod
+    def get(
+        cls: type[R],
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> R:
+        """Reference an existing one by its id, read-only: Pulumi reads it on every run and
+        never changes, replaces or deletes it (the class says what its id is)."""
+        # A reference declares no inputs: the engine reads them from Flowroute.
+        return cast(R, cast(Any, cls)(resource_name, opts=with_id(opts, id)))
 
 
 def refuse_bad_inputs(
