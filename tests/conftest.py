@@ -83,6 +83,12 @@ def mock() -> Iterator[MockFlowroute]:
         audit_request_log(handle)
 
 
+@pytest.fixture
+def client(mock: MockFlowroute) -> FlowrouteClient:
+    """A client on the test's mocked account (tests on a server process build their own)."""
+    return FlowrouteClient(ACCESS_KEY, SECRET_KEY)
+
+
 @pytest.fixture(params=["mock", "server"])
 def emulated(request: pytest.FixtureRequest) -> Iterator[Emulated]:
     """Runs a test once against ``mock_flowroute()`` and once against a real server."""

@@ -32,8 +32,8 @@ NUMBER = "12065551234"
 
 
 @pytest.fixture
-def client(mock: MockFlowroute) -> FlowrouteClient:
-    client = FlowrouteClient(ACCESS_KEY, SECRET_KEY)
+def client(client: FlowrouteClient) -> FlowrouteClient:
+    """conftest's client, on an account that owns NUMBER."""
     client.purchase_number(NUMBER)
     return client
 

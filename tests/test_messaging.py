@@ -19,11 +19,6 @@ DLR = "https://hooks.example.com/dlr"
 
 
 @pytest.fixture
-def client(mock: MockFlowroute) -> FlowrouteClient:
-    return FlowrouteClient(ACCESS_KEY, SECRET_KEY)
-
-
-@pytest.fixture
 def webhooks(mock: MockFlowroute) -> MessagingCallbacksProvider:
     return configured(MessagingCallbacksProvider)
 

@@ -10,18 +10,12 @@ from pulumi.output import Unknown
 from pulumi_flowroute import AvailableNumber, FlowrouteClient, ResourceError, RetryPolicy
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.phone_number import PhoneNumberProvider
-from tests.support.audit import ACCESS_KEY, SECRET_KEY
 from tests.support.providers import configured
 
 
 @pytest.fixture
 def provider(mock: MockFlowroute) -> PhoneNumberProvider:
     return configured(PhoneNumberProvider)
-
-
-@pytest.fixture
-def client(mock: MockFlowroute) -> FlowrouteClient:
-    return FlowrouteClient(ACCESS_KEY, SECRET_KEY)
 
 
 def checked(provider: PhoneNumberProvider, **news: Any) -> dict[str, Any]:

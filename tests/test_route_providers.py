@@ -22,7 +22,6 @@ from pulumi_flowroute.errors import Unauthorized
 from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
 from pulumi_flowroute.provider_base import forget_deployment
-from tests.support.audit import ACCESS_KEY, SECRET_KEY
 from tests.support.providers import STACK_CONFIG, configured
 
 PBX = {"route_type": "host", "value": "sip.example.com:5060", "alias": "proj.dev.pbx"}
@@ -39,8 +38,8 @@ def routing(mock: MockFlowroute) -> NumberRoutingProvider:
 
 
 @pytest.fixture
-def client(mock: MockFlowroute) -> FlowrouteClient:
-    client = FlowrouteClient(ACCESS_KEY, SECRET_KEY)
+def client(client: FlowrouteClient) -> FlowrouteClient:
+    """conftest's client, on an account that owns 12065551234."""
     client.purchase_number("12065551234")
     return client
 

@@ -140,21 +140,21 @@ def read_config(get: Callable[[str], Any]) -> dict[str, str]:
     return found
 
 
-def _lookup(config: Mapping[str, str], environ: Mapping[str, str], name: str) -> str | None:
+def _lookup(config: Mapping[str, str], env_vars: Mapping[str, str], name: str) -> str | None:
     key, env = CONFIG_KEYS[name]
-    value = config.get(key) or environ.get(env)
+    value = config.get(key) or env_vars.get(env)
     return value.strip() if value and value.strip() else None
 
 
 def resolve_settings(
-    config: Mapping[str, str], environ: Mapping[str, str] | None = None
+    config: Mapping[str, str], env_vars: Mapping[str, str] | None = None
 ) -> Settings:
     """Build settings from stack config, falling back to ``FLOWROUTE_*`` environment variables.
 
     The embedded emulator needs no real credentials, so it gets placeholder ones when none are
     configured; every other endpoint requires both keys.
     """
-    env = os.environ if environ is None else environ
+    env = os.environ if env_vars is None else env_vars
     endpoint = parse_base_url(_lookup(config, env, "base_url") or DEFAULT_BASE_URL)
     access_key = _lookup(config, env, "access_key")
     secret_key = _lookup(config, env, "secret_key")
@@ -182,9 +182,9 @@ def resolve_settings(
 
 
 def _seconds(
-    config: Mapping[str, str], environ: Mapping[str, str], name: str, default: float
+    config: Mapping[str, str], env_vars: Mapping[str, str], name: str, default: float
 ) -> float:
-    raw = _lookup(config, environ, name)
+    raw = _lookup(config, env_vars, name)
     if raw is None:
         return default
     try:

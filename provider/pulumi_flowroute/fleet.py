@@ -36,7 +36,7 @@ from .e911_address import E911Address, E911AddressArgs
 from .e911_assignment import E911Assignment
 from .errors import FleetConfigError
 from .inbound_route import InboundRoute, InboundRouteArgs
-from .messaging_callbacks import INPUTS as MESSAGING
+from .messaging_callbacks import INPUTS as MESSAGING_INPUTS
 from .messaging_callbacks import MessagingCallbacks, MessagingCallbacksArgs
 from .phone_number import PhoneNumber
 from .schema import Problems
@@ -75,7 +75,7 @@ class Fleet:
     messaging: MessagingCallbacksArgs | None = None
 
 
-def _set(values: Mapping[str, Any]) -> dict[str, Any]:
+def _without_unset(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
@@ -85,7 +85,7 @@ def _if_valid(
     """The values ``validate`` found that are set, or None when it added a problem."""
     before = len(problems.found)
     values = validate()
-    return _set(values) if len(problems.found) == before else None
+    return _without_unset(values) if len(problems.found) == before else None
 
 
 def _route(problems: Problems, spec: Any) -> InboundRouteArgs | None:
@@ -178,7 +178,7 @@ def _number(
         e911, e911_id = _e911_ref(problems.under("e911"), spec["e911"], addresses)
     if primary is None or len(problems.found) != before:
         return None
-    return NumberEntry(name, primary, failover, _set(values), protect, e911, e911_id)
+    return NumberEntry(name, primary, failover, _without_unset(values), protect, e911, e911_id)
 
 
 def _messaging(problems: Problems, spec: Any) -> MessagingCallbacksArgs | None:
@@ -190,7 +190,8 @@ def _messaging(problems: Problems, spec: Any) -> MessagingCallbacksArgs | None:
     return cast(
         MessagingCallbacksArgs | None,
         _if_valid(
-            problems, lambda: MESSAGING.validate(problems.under("messaging"), spec, strict=True)
+            problems,
+            lambda: MESSAGING_INPUTS.validate(problems.under("messaging"), spec, strict=True),
         ),
     )
 

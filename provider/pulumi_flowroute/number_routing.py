@@ -75,18 +75,18 @@ def converge(
     try:
         primary = wanted["primary_route_id"]
         if current is None or primary != current.get("primary_route_id"):
-            _set(client, value, "primary", primary)
+            _point(client, value, "primary", primary)
         failover = wanted.get("failover_route_id")
         if current is None or failover != current.get("failover_route_id"):
             if failover is None:
                 client.remove_route(value, "failover")
             else:
-                _set(client, value, "failover", failover)
+                _point(client, value, "failover", failover)
     except NotFound:
         raise _not_on_account(value) from None
 
 
-def _set(client: FlowrouteClient, number: str, slot: str, route_id: str) -> None:
+def _point(client: FlowrouteClient, number: str, slot: str, route_id: str) -> None:
     try:
         client.set_route(number, slot, route_id)
     except NotFound as error:
