@@ -2,6 +2,9 @@
 
 ``split VERB --stack NAME``: run one stack-config fleet as several stacks in parallel
 (see :mod:`pulumi_flowroute.split`).
+
+``onboard [--write stacks/Pulumi.STACK.yaml]``: describe an existing Flowroute account as the
+fleet's stack config, every object adopted (see :mod:`pulumi_flowroute.onboard`).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import split
+from . import onboard, split
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +41,40 @@ def main(argv: list[str] | None = None) -> int:
     split_command.add_argument(
         "--cwd", type=Path, default=Path.cwd(), help="the project directory (default: here)"
     )
+    onboard_command = commands.add_parser(
+        "onboard",
+        help="print an existing account as this project's fleet config (reads only)",
+        description="Read the Flowroute account named by the flags or FLOWROUTE_ACCESS_KEY, "
+        "FLOWROUTE_SECRET_KEY and FLOWROUTE_BASE_URL, and print it as stack config in the "
+        "fleet format, every object adopted. It never writes to Flowroute.",
+    )
+    onboard_command.add_argument("--access-key", help="default: $FLOWROUTE_ACCESS_KEY")
+    onboard_command.add_argument(
+        "--secret-key",
+        help="default: $FLOWROUTE_SECRET_KEY (prefer the variable: `ps` shows a command line)",
+    )
+    onboard_command.add_argument(
+        "--base-url", help="default: $FLOWROUTE_BASE_URL, else https://api.flowroute.com"
+    )
+    onboard_command.add_argument(
+        "--write",
+        type=Path,
+        metavar="STACK_FILE",
+        help="merge into this stack file (keys and entries already there stay), replacing it "
+        "atomically, instead of printing",
+    )
+    onboard_command.add_argument(
+        "--project", help="the config namespace (default: the Pulumi.yaml project's name)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "onboard":
+        return onboard.main(
+            access_key=args.access_key,
+            secret_key=args.secret_key,
+            base_url=args.base_url,
+            write=args.write,
+            project=args.project,
+        )
     return split.main(args.verb, args.stack, args.per_stack, args.parallel, args.cwd.resolve())
 
 

@@ -69,7 +69,17 @@ class CnamAssignmentProvider(FlowrouteProvider):
     replace_on = ("number",)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        requested = self._assign(props["number"], props["cnam_id"])
+        # Read first: a number adopted with its caller name (onboarding) needs no write; when
+        # it was asked for is then unknown (None).
+        try:
+            current = self.client.get_number(props["number"]).cnam_id
+        except NotFound:
+            current = None  # _assign says why nothing can be assigned
+        if current == props["cnam_id"]:
+            self.info(f"{props['number']} already shows caller name {current}")
+            requested = None
+        else:
+            requested = self._assign(props["number"], props["cnam_id"])
         outs = {**{k: props[k] for k in INPUTS.names}, "requested_at": requested}
         return CreateResult(props["number"], outs)
 
@@ -148,7 +158,7 @@ class CnamAssignment(FlowrouteResource, module="flowroute", name="CnamAssignment
 
     number: pulumi.Output[str]
     cnam_id: pulumi.Output[str]
-    requested_at: pulumi.Output[str]
+    requested_at: pulumi.Output[str | None]
 
     @INPUTS.keywords
     def __init__(

@@ -97,6 +97,14 @@ class CnamRecordProvider(FlowrouteProvider):
         client = self.client
         value = props["value"]
         adopted = False
+        existing = self._by_value(client, value) if props.get("adopt") else None
+        if existing is not None:
+            # Look before creating: adopting a record on the account writes nothing.
+            self.info(f"adopted caller name {existing.id} ({value!r}, {existing.status})")
+            record = self._await_review(
+                client, existing, float(props.get("wait_for_approval_seconds") or 0)
+            )
+            return CreateResult(record.id, _outputs(record, props, True))
         self.info(f"creating caller name {value!r}")
         try:
             record = client.create_caller_name(value)

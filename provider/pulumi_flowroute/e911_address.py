@@ -170,6 +170,12 @@ class E911AddressProvider(FlowrouteProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.client
         wanted = {name: props.get(name) for name in ADDRESS_FIELDS}
+        if props.get("adopt"):
+            # Look before creating: adopting an address on the account writes nothing.
+            found = self._identical(client, props)
+            if found is not None:
+                self.info(f"adopted E911 address {found.id} ({found.label!r}); nothing was created")
+                return CreateResult(found.id, _outputs(found, props, adopted=True))
         self.info(f"creating E911 address {props['label']!r}")
         try:
             address = client.create_address(wanted)

@@ -51,7 +51,15 @@ class E911AssignmentProvider(FlowrouteProvider):
     replace_on = ("number",)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        self._assign(props["number"], props["e911_id"])
+        # Read first: a number adopted with its address (onboarding) needs no write at all.
+        try:
+            current = self.client.get_number(props["number"]).e911_id
+        except NotFound:
+            current = None  # _assign says why nothing can be assigned
+        if current == props["e911_id"]:
+            self.info(f"{props['number']} already gives E911 address {current}")
+        else:
+            self._assign(props["number"], props["e911_id"])
         return CreateResult(props["number"], {k: props[k] for k in INPUTS.names})
 
     def _assign(self, number: str, e911_id: str) -> None:

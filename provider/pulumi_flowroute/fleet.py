@@ -15,6 +15,9 @@ The stack program (``__main__.py``) reads four config objects::
         failover: {route_type: number, value: "12065550100"}   # an inline route,
                                   # or {route_id: "98396"} for a route made elsewhere
         e911: office              # a shared address's name, or {e911_id: "20155"}
+        cnam: support             # a shared caller name's name, or {cnam_id: "22671"}
+    cnam:                         # shared caller-name (CNAM) records, declared once by name
+      support: {value: ACME SUPPORT}
     messaging:                    # the account's webhooks (optional)
       sms_url: https://hooks.example.com/sms
 
@@ -30,7 +33,9 @@ from typing import Any, cast
 
 import pulumi
 
-from . import e911_address, inbound_route, phone_number
+from . import cnam_record, e911_address, inbound_route, phone_number
+from .cnam_assignment import CnamAssignment
+from .cnam_record import CnamRecord, CnamRecordArgs
 from .conversions import as_bool, as_id
 from .e911_address import E911Address, E911AddressArgs
 from .e911_assignment import E911Assignment
@@ -42,7 +47,7 @@ from .phone_number import PhoneNumber
 from .schema import Problems
 
 # What an entry holds besides the PhoneNumber's own inputs.
-ENTRY_KEYS = ("primary", "failover", "e911", "protect")
+ENTRY_KEYS = ("primary", "failover", "e911", "cnam", "protect")
 # Below this size the CLI's own line per resource is progress enough.
 PROGRESS_FROM = 50
 
@@ -65,6 +70,8 @@ class NumberEntry:
     protect: bool = False
     e911: str | None = None  # a shared address's name
     e911_id: str | None = None  # an address made elsewhere
+    cnam: str | None = None  # a shared caller name's name
+    cnam_id: str | None = None  # a caller name made elsewhere
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class Fleet:
     numbers: list[NumberEntry]
     e911: dict[str, E911AddressArgs] = field(default_factory=dict)
     messaging: MessagingCallbacksArgs | None = None
+    cnam: dict[str, CnamRecordArgs] = field(default_factory=dict)
 
 
 def _without_unset(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -125,20 +133,20 @@ def _address(problems: Problems, spec: Any) -> E911AddressArgs | None:
     )
 
 
-def _e911_ref(
-    problems: Problems, spec: Any, addresses: Mapping[str, Any]
+def _shared_ref(
+    problems: Problems, spec: Any, shared: Mapping[str, Any], section: str, id_key: str
 ) -> tuple[str | None, str | None]:
-    """(a shared address's name, an existing e911_id): one of them, or neither on a mistake."""
-    if isinstance(spec, str) and spec in addresses:
+    """(a shared object's name, an existing id): one of them, or neither on a mistake."""
+    if isinstance(spec, str) and spec in shared:
         return spec, None
-    if isinstance(spec, Mapping) and set(spec) == {"e911_id"}:
+    if isinstance(spec, Mapping) and set(spec) == {id_key}:
         try:
-            return None, as_id(spec["e911_id"])
+            return None, as_id(spec[id_key])
         except ValueError as error:
-            problems.add("e911_id", spec["e911_id"], str(error))
+            problems.add(id_key, spec[id_key], str(error))
             return None, None
-    known = ", ".join(sorted(addresses)) or "none are declared"
-    problems.add("", spec, f"name a shared E911 address (e911: {known}) or give {{e911_id: ...}}")
+    known = ", ".join(sorted(shared)) or "none are declared"
+    problems.add("", spec, f"name a shared one ({section}: {known}) or give {{{id_key}: ...}}")
     return None, None
 
 
@@ -148,6 +156,7 @@ def _number(
     spec: Any,
     shared: Mapping[str, Any],
     addresses: Mapping[str, Any],
+    caller_names: Mapping[str, Any],
 ) -> NumberEntry | None:
     if not isinstance(spec, Mapping):
         problems.add("", spec, "describe the number as {number: ..., primary: ...}")
@@ -175,10 +184,19 @@ def _number(
         failover = _route_ref(problems.under("failover"), spec["failover"], shared)
     e911 = e911_id = None
     if spec.get("e911") is not None:
-        e911, e911_id = _e911_ref(problems.under("e911"), spec["e911"], addresses)
+        e911, e911_id = _shared_ref(
+            problems.under("e911"), spec["e911"], addresses, "e911", "e911_id"
+        )
+    cnam = cnam_id = None
+    if spec.get("cnam") is not None:
+        cnam, cnam_id = _shared_ref(
+            problems.under("cnam"), spec["cnam"], caller_names, "cnam", "cnam_id"
+        )
     if primary is None or len(problems.found) != before:
         return None
-    return NumberEntry(name, primary, failover, _without_unset(values), protect, e911, e911_id)
+    return NumberEntry(
+        name, primary, failover, _without_unset(values), protect, e911, e911_id, cnam, cnam_id
+    )
 
 
 def _messaging(problems: Problems, spec: Any) -> MessagingCallbacksArgs | None:
@@ -196,10 +214,29 @@ def _messaging(problems: Problems, spec: Any) -> MessagingCallbacksArgs | None:
     )
 
 
-def parse_fleet(routes: Any, numbers: Any, e911: Any = None, messaging: Any = None) -> Fleet:
-    """Validate the ``routes``, ``numbers``, ``e911`` and ``messaging`` config objects; raise
-    every problem at once."""
+def _caller_name(problems: Problems, spec: Any) -> CnamRecordArgs | None:
+    if not isinstance(spec, Mapping):
+        problems.add("", spec, "describe the caller name as {value: ...}")
+        return None
+    return cast(
+        CnamRecordArgs | None,
+        _if_valid(problems, lambda: cnam_record.INPUTS.validate(problems, spec, strict=True)),
+    )
+
+
+def parse_fleet(
+    routes: Any, numbers: Any, e911: Any = None, messaging: Any = None, cnam: Any = None
+) -> Fleet:
+    """Validate the ``routes``, ``numbers``, ``e911``, ``messaging`` and ``cnam`` config
+    objects; raise every problem at once."""
     problems = Problems()
+    cnam = {} if cnam is None else cnam
+    if not isinstance(cnam, Mapping):
+        problems.add("cnam", cnam, "map caller-name names to {value: ...}")
+        cnam = {}
+    caller_names = {
+        name: _caller_name(problems.under(f"cnam.{name}"), spec) for name, spec in cnam.items()
+    }
     webhooks = _messaging(problems, messaging)
     e911 = {} if e911 is None else e911
     if not isinstance(e911, Mapping):
@@ -219,7 +256,7 @@ def parse_fleet(routes: Any, numbers: Any, e911: Any = None, messaging: Any = No
         numbers = {}
     shared = {name: _route(problems.under(f"routes.{name}"), spec) for name, spec in routes.items()}
     entries = [
-        _number(problems.under(f"numbers.{name}"), str(name), spec, shared, addresses)
+        _number(problems.under(f"numbers.{name}"), str(name), spec, shared, addresses, caller_names)
         for name, spec in numbers.items()
     ]
     if problems:
@@ -229,6 +266,7 @@ def parse_fleet(routes: Any, numbers: Any, e911: Any = None, messaging: Any = No
         [e for e in entries if e is not None],
         {k: v for k, v in addresses.items() if v is not None},
         webhooks,
+        {k: v for k, v in caller_names.items() if v is not None},
     )
 
 
@@ -238,6 +276,7 @@ class SharedResources:
 
     routes: dict[str, InboundRoute]
     addresses: dict[str, E911Address]
+    caller_names: dict[str, CnamRecord] = field(default_factory=dict)
 
     @property
     def route_ids(self) -> dict[str, pulumi.Output[str]]:
@@ -247,14 +286,19 @@ class SharedResources:
     def e911_ids(self) -> dict[str, pulumi.Output[str]]:
         return {name: address.e911_id for name, address in self.addresses.items()}
 
+    @property
+    def cnam_ids(self) -> dict[str, pulumi.Output[str]]:
+        return {name: record.cnam_id for name, record in self.caller_names.items()}
+
 
 def deploy_shared(fleet: Fleet) -> SharedResources:
-    """Register the fleet's shared routes, E911 addresses and messaging webhooks."""
+    """Register the fleet's shared routes, E911 addresses, caller names and webhooks."""
     routes = {name: InboundRoute(f"route-{name}", **spec) for name, spec in fleet.routes.items()}
     addresses = {name: E911Address(f"e911-{name}", **spec) for name, spec in fleet.e911.items()}
+    caller_names = {name: CnamRecord(f"cnam-{name}", **spec) for name, spec in fleet.cnam.items()}
     if fleet.messaging is not None:
         MessagingCallbacks("messaging", **fleet.messaging)
-    return SharedResources(routes, addresses)
+    return SharedResources(routes, addresses, caller_names)
 
 
 def deploy_fleet(fleet: Fleet) -> dict[str, Any]:
@@ -299,13 +343,20 @@ def deploy_numbers(fleet: Fleet, shared_resources: SharedResources) -> dict[str,
                 f"{entry.name}-e911-assignment", number=line.number, e911_id=e911, opts=moved
             )
             e911 = assignment.e911_id
-        progress.watch(line.number, e911)
+        cnam = shared_resources.caller_names[entry.cnam].cnam_id if entry.cnam else entry.cnam_id
+        if cnam is not None:
+            cnam = CnamAssignment(
+                f"{entry.name}-cnam-assignment", number=line.number, cnam_id=cnam, opts=moved
+            ).cnam_id
+        progress.watch(line.number, e911, cnam)
         exports[entry.name] = {
             "number": line.number,
             "primary_route_id": primary,
             "failover_route_id": failover,
             "e911_id": e911,
         }
+        if cnam is not None:
+            exports[entry.name]["cnam_id"] = cnam
     return exports
 
 

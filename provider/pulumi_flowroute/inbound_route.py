@@ -17,7 +17,7 @@ from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import FlowrouteClient, Route
-from .conversions import as_alias, as_edge_strategy, as_route_type, as_text
+from .conversions import as_alias, as_bool, as_edge_strategy, as_route_type, as_text
 from .errors import ApiError, Forbidden, NotFound, ResourceError, Unauthorized
 from .provider_base import (
     UNANSWERED,
@@ -58,13 +58,19 @@ class InboundRouteArgs(_RouteDestination, total=False):
       ``project.stack.name-<6 hex digits>`` when it is created and keeps that name. An existing
       route with an explicit alias is taken over only if it is identical.
     - ``edge_strategy_id``: Flowroute edge strategy (media region) id.
+    - ``adopt``: manage the route already on the account with this ``alias`` (it must be
+      identical) instead of creating one; ``adopted`` says so, and deleting the resource leaves
+      an adopted route on the account. Without a route of that alias, one is created.
     """
 
     alias: Annotated[pulumi.Input[str] | None, Rule(as_alias)]
     edge_strategy_id: Annotated[pulumi.Input[int] | None, Rule(as_edge_strategy)]
+    adopt: Annotated[pulumi.Input[bool] | None, Rule(as_bool, default=False)]
 
 
 INPUTS = Inputs(InboundRouteArgs)
+#: What Flowroute holds of a route (``adopt`` is this resource's own).
+ROUTE_FIELDS = ("route_type", "value", "alias", "edge_strategy_id")
 
 
 def validate(
@@ -79,6 +85,10 @@ def validate(
         )
         if problem:
             problems.add("value", value, f"for route_type {route_type!r}, {problem}")
+    if values.get("adopt") is True and given.get("alias") is None:
+        problems.add(
+            "adopt", True, "adopt takes over the route with this alias: set alias to its name"
+        )
     return values
 
 
@@ -139,7 +149,14 @@ def _forget_deployment() -> None:
 
 
 def _naming(props: Mapping[str, Any]) -> dict[str, Any]:
-    return {"alias_auto": bool(props.get("alias_auto")), "alias_prefix": props.get("alias_prefix")}
+    """What the state keeps of a route that Flowroute does not: how it is named, and whether it
+    was adopted."""
+    return {
+        "alias_auto": bool(props.get("alias_auto")),
+        "alias_prefix": props.get("alias_prefix"),
+        "adopt": bool(props.get("adopt")),
+        "adopted": bool(props.get("adopted")),
+    }
 
 
 def _outputs(route: Route) -> dict[str, Any]:
@@ -189,17 +206,18 @@ class InboundRouteProvider(FlowrouteProvider):
                     f"{_ROUTES.created[alias]} with alias {alias!r}. Give each InboundRoute its "
                     "own alias, or point both numbers at one InboundRoute's route_id."
                 )
-            route = self._create(self.client, props)
+            route, adopted = self._create(self.client, props)
             _ROUTES.created[alias] = route.id
-        return CreateResult(route.id, _outputs(route) | _naming(props))
+        return CreateResult(route.id, _outputs(route) | _naming({**props, "adopted": adopted}))
 
-    def _create(self, client: FlowrouteClient, props: Mapping[str, Any]) -> Route:
+    def _create(self, client: FlowrouteClient, props: Mapping[str, Any]) -> tuple[Route, bool]:
+        """The route, created or taken over, and whether it was adopted."""
         alias = props["alias"]
         if not props.get("alias_auto"):
             listed = _ROUTES.listed(client).values()
             existing = next((r for r in listed if r.alias == alias), None)
             if existing is not None:
-                return self._take_over(existing, props)
+                return self._take_over(existing, props), bool(props.get("adopt"))
         self.info(f"creating route {alias!r}")
         try:
             route = client.create_route(
@@ -225,7 +243,7 @@ class InboundRouteProvider(FlowrouteProvider):
             route = found
         _ROUTES.wrote(route)
         self.info(f"created route {route.id} ({alias!r})")
-        return route
+        return route, False
 
     @staticmethod
     def _by_alias(client: FlowrouteClient, alias: str) -> Route | None:
@@ -233,9 +251,10 @@ class InboundRouteProvider(FlowrouteProvider):
         return next((r for r in client.list_routes() if r.alias == alias), None)
 
     def _take_over(self, route: Route, props: Mapping[str, Any]) -> Route:
-        wanted = {k: props.get(k) for k in INPUTS.names}
+        wanted = {k: props.get(k) for k in ROUTE_FIELDS}
         if _outputs(route) | {"route_id": None} == wanted | {"route_id": None}:
-            self.info(f"route {route.alias!r} already exists (id {route.id}); using it")
+            how = "adopted" if props.get("adopt") else "already exists;"
+            self.info(f"route {route.alias!r} {how} (id {route.id}); nothing was created")
             return route
         raise ResourceError(
             f"a route with alias {route.alias!r} already exists (id {route.id}, "
@@ -260,7 +279,9 @@ class InboundRouteProvider(FlowrouteProvider):
         )
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        changes = {k: news.get(k) for k in INPUTS.names if news.get(k) != olds.get(k)}
+        changes = {k: news.get(k) for k in ROUTE_FIELDS if news.get(k) != olds.get(k)}
+        if not changes:  # only adopt changed: this resource's own bookkeeping
+            return UpdateResult({**olds, **_naming({**news, "adopted": olds.get("adopted")})})
         try:
             route = self.client.update_route(id_, **changes)
         except NotFound:
@@ -273,9 +294,14 @@ class InboundRouteProvider(FlowrouteProvider):
                 raise
             raise ResourceError(self._refused(news, error)) from None
         _ROUTES.wrote(route)
-        return UpdateResult(_outputs(route) | _naming(news))
+        return UpdateResult(_outputs(route) | _naming({**news, "adopted": olds.get("adopted")}))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        if props.get("adopted"):
+            self.info(
+                f"route {id_} ({props.get('alias')!r}) was adopted, so it stays on the account"
+            )
+            return
         try:
             self.client.delete_route(id_)
         except NotFound:
@@ -309,6 +335,8 @@ class InboundRoute(FlowrouteResource, module="flowroute", name="InboundRoute"):
     value: pulumi.Output[str]
     alias: pulumi.Output[str]
     edge_strategy_id: pulumi.Output[int | None]
+    adopt: pulumi.Output[bool]
+    adopted: pulumi.Output[bool]
 
     @INPUTS.keywords
     def __init__(

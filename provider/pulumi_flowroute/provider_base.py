@@ -149,7 +149,13 @@ class FlowrouteProvider(ResourceProvider):
         return CheckResult(inputs, problems.check_failures())
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [name for name in self.inputs.names if news.get(name) != olds.get(name)]
+        # An input absent from either side holds its default: a state written before the
+        # input existed (say ``adopt``) is not a change.
+        def value(props: Mapping[str, Any], name: str) -> Any:
+            found = props.get(name)
+            return self.inputs.rules[name].default if found is None else found
+
+        changed = [n for n in self.inputs.names if value(news, n) != value(olds, n)]
         replaces = [name for name in changed if name in self.replace_on]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 

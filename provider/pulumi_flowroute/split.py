@@ -5,9 +5,9 @@ the square of its numbers. ``python -m pulumi_flowroute split up --stack big`` k
 described once, in ``Pulumi.big.yaml``, and runs it as stacks of at most ``--per-stack``
 numbers:
 
-- ``big-shared`` holds the shared routes, E911 addresses and messaging webhooks;
+- ``big-shared`` holds the shared routes, E911 addresses, caller names and webhooks;
 - ``big-001``, ``big-002``... hold the numbers, naming the shared ones by the ids
-  ``big-shared`` exports (``{route_id: ...}``, ``{e911_id: ...}``).
+  ``big-shared`` exports (``{route_id: ...}``, ``{e911_id: ...}``, ``{cnam_id: ...}``).
 
 The generated stack files are rewritten on every run from the source file; an entry stays in
 the stack that holds it (moving it would delete it in one stack and acquire it in another), new
@@ -37,7 +37,7 @@ SHARED = "shared"
 # Stack-file keys that are not config but say how its secrets are encrypted: every generated
 # stack copies them, so a secret in the source file reads the same in each.
 SECRETS_KEYS = ("secretsprovider", "encryptedkey", "encryptionsalt")
-FLEET_KEYS = ("routes", "e911", "messaging", "numbers")
+FLEET_KEYS = ("routes", "e911", "cnam", "messaging", "numbers")
 HEADER = (
     "# Written by `python -m pulumi_flowroute split` from {source}: edit that file, not this one.\n"
     "# The numbers listed here stay in this stack; see the README's fleet section.\n"
@@ -109,7 +109,7 @@ def plan(project: Project, source: str, per_stack: int) -> Plan:
         source,
         settings=config,
         secrets={k: document[k] for k in SECRETS_KEYS if k in document},
-        shared={name: fleet[name] for name in ("routes", "e911", "messaging") if fleet[name]},
+        shared={name: fleet[name] for name in FLEET_KEYS[:-1] if fleet[name]},
     )
     held = _held(project, source)
     for shard, names in held.items():
@@ -151,6 +151,7 @@ def shard_numbers(entries: Mapping[str, Any], outputs: Mapping[str, Any]) -> dic
     Raises :class:`SplitError` when an entry names a route or address the shared stack lacks.
     """
     routes, addresses = outputs.get("routes") or {}, outputs.get("e911") or {}
+    caller_names = outputs.get("cnam") or {}
 
     def by_id(entry: str, key: str, value: Any, ids: Mapping[str, Any], id_key: str) -> Any:
         if not isinstance(value, str):
@@ -170,6 +171,8 @@ def shard_numbers(entries: Mapping[str, Any], outputs: Mapping[str, Any]) -> dic
                 spec[key] = by_id(name, key, spec[key], routes, "route_id")
         if "e911" in spec:
             spec["e911"] = by_id(name, "e911", spec["e911"], addresses, "e911_id")
+        if "cnam" in spec:
+            spec["cnam"] = by_id(name, "cnam", spec["cnam"], caller_names, "cnam_id")
         result[name] = spec
     return result
 

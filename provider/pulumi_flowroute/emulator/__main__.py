@@ -1,5 +1,6 @@
 """``python -m pulumi_flowroute.emulator``: ``serve`` runs the emulator as an HTTP server;
-``review-cnam`` decides Flowroute's review of a caller-name record in a state file."""
+``review-cnam`` decides Flowroute's review of a caller-name record in a state file; ``fill``
+puts an account in use (numbers, routes, routing, E911, caller names) in a state file."""
 
 from __future__ import annotations
 
@@ -59,6 +60,19 @@ def _parser() -> argparse.ArgumentParser:
         default=inventory.DEFAULT_SEED,
         help="inventory seed for a new state file",
     )
+    serve.add_argument(
+        "--fill-account",
+        type=int,
+        metavar="N",
+        help="start from an account in use: N numbers with routes, routing, E911 and caller "
+        "names (forgets what the state file held)",
+    )
+    fill = commands.add_parser(
+        "fill",
+        help="forget a state file's account and fill it as one in use (for onboarding demos)",
+    )
+    fill.add_argument("--db", required=True, help="the emulator's SQLite state file")
+    fill.add_argument("--numbers", type=int, default=25, help="how many numbers (default 25)")
     review = commands.add_parser(
         "review-cnam",
         help="approve (or reject) a caller-name record pending review, as Flowroute would",
@@ -86,10 +100,25 @@ def _review_cnam(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fill(args: argparse.Namespace) -> int:
+    backend = FlowrouteBackend(args.db)
+    try:
+        backend.fill_account(args.numbers)
+    except ValueError as error:
+        print(f"cannot fill the account: {error}", file=sys.stderr)
+        return 2
+    finally:
+        backend.close()
+    print(f"{args.db}: an account in use with {args.numbers} numbers")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "review-cnam":
         return _review_cnam(args)
+    if args.command == "fill":
+        return _fill(args)
     if args.secret_key_file is not None:
         try:
             args.secret_key = args.secret_key_file.read_text().splitlines()[0].strip()
@@ -104,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     backend = FlowrouteBackend(args.db, seed=args.seed)
+    if args.fill_account is not None:
+        backend.fill_account(args.fill_account)
     server = make_emulator_server(
         backend,
         host=args.host,

@@ -3,14 +3,16 @@
 As moto splits a service into models per resource, each area of the account lives in a module
 of its own over one shared :class:`~.store.Store`: numbers and inventory (:mod:`.numbers`),
 routes (:mod:`.routes`), E911 addresses (:mod:`.e911`), caller names (:mod:`.cnam`), messaging
-webhooks (:mod:`.messaging`), the request log (:mod:`.requestlog`) and injected faults
-(:mod:`.faults`). The HTTP layer (:mod:`.responses`) parses requests and renders documents;
-none of this knows anything of HTTP beyond the typed errors it raises.
+webhooks (:mod:`.messaging`), the request log (:mod:`.requestlog`), injected faults
+(:mod:`.faults`) and an account filled for demos (:mod:`.demo`). The HTTP layer
+(:mod:`.responses`) parses requests and renders documents; none of this knows anything of HTTP
+beyond the typed errors it raises.
 """
 
 from __future__ import annotations
 
 from .cnam import CnamRecord, Cnams
+from .demo import DemoAccount
 from .e911 import E911Record, E911s
 from .faults import Fault, Faults
 from .messaging import Callbacks
@@ -32,5 +34,5 @@ __all__ = [
 ]
 
 
-class FlowrouteBackend(Numbers, Routes, E911s, Cnams, Callbacks, RequestLog, Faults):
+class FlowrouteBackend(Numbers, Routes, E911s, Cnams, Callbacks, RequestLog, Faults, DemoAccount):
     """One emulated Flowroute account, stored in SQLite (``:memory:`` or a file)."""
