@@ -359,6 +359,13 @@ def main(argv: list[str] | None = None) -> int:
             "the floor: the same API calls made directly by one thread",
             results["fleets"],
         )
+        onboard_sizes = (25,) if args.quick else (1000, 10000) if args.large else (1000,)
+        results["onboarding"] = [cli_fleet.onboarding(directory, n) for n in onboard_sizes]
+        table(
+            "Onboarding an account in use (python -m pulumi_flowroute onboard), beside the "
+            "floor: the same reads made one after another by one thread",
+            results["onboarding"],
+        )
         results["throughput"] = throughput(directory, 1.0 if args.quick else 5.0)
         table("Emulator server throughput", results["throughput"])
     out = Path(args.out)

@@ -157,10 +157,14 @@ def engine_resources(state: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def emulator_server(db: str) -> Iterator[str]:
+def emulator_server(db: str, *extra: str) -> Iterator[str]:
     """An emulator server process on ``db``; yields its URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "pulumi_flowroute.emulator", "serve", "--port", "0", "--db", db],
+        [
+            *(sys.executable, "-m", "pulumi_flowroute.emulator", "serve", "--port", "0"),
+            # The floor replays every request of a run: keep them all.
+            *("--db", db, "--request-log-limit", "10000000", *extra),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -219,3 +223,40 @@ def fleet(
                 }
             )
     return rows
+
+
+def onboarding(directory: Path, size: int) -> dict[str, Any]:
+    """``python -m pulumi_flowroute onboard`` of an account in use with ``size`` numbers."""
+    with emulator_server(str(directory / f"onboard-{size}.db"), "--fill-account", str(size)) as url:
+        control = RemoteEmulator(url, access_key=AUTH[0], secret_key=AUTH[1])
+        control.clear_requests()
+        env = {
+            **os.environ,
+            "FLOWROUTE_ACCESS_KEY": AUTH[0],
+            "FLOWROUTE_SECRET_KEY": AUTH[1],
+            "FLOWROUTE_BASE_URL": url,
+        }
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "pulumi_flowroute", "onboard"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - start
+        assert done.returncode == 0, done.stderr[-2000:]
+        log = control.requests()
+    with emulator_server(
+        str(directory / f"onboard-floor-{size}.db"), "--fill-account", str(size)
+    ) as floor_url:
+        floor = replay(floor_url, AUTH, log)
+    return {
+        "numbers": size,
+        "onboard s": seconds,
+        "floor s": floor,
+        "x floor": seconds / floor,
+        "requests": len(log),
+        "writes": sum(r.method in WRITES for r in log),
+        "config lines": done.stdout.count("\n"),
+    }

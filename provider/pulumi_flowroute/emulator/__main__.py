@@ -61,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
         help="inventory seed for a new state file",
     )
     serve.add_argument(
+        "--request-log-limit",
+        type=int,
+        metavar="N",
+        help="keep the last N requests in the log (default 10,000)",
+    )
+    serve.add_argument(
         "--fill-account",
         type=int,
         metavar="N",
@@ -133,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     backend = FlowrouteBackend(args.db, seed=args.seed)
+    if args.request_log_limit is not None:
+        backend.request_log_limit = args.request_log_limit
     if args.fill_account is not None:
         backend.fill_account(args.fill_account)
     server = make_emulator_server(

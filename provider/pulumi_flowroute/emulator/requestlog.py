@@ -28,6 +28,10 @@ class LoggedRequest:
 
 
 class RequestLog(Store):
+    #: The most requests kept (the oldest go first): a long-lived dev state file would
+    #: otherwise grow with every request. A benchmark that replays a whole run raises it.
+    request_log_limit = REQUEST_LOG_LIMIT
+
     def log_request(
         self,
         method: str,
@@ -43,10 +47,9 @@ class RequestLog(Store):
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (method, path, query, content_type, body, status),
             )
-            # A long-lived dev state file would otherwise grow with every request.
             db.execute(
                 "DELETE FROM requests WHERE seq <= ?",
-                ((cursor.lastrowid or 0) - REQUEST_LOG_LIMIT,),
+                ((cursor.lastrowid or 0) - self.request_log_limit,),
             )
 
     def request_log(self) -> list[LoggedRequest]:
