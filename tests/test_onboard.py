@@ -14,7 +14,7 @@ import yaml
 
 from pulumi_flowroute.emulator import RemoteEmulator
 from pulumi_flowroute.onboard import Account, OnboardError, fleet_config, main
-from pulumi_flowroute.records import Number
+from pulumi_flowroute.records import Number, Route
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
 from tests.support.emulators import ServerProcess
 
@@ -143,6 +143,23 @@ def test_a_number_routed_to_a_route_the_account_does_not_list_is_named() -> None
     number = Number("12065551234", None, False, "standard", None, None, primary_route_id="98999")
     with pytest.raises(OnboardError, match=r"12065551234's primary route 98999 is not among"):
         fleet_config(Account([number], {}, {}, {}, {}))
+
+
+def test_a_route_behind_another_of_the_same_alias_is_named_by_id_and_noted() -> None:
+    first = Route("98396", "host", "10.0.0.1", "pbx", None)
+    second = Route("98397", "host", "10.0.0.2", "pbx", None)
+    numbers = [
+        Number("12065551234", None, False, "standard", None, None, primary_route_id="98396"),
+        Number("12065551235", None, False, "standard", None, None, primary_route_id="98397"),
+    ]
+    config, notes = fleet_config(Account(numbers, {"98396": first, "98397": second}, {}, {}, {}))
+    assert list(config["routes"]) == ["pbx"]
+    assert config["numbers"]["n12065551234"]["primary"] == "pbx"
+    assert config["numbers"]["n12065551235"]["primary"] == {"route_id": "98397"}
+    assert notes == [
+        "route 98397 shares the alias 'pbx' with route 98396: its numbers name it by id, and it"
+        " is not managed (give it its own alias in the portal and onboard again to manage it)"
+    ]
 
 
 def test_the_command_line_prints_the_same_config(account: ServerProcess) -> None:

@@ -106,10 +106,11 @@ def _names(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     return named
 
 
-def fleet_config(account: Account) -> dict[str, Any]:
+def fleet_config(account: Account) -> tuple[dict[str, Any], list[str]]:
     """The fleet config objects (``routes``, ``e911``, ``cnam``, ``messaging``, ``numbers``)
-    describing ``account``; raises :class:`OnboardError` for a number whose route, address or
-    caller name the account does not list."""
+    describing ``account``, and notes on what it could not bring under management; raises
+    :class:`OnboardError` for a number whose route, address or caller name the account does
+    not list."""
     used_routes = sorted(
         {
             route_id
@@ -140,18 +141,37 @@ def fleet_config(account: Account) -> dict[str, Any]:
                 f"{number.value}'s caller name {number.cnam_id} is not among the account's "
                 "records; check it in the Flowroute portal and run onboard again"
             )
-    route_names = _names((rid, account.routes[rid].alias or f"route-{rid}") for rid in used_routes)
+    # Flowroute does not keep aliases unique, and an adopting InboundRoute takes the first
+    # route with its alias: a route behind another of the same alias is named by id instead.
+    first_of_alias: dict[str, str] = {}
+    for route_id in sorted(account.routes, key=int):
+        first_of_alias.setdefault(account.routes[route_id].alias or "", route_id)
+
+    def unmanaged(route_id: str) -> str | None:
+        alias = account.routes[route_id].alias
+        if not alias:
+            return (
+                f"route {route_id} has no alias: its numbers name it by id, and it is not managed"
+            )
+        if first_of_alias[alias] != route_id:
+            return (
+                f"route {route_id} shares the alias {alias!r} with route {first_of_alias[alias]}:"
+                " its numbers name it by id, and it is not managed (give it its own alias in the"
+                " portal and onboard again to manage it)"
+            )
+        return None
+
+    notes = [note for rid in used_routes if (note := unmanaged(rid)) is not None]
+    route_names = _names(
+        (rid, account.routes[rid].alias or "") for rid in used_routes if unmanaged(rid) is None
+    )
     address_names = _names((a.id, a.label or f"e911-{a.id}") for a in account.addresses.values())
     cnam_ids = sorted({n.cnam_id for n in account.numbers if n.cnam_id is not None}, key=int)
     cnam_names = _names((cid, account.caller_names[cid].value) for cid in cnam_ids)
     number_names = _names((n.value, n.alias or f"n{n.value}") for n in account.numbers)
 
     def route_ref(route_id: str) -> Any:
-        return (
-            {"route_id": BUILTIN_ROUTE_ID}
-            if route_id == BUILTIN_ROUTE_ID
-            else route_names[route_id]
-        )
+        return route_names.get(route_id) or {"route_id": route_id}
 
     config: dict[str, Any] = {}
     if route_names:
@@ -185,7 +205,7 @@ def fleet_config(account: Account) -> dict[str, Any]:
             entry["cnam"] = cnam_names[number.cnam_id]
         numbers[number_names[number.value]] = entry
     config["numbers"] = numbers
-    return config
+    return config, notes
 
 
 def _route(route: Route) -> dict[str, Any]:
@@ -271,7 +291,7 @@ def main(
         )
         client = connect_to(settings)
         account = read_account(client, err)
-        config = fleet_config(account)
+        config, notes = fleet_config(account)
     except FlowrouteError as error:
         err.write(f"error: {str(error).splitlines()[0]}\n")
         return 1
@@ -292,5 +312,7 @@ def main(
         f"{len(config.get('e911', {}))} E911 addresses, "
         f"{len(config.get('cnam', {}))} caller names"
     )
+    for note in notes:
+        err.write(f"note: {note}\n")
     err.write(f"described {described}{f' in {write}' if write else ''}\n")
     return 0
