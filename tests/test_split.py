@@ -10,13 +10,13 @@ import yaml
 
 from pulumi_flowroute.split import (
     Outcome,
-    Project,
     SplitError,
     plan,
     shard_numbers,
     summary,
     write_stack_file,
 )
+from pulumi_flowroute.stackfiles import Project
 
 
 def project_with(tmp_path: Path, numbers: dict[str, Any], **extra: Any) -> Project:

@@ -71,10 +71,8 @@ class CnamAssignmentProvider(FlowrouteProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         # Read first: a number adopted with its caller name (onboarding) needs no write; when
         # it was asked for is then unknown (None).
-        try:
-            current = self.client.get_number(props["number"]).cnam_id
-        except NotFound:
-            current = None  # _assign says why nothing can be assigned
+        number = self.details_or_none(props["number"])  # if None, _assign says why
+        current = number.cnam_id if number is not None else None
         if current == props["cnam_id"]:
             self.info(f"{props['number']} already shows caller name {current}")
             requested = None

@@ -52,10 +52,8 @@ class E911AssignmentProvider(FlowrouteProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         # Read first: a number adopted with its address (onboarding) needs no write at all.
-        try:
-            current = self.client.get_number(props["number"]).e911_id
-        except NotFound:
-            current = None  # _assign says why nothing can be assigned
+        number = self.details_or_none(props["number"])  # if None, _assign says why
+        current = number.e911_id if number is not None else None
         if current == props["e911_id"]:
             self.info(f"{props['number']} already gives E911 address {current}")
         else:

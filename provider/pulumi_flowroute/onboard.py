@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +26,7 @@ from .config import resolve_settings
 from .connect import connect
 from .errors import FlowrouteError
 from .records import CallerName, EmergencyAddress, Number, Route
+from .stackfiles import Project, write_atomically
 
 #: Details requests in flight at once: enough to hide the round trips, few enough to stay
 #: within an API that rate-limits per endpoint (a 429 is retried with backoff).
@@ -244,26 +244,12 @@ def merged(existing: Mapping[str, Any], generated: Mapping[str, Any]) -> dict[st
     return document
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step: a reader sees the old file or the new one."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def project_name(directory: Path) -> str:
     """The Pulumi project's name in ``directory`` (its config namespace), else the default."""
-    path = directory / "Pulumi.yaml"
-    if path.is_file():
-        name = (yaml.safe_load(path.read_text()) or {}).get("name")
-        if isinstance(name, str) and name:
-            return name
-    return DEFAULT_PROJECT
+    try:
+        return Project.load(directory).name
+    except FileNotFoundError:
+        return DEFAULT_PROJECT
 
 
 def main(

@@ -261,10 +261,10 @@ class PhoneNumberProvider(Purchasing):
     # -- read, update, delete ----------------------------------------------------------------
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        number = self._details_or_none(self.client, id_)
+        number = self.details_or_none(id_)
         if number is None:
             # One "not found" may be stale: only a number that stays gone leaves the state.
-            number, failure = self.settle(lambda: self._details_or_none(self.client, id_))
+            number, failure = self.settle(lambda: self.details_or_none(id_))
             if failure is not None:
                 raise failure
         if number is None:

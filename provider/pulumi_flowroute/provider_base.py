@@ -23,13 +23,14 @@ import pulumi
 from pulumi.dynamic import CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 from pulumi.output import Unknown
 
-from .client import FlowrouteClient
+from .client import FlowrouteClient, Number
 from .config import Settings, read_config, resolve_settings
 from .connect import connect
 from .errors import (
     ApiError,
     FlowrouteError,
     MalformedResponse,
+    NotFound,
     ResourceError,
     TransportError,
     for_terminal,
@@ -147,6 +148,13 @@ class FlowrouteProvider(ResourceProvider):
         problems = Problems()
         inputs = self.validate(problems, news, olds)
         return CheckResult(inputs, problems.check_failures())
+
+    def details_or_none(self, number: str) -> Number | None:
+        """``number``'s details, or None when it is not on the account."""
+        try:
+            return self.client.get_number(number)
+        except NotFound:
+            return None
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # An input absent from either side holds its default: a state written before the

@@ -279,7 +279,7 @@ class Purchasing(FlowrouteProvider):
     ) -> tuple[Number, AvailableNumber | None, bool]:
         value = props["number"]
         if props.get("adopt"):
-            owned = self._details_or_none(client, value)
+            owned = self.details_or_none(value)
             if owned is not None:
                 return self._adopt(owned, "already on the account"), None, True
         # The inventory read gives the costs (outputs, limits); the POST itself tells an owned
@@ -299,7 +299,7 @@ class Purchasing(FlowrouteProvider):
                 return self._purchase(client, value, props), listing, False
             except NotFound:
                 pass
-        owned = self._details_or_none(client, value)
+        owned = self.details_or_none(value)
         claim = props.get("default_alias")
         if owned is not None and claim is not None and owned.alias == claim:
             return self._adopt(owned, claimed(claim)), None, True
@@ -391,7 +391,7 @@ class Purchasing(FlowrouteProvider):
         return number
 
     def _settle_purchase(self, client: FlowrouteClient, value: str, lost: Exception) -> Number:
-        owned, failure = self.settle(lambda: self._details_or_none(client, value))
+        owned, failure = self.settle(lambda: self.details_or_none(value))
         if owned is not None:
             self.info(f"bought {value} (the answer was lost; its details show it is ours)")
             return owned
@@ -409,10 +409,3 @@ class Purchasing(FlowrouteProvider):
             f"again: if {value} turns up later, that run stops and names it instead of buying "
             "another."
         ) from None
-
-    @staticmethod
-    def _details_or_none(client: FlowrouteClient, value: str) -> Number | None:
-        try:
-            return client.get_number(value)
-        except NotFound:
-            return None

@@ -17,10 +17,8 @@ own program, through the ``pulumi`` CLI, in parallel; one summary is printed at 
 
 from __future__ import annotations
 
-import os
 import re
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -31,6 +29,8 @@ from typing import Any
 
 import yaml
 from pulumi import automation as auto
+
+from .stackfiles import Project, write_atomically
 
 VERBS = ("preview", "up", "refresh", "destroy")
 SHARED = "shared"
@@ -47,30 +47,6 @@ PROGRESS = re.compile(r"flowroute: (\d+) of (\d+) numbers done")
 
 class SplitError(Exception):
     """A split that cannot start: the message says what to fix."""
-
-
-@dataclass(frozen=True)
-class Project:
-    """A Pulumi project directory: its name and where its stack files live."""
-
-    directory: Path
-    name: str
-    config_dir: Path
-
-    @classmethod
-    def load(cls, directory: Path) -> Project:
-        path = directory / "Pulumi.yaml"
-        if not path.exists():
-            raise SplitError(f"{directory} has no Pulumi.yaml: run from the project directory")
-        settings = yaml.safe_load(path.read_text()) or {}
-        config_dir = directory / settings.get("stackConfigDir", ".")
-        return cls(directory, str(settings["name"]), config_dir)
-
-    def stack_file(self, stack: str) -> Path:
-        return self.config_dir / f"Pulumi.{stack}.yaml"
-
-    def key(self, name: str) -> str:
-        return f"{self.name}:{name}"
 
 
 @dataclass
@@ -184,10 +160,7 @@ def write_stack_file(project: Project, stack: str, plan_: Plan, fleet: dict[str,
     path = project.stack_file(stack)
     text = HEADER.format(source=project.stack_file(plan_.source).name)
     text += yaml.safe_dump(document, sort_keys=False)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+    write_atomically(path, text)
 
 
 @dataclass
@@ -388,7 +361,10 @@ def main(verb: str, stack: str, per_stack: int, parallel: int, directory: Path) 
 
     start = time.perf_counter()
     try:
-        project = Project.load(directory)
+        try:
+            project = Project.load(directory)
+        except FileNotFoundError as error:
+            raise SplitError(f"{error}: run from the project directory") from None
         split = Split(
             project,
             plan(project, stack, per_stack),
