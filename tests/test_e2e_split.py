@@ -84,3 +84,25 @@ def test_a_fleet_deployed_whole_is_not_split(project: PulumiProject) -> None:
     assert refused.returncode == 2
     assert re.match(r"error: stack dev holds \d+ resources: a fleet deployed whole", refused.stderr)
     assert not (project.path / "stacks" / "Pulumi.dev-001.yaml").exists()
+
+
+def test_a_stack_that_fails_is_named_in_the_summary_and_the_others_go_on(
+    project: PulumiProject,
+) -> None:
+    path = project.path / "stacks" / "Pulumi.dev.yaml"
+    document = yaml.safe_load(path.read_text())
+    numbers = document["config"]["flowroute-fleet:numbers"]
+    # The third entry (alone in dev-002) asks for a number nobody sells.
+    numbers[list(numbers)[2]] = {"number": "12065550199", "primary": "office-pbx"}
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    up = split(project, "up")
+    assert up.returncode == 1
+    table = rows(up.stdout)
+    assert table["dev-001"][:2] == ["2", "ok"] and table["dev-002"][:2] == ["1", "FAILED"]
+    assert table["total"][:3] == ["3", "1", "failed"]
+    assert "dev-002: up failed (" in up.stderr and ".flowroute/split/dev-002.log" in up.stderr
+    assert (
+        "12065550199 is neither on your Flowroute account"
+        in (project.path / ".flowroute" / "split" / "dev-002.log").read_text()
+    )
+    assert "Traceback" not in up.stderr
