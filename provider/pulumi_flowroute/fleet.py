@@ -96,13 +96,29 @@ def _if_valid(
     return _without_unset(values) if len(problems.found) == before else None
 
 
-def _route(problems: Problems, spec: Any) -> InboundRouteArgs | None:
+def _described(
+    problems: Problems,
+    spec: Any,
+    shape: str,
+    validate: Callable[[Problems, Mapping[str, Any]], Mapping[str, Any]],
+) -> Any:
+    """A shared object's config (a route, an address, a caller name): its set values when
+    ``validate`` accepts it, else None with the problems added."""
     if not isinstance(spec, Mapping):
-        problems.add("", spec, "describe the route as {route_type: ..., value: ...}")
+        problems.add("", spec, f"describe it as {shape}")
         return None
+    return _if_valid(problems, lambda: validate(problems, spec))
+
+
+def _route(problems: Problems, spec: Any) -> InboundRouteArgs | None:
     return cast(
         InboundRouteArgs | None,
-        _if_valid(problems, lambda: inbound_route.validate(problems, spec, strict=True)),
+        _described(
+            problems,
+            spec,
+            "{route_type: ..., value: ...}",
+            lambda found, given: inbound_route.validate(found, given, strict=True),
+        ),
     )
 
 
@@ -124,12 +140,14 @@ def _route_ref(problems: Problems, spec: Any, shared: Mapping[str, Any]) -> Rout
 
 
 def _address(problems: Problems, spec: Any) -> E911AddressArgs | None:
-    if not isinstance(spec, Mapping):
-        problems.add("", spec, "describe the address as {label: ..., street_number: ..., ...}")
-        return None
     return cast(
         E911AddressArgs | None,
-        _if_valid(problems, lambda: e911_address.validate(problems, spec, strict=True)),
+        _described(
+            problems,
+            spec,
+            "{label: ..., street_number: ..., ...}",
+            lambda found, given: e911_address.validate(found, given, strict=True),
+        ),
     )
 
 
@@ -215,12 +233,14 @@ def _messaging(problems: Problems, spec: Any) -> MessagingCallbacksArgs | None:
 
 
 def _caller_name(problems: Problems, spec: Any) -> CnamRecordArgs | None:
-    if not isinstance(spec, Mapping):
-        problems.add("", spec, "describe the caller name as {value: ...}")
-        return None
     return cast(
         CnamRecordArgs | None,
-        _if_valid(problems, lambda: cnam_record.INPUTS.validate(problems, spec, strict=True)),
+        _described(
+            problems,
+            spec,
+            "{value: ...}",
+            lambda found, given: cnam_record.INPUTS.validate(found, given, strict=True),
+        ),
     )
 
 
