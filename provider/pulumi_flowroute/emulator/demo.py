@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import math
 
-from .inventory import STANDARD_AREAS
+from .inventory import NUMBERS_PER_AREA, STANDARD_AREAS
 from .store import Store, record_key, timestamp
 
-INVENTORY_SIZE = 2282  # numbers in the default inventory (scale 1)
 DEMO_ROUTES = (
     ("host", "sip.example.com:5060", "office-pbx"),
     ("number", "12065550100", "on-call-cell"),
@@ -54,8 +53,8 @@ class DemoAccount(Store):
         and every other one a failover; every fifth an E911 address, every seventh the approved
         caller name, every fourth CNAM lookups. One SMS webhook is set.
         """
-        local = len(STANDARD_AREAS) * 90 / INVENTORY_SIZE  # share of inventory that is local
-        scale = math.ceil(numbers * 1.25 / (INVENTORY_SIZE * local))
+        # Local numbers per inventory scale, with a quarter to spare for purchases afterwards.
+        scale = math.ceil(numbers * 1.25 / (len(STANDARD_AREAS) * NUMBERS_PER_AREA))
         self.reset(inventory_scale=scale)
         with self._transaction() as db:
             routes = []
