@@ -151,9 +151,15 @@ def states_of(cli: PulumiProject) -> list[Path]:
     return sorted((cli.path / ".pulumi").glob(".pulumi/stacks/*/bench-*.json"))
 
 
-def engine_resources(state: Path) -> list[str]:
+def engine_resources(state: Path) -> list[dict[str, Any]]:
     deployment = json.loads(state.read_text())["checkpoint"]["latest"]
-    return [r["urn"] for r in deployment.get("resources") or ()]
+    return list(deployment.get("resources") or ())
+
+
+def stack_trace_bytes(resource: dict[str, Any]) -> int:
+    """What the SDK's stack trace of the registration takes in the (compact JSON) state."""
+    trace = {k: resource[k] for k in ("sourcePosition", "stackTrace") if k in resource}
+    return len(json.dumps(trace, separators=(",", ":"))) if trace else 0
 
 
 @contextlib.contextmanager
@@ -204,7 +210,9 @@ def fleet(
                 stacks = states_of(cli)
             if operation == "up":
                 per_number = sum(state.stat().st_size for state in stacks) / size
-                numbers = sum("line" in urn for state in stacks for urn in engine_resources(state))
+                resources = [r for state in stacks for r in engine_resources(state)]
+                numbers = sum("line" in r["urn"] for r in resources)
+                traces = sum(stack_trace_bytes(r) for r in resources) / size
             # An operation that calls nothing has no floor to compare with.
             floor = replay(floor_url, AUTH, measured.log) if measured.log else None
             rows.append(
@@ -219,6 +227,7 @@ def fleet(
                     "calls/number": len(measured.log) / size,
                     "writes": sum(r.method in WRITES for r in measured.log),
                     "state B/number": per_number if operation == "up" else None,
+                    "of which SDK trace": traces if operation == "up" else None,
                     "resources/number": numbers / size if operation == "up" else None,
                 }
             )

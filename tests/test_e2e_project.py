@@ -96,23 +96,23 @@ def test_preview_calls_no_api_then_up_builds_and_a_second_up_changes_nothing(
     project: PulumiProject,
 ) -> None:
     preview = project.ok("preview")
-    assert "+ 13 to create" in preview
+    assert "+ 14 to create" in preview
     assert "Traceback" not in preview
     assert not (project.path / DB).exists() or project.emulator(DB).request_log() == []
 
     up = project.ok("up")
-    assert "+ 13 created" in up
+    assert "+ 14 created" in up
     emulator = project.emulator(DB)
     purchases = [r for r in emulator.request_log() if r.method == "POST" and "/numbers/" in r.path]
     assert len(purchases) == 3
     emulator.clear_request_log()
 
     again = project.ok("up")
-    assert "13 unchanged" in again
+    assert "14 unchanged" in again
     assert writes(emulator.request_log()) == []
     # Nothing to show either: no property the program did not change appears as one.
     diff = project.ok("preview", "--diff")
-    assert "13 unchanged" in diff and "to update" not in diff
+    assert "14 unchanged" in diff and "to update" not in diff
     assert not [line for line in diff.splitlines() if line.lstrip().startswith(("~", "+", "-"))]
 
 
@@ -140,7 +140,7 @@ def test_make_up_runs_plain_pulumi_and_leaves_the_stack_file_as_committed(
 ) -> None:
     before = (project.path / "stacks" / "Pulumi.dev.yaml").read_text()
     make_up = project.path / "scripts" / "up"
-    for expected in ("+ 13 created", "13 unchanged"):
+    for expected in ("+ 14 created", "14 unchanged"):
         done = subprocess.run(
             [str(make_up)], env=project.env, capture_output=True, text=True, check=False
         )
@@ -229,7 +229,7 @@ def test_the_dev_stack_round_trips_through_destroy_without_hand_edits(
 ) -> None:
     numbers = built(project)
     destroy = project.ok("destroy")
-    assert "13 deleted" in destroy
+    assert "14 deleted" in destroy
     # The dev stack releases its numbers: the emulated account is handed back as it was found.
     assert owned(project) == set()
     emulator = project.emulator(DB)
@@ -239,7 +239,7 @@ def test_the_dev_stack_round_trips_through_destroy_without_hand_edits(
     assert all(emulator.e911_of(number) is None for number in numbers.values())
 
     again = project.ok("up")
-    assert "+ 13 created" in again and "adopt" not in again
+    assert "+ 14 created" in again and "adopt" not in again
     assert len(owned(project)) == 3
 
 
@@ -267,7 +267,7 @@ def test_the_e911_address_lives_in_place_and_never_leaves_a_number_without_it(
     edit_office(project, {"adopt": True})
     numbers = built(project)
     assert {emulator.e911_of(n) for n in numbers.values()} == {existing.id}
-    assert "13 unchanged" in project.ok("up")
+    assert "14 unchanged" in project.ok("up")
 
     # A new street and no unit: one in-place update, the same record, every number still on it.
     edit_office(
@@ -555,7 +555,7 @@ def test_a_killed_pulumi_leaves_a_lock_that_cancel_clears_and_refresh_repairs(
     assert imported.ok, imported.output
     emulator = project.emulator(DB)
     emulator.clear_request_log()
-    assert "13 unchanged" in project.ok("up")
+    assert "14 unchanged" in project.ok("up")
     assert writes(emulator.request_log()) == []
 
 
@@ -792,7 +792,7 @@ def test_a_stack_built_with_the_old_fleet_shape_keeps_every_number_and_its_routi
     program = project.path / "__main__.py"
     current = program.read_text()
     program.write_text(OLD_SHAPE_PROGRAM)
-    assert "+ 19 created" in project.ok("up")
+    assert "+ 20 created" in project.ok("up")
     emulator = project.emulator(DB)
     before = {
         n.value: emulator.get_number(n.value) for n in emulator.list_numbers({}, 200, 0).items
@@ -816,5 +816,52 @@ def test_a_stack_built_with_the_old_fleet_shape_keeps_every_number_and_its_routi
     after = {n.value: emulator.get_number(n.value) for n in emulator.list_numbers({}, 200, 0).items}
     assert after == before
     emulator.clear_request_log()
-    assert "13 unchanged" in project.ok("up")
+    assert "14 unchanged" in project.ok("up")
     assert writes(emulator.request_log()) == []
+
+
+def _as_the_default_provider_left_it(project: PulumiProject) -> None:
+    """Rewrite the stack's state as a version serving resources by the default provider wrote it.
+
+    Such a version left every resource on ``pulumi:providers:pulumi-python::default``, to which
+    the engine hands the whole stack config (the fleet's entries too), kept as its inputs.
+    """
+    exported = project.pulumi("stack", "export", "--stack", "dev")
+    assert exported.ok, exported.output
+    state = json.loads(exported.output)
+    resources = state["deployment"]["resources"]
+    (provider,) = (r for r in resources if r["type"] == "pulumi:providers:pulumi-python")
+    ours = f"{provider['urn']}::{provider['id']}"
+    provider["urn"] = provider["urn"].replace("::flowroute", "::default")
+    whole = yaml.safe_load((project.path / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+    provider["inputs"] = provider["outputs"] = {
+        key: value if isinstance(value, str) else json.dumps(value) for key, value in whole.items()
+    }
+    for resource in resources:
+        if resource.get("provider") == ours:
+            resource["provider"] = f"{provider['urn']}::{provider['id']}"
+    written = project.path / "old-state.json"
+    written.write_text(json.dumps(state))
+    imported = project.pulumi("stack", "import", "--file", str(written), "--stack", "dev")
+    assert imported.ok, imported.output
+
+
+def test_a_stack_served_by_the_default_provider_moves_to_the_flowroute_one_unchanged(
+    project: PulumiProject,
+) -> None:
+    numbers = built(project)
+    _as_the_default_provider_left_it(project)
+    emulator = project.emulator(DB)
+    emulator.clear_request_log()
+
+    preview = project.ok("preview", "--diff")
+    assert "replace" not in preview
+    moved = project.ok("up")
+    # The resources keep their ids and inputs: only the provider instance serving them changes
+    # (the engine drops the default one, now unused, without a step of its own).
+    assert "+ 1 created" in moved and "13 unchanged" in moved
+    assert writes(emulator.request_log()) == []
+    assert built(project) == numbers
+    left = _deployment(project)["resources"]
+    assert not [r["urn"] for r in left if r["urn"].endswith("::default")]
+    assert "flowroute-fleet:numbers" not in json.dumps(left)

@@ -205,13 +205,13 @@ def test_the_language_host_takes_no_package_for_a_resource_plugin(
 def test_lifecycle_from_the_wheel(infra: PulumiProject) -> None:
     configure(infra, f"flowroute:baseUrl=emulator:{DB}")
     preview = infra.ok("preview")
-    assert "+ 5 to create" in preview
+    assert "+ 6 to create" in preview
     assert not (infra.path / DB).exists()
 
-    assert "+ 5 created" in infra.ok("up")
+    assert "+ 6 created" in infra.ok("up")
     emulator = infra.emulator(DB)
     emulator.clear_request_log()
-    assert "5 unchanged" in infra.ok("up")
+    assert "6 unchanged" in infra.ok("up")
     assert writes(emulator.request_log()) == []
 
     configure(infra, "infra:alias=Main line")
@@ -221,7 +221,7 @@ def test_lifecycle_from_the_wheel(infra: PulumiProject) -> None:
     assert emulator.get_number("12065551234").alias == "Main line"
 
     destroy = infra.ok("destroy")
-    assert "5 deleted" in destroy
+    assert "6 deleted" in destroy
     assert "12065551234 (bought earlier) was removed from Pulumi but stays" in destroy
 
 
@@ -267,18 +267,18 @@ def test_an_infra_repo_from_zero_installs_with_pulumi_install_and_runs_a_compone
     (infra.path / "__main__.py").write_text(COMPONENT_PROGRAM)
     configure(infra, f"flowroute:baseUrl=emulator:{DB}")
     preview = infra.ok("preview", "--diff")
-    assert "+ 6 to create" in preview
+    assert "+ 7 to create" in preview
     up = infra.ok("up")
-    assert "+ 6 created" in up
+    assert "+ 7 created" in up
     # The lookup runs on every `up`: the second one reads the routing the first one set.
-    assert "6 unchanged" in infra.ok("up")
+    assert "7 unchanged" in infra.ok("up")
     routing = json.loads(infra.pulumi("stack", "output", "routing", "--json").output)
     assert routing["declared"] == routing["read"] and None not in routing["read"]
     number = json.loads(infra.pulumi("stack", "output", "number", "--json").output)
     assert number.startswith("1425")
 
     again = infra.ok("preview", "--diff")
-    assert "6 unchanged" in again and "~" not in again.split("Resources:")[0]
+    assert "7 unchanged" in again and "~" not in again.split("Resources:")[0]
     destroy = infra.ok("destroy")
     assert f"released {number}" in destroy
     assert infra.emulator(DB).list_numbers({}, 10, 0).items == []
@@ -298,7 +298,7 @@ def test_an_editable_install_runs_under_plain_pulumi(tmp_path: Path, cli_bin: st
     assert install.ok, install.output
     assert project.pulumi("stack", "init", "dev").ok
     configure(project, f"flowroute:baseUrl=emulator:{DB}", stack="dev")
-    assert "+ 5 created" in project.ok("up")
+    assert "+ 6 created" in project.ok("up")
     assert project.emulator(DB).get_number("12065551234").alias == "Main"
 
 
@@ -352,7 +352,7 @@ def test_a_caller_name_through_review_assignment_and_a_guarded_change(
     configure(infra, "infra:adopt=true")
     infra.ok("up")
     assert _cnam(infra) == {"id": existing.id, "status": "pending"}
-    assert "4 unchanged" in infra.ok("up")
+    assert "5 unchanged" in infra.ok("up")
 
     # While pending, a new name changes the record in place.
     configure(infra, "infra:cnam=Acme Support")
@@ -393,7 +393,7 @@ def test_a_caller_name_through_review_assignment_and_a_guarded_change(
     infra.ok("up")
     assert emulator.cnam_of("12065551234") == records["ACME HELP"].id
     assert [r.value for r in emulator.list_cnams(None, None, 10, 0).items] == ["ACME HELP"]
-    assert "5 deleted" in infra.ok("destroy")
+    assert "6 deleted" in infra.ok("destroy")
 
 
 def test_secret_key_is_encrypted_in_the_stack_file_and_absent_from_state(
@@ -404,7 +404,7 @@ def test_secret_key_is_encrypted_in_the_stack_file_and_absent_from_state(
     try:
         configure(infra, f"flowroute:baseUrl={server.url}", f"flowroute:accessKey={access}")
         configure(infra, f"flowroute:secretKey={secret}", secret=True)
-        assert "+ 5 created" in infra.ok("up")
+        assert "+ 6 created" in infra.ok("up")
         exported = infra.pulumi("stack", "export", "--stack", "prod")
     finally:
         server.stop()

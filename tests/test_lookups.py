@@ -80,7 +80,13 @@ def test_every_resource_get_reads_without_managing(tmp_path: Path) -> None:
     assert sorted(up.ops("read")) == ["main-line", "main-routing", "pbx"]
     destroy = runner.destroy()
     assert destroy.error is None, destroy.error
-    assert sorted(destroy.ops("delete")) == ["main-line", "main-routing", "pbx", "refs-dev"]
+    assert sorted(destroy.ops("delete")) == [
+        "flowroute",
+        "main-line",
+        "main-routing",
+        "pbx",
+        "refs-dev",
+    ]
     # Destroying references changes nothing at Flowroute.
     after = client.get_number("12065551234")
     assert (after.alias, after.primary_route_id) == ("Main", route.id)

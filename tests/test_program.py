@@ -46,8 +46,8 @@ def test_preview_then_up_builds_the_fleet(stack: tuple[ProgramRunner, str]) -> N
     preview = runner.preview()
     assert preview.error is None, preview.error
     # 2 shared routes, 1 shared E911 address, the webhooks, 3 numbers (each routing itself),
-    # 1 inline route, 3 E911 assignments, the stack's claim
-    assert len(preview.ops("create")) == 12
+    # 1 inline route, 3 E911 assignments, the stack's claim, the flowroute provider
+    assert len(preview.ops("create")) == 13
     assert FlowrouteBackend(db).request_log() == []
 
     up = runner.up()

@@ -101,11 +101,39 @@ def test_dev_stack_shape(mocks: RecordingMocks) -> Any:
         sales = next(r for r in mocks.resources if r.name == "sales" and r.custom)
         assert sales.inputs["search"]["starts_with"] == "425"
         assert sales.inputs["max_monthly_cost"] == 1.5
-        assert all(
-            r.typ.startswith("pulumi-python:dynamic/flowroute:")
-            for r in mocks.resources
-            if r.custom
-        )
+        # Every resource is served by the library's own provider instance, not the default one.
+        (provider,) = (r for r in mocks.resources if r.typ == "pulumi:providers:pulumi-python")
+        assert provider.name == "flowroute"
+        dynamic = [r for r in mocks.resources if r.custom and r is not provider]
+        assert all(r.typ.startswith("pulumi-python:dynamic/flowroute:") for r in dynamic)
+        assert {str(r.provider).split("::")[3] for r in dynamic} == {"flowroute"}
+
+    return pulumi.Output.from_input(exports).apply(check)
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_the_provider_holds_the_flowroute_settings_alone(mocks: RecordingMocks) -> Any:
+    # The default provider would be handed the whole stack config: the fleet's every entry.
+    pulumi.runtime.set_all_config(
+        {
+            "flowroute:baseUrl": DEV["flowroute:baseUrl"],
+            "flowroute:accessKey": "81234567",
+            "flowroute:secretKey": "s3cret-key",
+            "flowroute:settleSeconds": "5",
+            "flowroute-fleet:numbers": json.dumps(DEV["flowroute-fleet:numbers"]),
+        }
+    )
+    exports = deploy_fleet(fleet_from(DEV["flowroute-fleet:numbers"]))
+
+    def check(_: Any) -> None:
+        (provider,) = (r for r in mocks.resources if r.typ == "pulumi:providers:pulumi-python")
+        secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+        assert provider.inputs == {
+            "flowroute:accessKey": {**secret, "value": "81234567"},
+            "flowroute:secretKey": {**secret, "value": "s3cret-key"},
+            "flowroute:baseUrl": DEV["flowroute:baseUrl"],
+            "flowroute:settleSeconds": "5",
+        }
 
     return pulumi.Output.from_input(exports).apply(check)
 

@@ -11,18 +11,15 @@ the other's numbers for its own.
 from __future__ import annotations
 
 import secrets
-import weakref
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider
 
+from .engine_provider import once_per_run, served_by_flowroute
 from .provider_base import auto_alias
 
 TOKEN_BYTES = 3
-# One claim per program run, found by the run's root resource (the stack) or, where there is
-# none (unit tests' mocks), its resource monitor: a process may run several programs.
-_CLAIMS: weakref.WeakKeyDictionary[object, StackClaim] = weakref.WeakKeyDictionary()
 
 
 class StackClaimProvider(ResourceProvider):
@@ -55,15 +52,12 @@ class StackClaim(pulumi.dynamic.Resource, module="flowroute", name="StackClaim")
             StackClaimProvider(),
             "flowroute-stack-claim",
             {"token": secrets.token_hex(TOKEN_BYTES)},
-            pulumi.ResourceOptions(ignore_changes=["token"]),
+            served_by_flowroute(pulumi.ResourceOptions(ignore_changes=["token"])),
         )
 
 
 def claim_alias(resource_name: str) -> pulumi.Output[str]:
     """The default alias of the number ``resource_name`` buys: ``project.stack.name~token``."""
-    run = pulumi.runtime.get_root_resource() or pulumi.runtime.settings.get_monitor()
-    claim = _CLAIMS.get(run)
-    if claim is None:
-        claim = _CLAIMS[run] = StackClaim()
+    claim = once_per_run(StackClaim)
     room = 1 + 2 * TOKEN_BYTES
     return claim.token.apply(lambda token: f"{auto_alias(resource_name, reserve=room)}~{token}")

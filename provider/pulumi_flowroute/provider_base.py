@@ -26,6 +26,7 @@ from pulumi.output import Unknown
 from .client import FlowrouteClient, Number
 from .config import Settings, read_config, resolve_settings
 from .connect import connect
+from .engine_provider import served_by_flowroute
 from .errors import (
     ApiError,
     FlowrouteError,
@@ -299,7 +300,7 @@ class FlowrouteResource(pulumi.dynamic.Resource):
         if not reference:  # a read-only get() makes no change: let it read as it can
             check_settings()
             refuse_bad_inputs(f"{kind} {resource_name!r}", provider.validate, props)
-        super().__init__(provider, resource_name, props, opts)
+        super().__init__(provider, resource_name, props, served_by_flowroute(opts))
         if self.id_output is not None:
             setattr(self, self.id_output, self.id.apply(str))
 

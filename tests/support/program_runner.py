@@ -40,6 +40,8 @@ from tests.support.engine import DIFF_NONE, DIFF_SOME, SECRET_SIG, SECRET_VALUE,
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
+# The dynamic provider's own instances: their inputs are the config the provider is given.
+PYTHON_PROVIDER = "pulumi:providers:pulumi-python"
 
 
 class DeploymentError(Exception):
@@ -59,6 +61,11 @@ class ResourceState:
     protect: bool = False
     secret_keys: list[str] = field(default_factory=list)
     external: bool = False  # read with Resource.get: Pulumi never deletes it
+
+    @property
+    def managed(self) -> bool:
+        """An object the provider reads and deletes (not a component, provider or reference)."""
+        return self.custom and not self.external and self.type != PYTHON_PROVIDER
 
 
 @dataclass
@@ -176,6 +183,8 @@ class Deployment:
             state.outputs = old.outputs if old else {}
             self.new[urn] = state
             return urn, "", {}
+        if request.type == PYTHON_PROVIDER:
+            return self._register_provider(state, news)
         if not request.type.startswith(DYNAMIC_PREFIX):
             raise DeploymentError(f"{urn}: only dynamic resources are supported by this runner")
         old = self.old.get(urn)
@@ -212,6 +221,22 @@ class Deployment:
                     state.outputs = self.provider.update(urn, old.id, old.outputs, inputs)
         self.new[urn] = state
         return urn, state.id, state.outputs
+
+    def _register_provider(
+        self, state: ResourceState, news: dict[str, Any]
+    ) -> tuple[str, str, dict[str, Any]]:
+        """A ``pulumi-python`` provider instance: the config its resources are served with.
+
+        One provider server stands in for every instance; the runner's programs register at
+        most one, before any resource it serves, so configuring it here is what the engine does.
+        """
+        old = self.old.get(state.urn)
+        state.id = old.id if old else state.urn.rsplit("::", 1)[1]
+        state.inputs = state.outputs = news
+        self._op("same" if old and old.inputs == news else "update" if old else "create", state.urn)
+        self.provider.configure(news, secret_keys=tuple(state.secret_keys))
+        self.new[state.urn] = state
+        return state.urn, state.id, news
 
     def read(self, request: resource_pb2.ReadResourceRequest) -> tuple[str, dict[str, Any]]:
         """A ``Resource.get``: read an existing object; it is never created or deleted."""
@@ -252,7 +277,7 @@ class Deployment:
         if state.protect:
             raise DeploymentError(f"{state.urn} is protected; remove protect to delete it")
         self._op(kind, state.urn)
-        if state.custom and not state.external and not self.preview:
+        if state.managed and not self.preview:
             self.provider.delete(state.urn, state.id, state.outputs)
 
 
@@ -421,7 +446,7 @@ class ProgramRunner:
         resources = self.state.load()
         with self._provider() as provider:
             for urn, state in list(resources.items()):
-                if not state.custom or state.external:
+                if not state.managed:
                     continue
                 id_, outputs, inputs = provider.read(urn, state.id, state.outputs, state.inputs)
                 if not id_:
@@ -451,7 +476,7 @@ class ProgramRunner:
                 if state.protect:
                     result.error = f"{urn} is protected; remove protect to delete it"
                     break
-                if state.custom and not state.external:
+                if state.managed:
                     provider.delete(urn, state.id, state.outputs)
                 result.operations.append(("delete", urn))
                 del resources[urn]
