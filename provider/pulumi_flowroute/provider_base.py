@@ -26,7 +26,7 @@ from pulumi.output import Unknown
 from .client import FlowrouteClient, Number
 from .config import Settings, read_config, resolve_settings
 from .connect import connect
-from .engine_provider import served_by_flowroute
+from .engine_provider import once_per_run, served_by_flowroute
 from .errors import (
     ApiError,
     FlowrouteError,
@@ -239,21 +239,20 @@ def _report_our_errors_plainly() -> None:
     traceback.format_exc = format_exc
 
 
-def check_settings(get: Callable[[str], Any] = pulumi.runtime.get_config) -> None:
+def check_settings() -> None:
     """Fail the program, once and before any resource is registered, on unusable settings.
 
     Missing credentials or a base URL that would leak them are known from the stack config
     alone; found here, ``pulumi preview`` stops with one message instead of every resource
     failing midway through ``pulumi up``. Raises :class:`ConfigError` (a ``pulumi.RunError``).
     """
-    config = read_config(get)
-    key = hash(tuple(sorted(config.items())))
-    if key not in _settings_checked:
-        resolve_settings(config)
-        _settings_checked.add(key)
+    once_per_run(_resolved_settings)
 
 
-_settings_checked: set[int] = set()
+def _resolved_settings() -> Settings:
+    # Once per run, not per resource: the SDK answers a key the stack does not set by parsing
+    # the whole stack config (every fleet entry) from the environment again.
+    return resolve_settings(read_config(pulumi.runtime.get_config))
 
 
 def with_id(opts: pulumi.ResourceOptions | None, id: pulumi.Input[str]) -> pulumi.ResourceOptions:
