@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import time
 from collections.abc import Callable
 from typing import Any
@@ -187,3 +188,82 @@ def test_an_unreadable_retry_after_falls_back_to_backoff() -> None:
     client = FlowrouteClient(ACCESS_KEY, SECRET_KEY, retry=RetryPolicy(), sleep=sleeps.append)
     assert client.get_number("12065551234").value == "12065551234"
     assert len(sleeps) == 1 and 0 < sleeps[0] < 5
+
+
+# The policy alone: the whole decision, asked with plain values, no transport and no server.
+STILL = RetryPolicy(jitter=0.0)
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("status", [None, 429, 500, 502, 503, 504])
+def test_policy_resends_a_safe_method_after_a_passing_failure(
+    method: str, status: int | None
+) -> None:
+    assert RetryPolicy().may_resend(method, status)
+
+
+@pytest.mark.parametrize("status", [200, 201, 204, 301, 400, 401, 403, 404, 409, 422, 501])
+def test_policy_never_resends_an_answer_that_will_not_change(status: int) -> None:
+    assert not RetryPolicy().may_resend("GET", status)
+
+
+@pytest.mark.parametrize(("status", "resent"), [(429, True), (None, False), (500, False)])
+def test_policy_resends_a_post_only_after_a_429(status: int | None, resent: bool) -> None:
+    assert RetryPolicy().may_resend("POST", status) is resent
+
+
+def test_policy_backoff_doubles_from_the_second_retry_up_to_its_cap() -> None:
+    assert [STILL.backoff(n) for n in range(1, 7)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    jittered = RetryPolicy(jitter=0.25)
+    for retry, floor in [(1, 0.5), (2, 1.0), (3, 2.0)]:
+        assert floor <= jittered.backoff(retry) <= floor + 0.25
+    assert jittered.backoff(10) == 8.0
+
+
+def test_policy_without_a_backoff_factor_still_pauses_for_the_jitter() -> None:
+    assert RetryPolicy(backoff_factor=0.0, jitter=0.0).backoff(3) == 0.0
+    assert 0.0 <= RetryPolicy(backoff_factor=0.0, jitter=0.1).backoff(3) <= 0.1
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [(None, None), ("", None), ("3", 3.0), (" 7 ", 7.0), ("0", 0.0), ("90", 30.0)],
+)
+def test_policy_reads_retry_after_seconds_capped(header: str | None, seconds: float | None) -> None:
+    assert RetryPolicy().retry_after(header) == seconds
+
+
+def test_policy_reads_retry_after_as_a_date() -> None:
+    soon = email.utils.formatdate(time.time() + 10, usegmt=True)
+    assert 8.0 <= (RetryPolicy().retry_after(soon) or 0.0) <= 10.0
+    past = email.utils.formatdate(time.time() - 100, usegmt=True)
+    assert RetryPolicy().retry_after(past) == 0.0
+
+
+@pytest.mark.parametrize("header", ["soon", "1.5", "-3", "3 seconds"])
+def test_policy_ignores_an_unreadable_retry_after(header: str) -> None:
+    assert RetryPolicy().retry_after(header) is None
+
+
+def test_policy_pause_prefers_the_servers_retry_after() -> None:
+    assert STILL.pause("GET", 429, "3", sent=1, spent=0.0) == 3.0
+    assert STILL.pause("GET", 503, None, sent=2, spent=0.0) == 1.0
+    assert STILL.pause("GET", 503, "soon", sent=3, spent=0.0) == 2.0
+
+
+def test_policy_pause_stops_after_the_last_attempt() -> None:
+    policy = RetryPolicy(attempts=3, jitter=0.0)
+    assert [policy.pause("GET", 503, sent=n, spent=0.0) for n in (1, 2, 3)] == [0.5, 1.0, None]
+    assert RetryPolicy(attempts=1).pause("GET", 503, sent=1, spent=0.0) is None
+
+
+def test_policy_pause_never_begins_a_wait_past_its_budget() -> None:
+    policy = RetryPolicy(total_seconds=30.0)
+    assert policy.pause("GET", 429, "20", sent=1, spent=10.0) == 20.0
+    assert policy.pause("GET", 429, "20", sent=2, spent=20.0) is None
+
+
+def test_policy_pause_stops_on_an_outcome_not_worth_resending() -> None:
+    assert RetryPolicy().pause("POST", 503, sent=1, spent=0.0) is None
+    assert RetryPolicy().pause("GET", 404, sent=1, spent=0.0) is None
+    assert RetryPolicy().pause("GET", 200, sent=1, spent=0.0) is None

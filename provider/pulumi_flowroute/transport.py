@@ -8,6 +8,7 @@ Any other failed POST raises, and the caller settles what happened by reading.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import random
@@ -16,22 +17,18 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import requests
 from urllib3 import exceptions as urllib3_exceptions
-from urllib3.exceptions import InvalidHeader, MaxRetryError
-from urllib3.util.retry import Retry
 
 from .config import (
     DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT_SECONDS,
-    Credentials,
     Endpoint,
     parse_base_url,
 )
 from .errors import (
-    ApiError,
     ConfigError,
     IncompleteAnswer,
     MalformedResponse,
@@ -49,8 +46,6 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0"
 
 USER_AGENT = f"pulumi-flowroute/{__version__} python-requests/{requests.__version__}"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 PAGE_LIMIT = 200
 # A page of 200 numbers is about 100 KB: an answer 80 times that is not Flowroute's.
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -65,37 +60,25 @@ def _reason(exc: requests.RequestException) -> str:
     return f"{type(exc).__name__}: {errno.group(0).strip()}" if errno else type(exc).__name__
 
 
-def _retryable(method: str, outcome: requests.Response | TransportError) -> bool:
-    """Whether to send again: never a write whose outcome is unknown, except after a 429,
-    which Flowroute answers before acting."""
-    if isinstance(outcome, TransportError):
-        return method in IDEMPOTENT_METHODS
-    return outcome.status_code in RETRY_STATUSES and (
-        method in IDEMPOTENT_METHODS or outcome.status_code == 429
-    )
-
-
 def _what(outcome: requests.Response | TransportError) -> str:
     return outcome.reason if isinstance(outcome, TransportError) else str(outcome.status_code)
 
 
-def _retry_after(retry: Retry, header: str | None) -> float | None:
-    """The server's ``Retry-After`` in seconds; one we cannot read is ignored for our backoff."""
-    if not header:
-        return None
-    try:
-        return float(retry.parse_retry_after(header))
-    except InvalidHeader:
-        log.debug("ignoring an unreadable Retry-After header: %r", header)
-        return None
-
-
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try: attempts, exponential backoff with jitter, and a total time budget.
+    """The whole retry decision: whether a call is sent again, after how long, and when to stop.
 
-    ``max_retry_after`` caps how long a server's ``Retry-After`` may make us wait per attempt.
+    ``attempts`` bounds the sends of one call, ``total_seconds`` the time it may take; between
+    sends the policy waits the server's ``Retry-After`` (at most ``max_retry_after``), else an
+    exponential backoff (``backoff_factor`` doubling from the second retry, up to
+    ``backoff_max``) plus up to ``jitter`` seconds at random. It needs no transport:
+    :meth:`pause` takes the method, the status (``None`` when no answer came) and the header.
     """
+
+    #: Answers worth sending again: rate limited, or a server failure that may pass.
+    STATUSES: ClassVar[frozenset[int]] = frozenset({429, 500, 502, 503, 504})
+    #: Methods that may be sent twice: the second send has the same effect as the first.
+    IDEMPOTENT_METHODS: ClassVar[frozenset[str]] = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 
     attempts: int = 5
     backoff_factor: float = 0.5
@@ -104,17 +87,68 @@ class RetryPolicy:
     total_seconds: float = 60.0
     max_retry_after: float = 30.0
 
-    def start(self) -> Retry:
-        # urllib3's Retry keeps the attempt history and computes backoff + jitter; the loop
-        # below owns the decision because urllib3 cannot express "POST only after 429".
-        return Retry(
-            total=self.attempts - 1,
-            backoff_factor=self.backoff_factor,
-            backoff_max=self.backoff_max,
-            backoff_jitter=self.jitter,
-            respect_retry_after_header=True,
-            raise_on_status=False,
-        )
+    def may_resend(self, method: str, status: int | None) -> bool:
+        """Whether an outcome is worth sending again, attempts and time aside: never a write
+        whose outcome is unknown, except after a 429, which Flowroute answers before acting.
+
+        ``status`` is ``None`` for a request that got no (whole) answer.
+        """
+        if status is None:
+            return method in self.IDEMPOTENT_METHODS
+        return status in self.STATUSES and (method in self.IDEMPOTENT_METHODS or status == 429)
+
+    def backoff(self, retry: int) -> float:
+        """The wait before the ``retry``-th retry (1 for the first) when the server names none.
+
+        The first retry waits ``backoff_factor`` plus jitter (a refused or failing server
+        deserves a pause even then); the n-th waits ``backoff_factor * 2 ** (n - 1)`` plus
+        jitter, at most ``backoff_max``.
+        """
+        if retry > 1:
+            grown = self.backoff_factor * 2 ** (retry - 1) + random.random() * self.jitter
+            capped = float(max(0.0, min(self.backoff_max, grown)))
+            if capped:
+                return capped
+        return self.backoff_factor + random.random() * self.jitter
+
+    def retry_after(self, header: str | None) -> float | None:
+        """The server's ``Retry-After`` in seconds (delay-seconds or an HTTP-date, never
+        negative), at most ``max_retry_after``; ``None`` when absent or unreadable, so the
+        backoff applies."""
+        if not header:
+            return None
+        if re.fullmatch(r"\s*[0-9]+\s*", header):
+            asked = float(int(header))
+        else:
+            date = email.utils.parsedate_tz(header)
+            if date is None:
+                log.debug("ignoring an unreadable Retry-After header: %r", header)
+                return None
+            asked = email.utils.mktime_tz(date) - time.time()
+        return float(min(max(asked, 0.0), self.max_retry_after))
+
+    def pause(
+        self,
+        method: str,
+        status: int | None,
+        retry_after: str | None = None,
+        *,
+        sent: int,
+        spent: float,
+    ) -> float | None:
+        """How long to wait before sending again, or ``None`` to stop and report the outcome.
+
+        ``sent``: the sends of this call so far (this one included); ``spent``: the seconds
+        it has taken so far. A wait that would end past ``total_seconds`` is not begun.
+        """
+        if not self.may_resend(method, status) or sent >= self.attempts:
+            return None
+        wait = self.retry_after(retry_after)
+        if wait is None:
+            wait = self.backoff(sent)
+        if spent + wait > self.total_seconds:
+            return None
+        return wait
 
 
 #: The API version of every endpoint but the messaging webhooks (v2.1, and v2.2 to clear one).
@@ -135,7 +169,6 @@ class Transport:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._credentials = Credentials(access_key, secret_key)
         endpoint = base_url if isinstance(base_url, Endpoint) else parse_base_url(base_url)
         if not isinstance(endpoint, Endpoint):
             raise ConfigError(
@@ -182,23 +215,25 @@ class Transport:
         shown = url[len(self.base_url) :] if url.startswith(self.base_url) else url
         started = time.monotonic()
         waited = 0.0
-        retry = self.retry.start()
+        sent = 0
         while True:
             outcome = self._attempt(method, url, shown, params, json_body)
-            if not _retryable(method, outcome):
+            sent += 1
+            answer = outcome if isinstance(outcome, requests.Response) else None
+            wait = self.retry.pause(
+                method,
+                answer.status_code if answer is not None else None,
+                answer.headers.get("Retry-After") if answer is not None else None,
+                sent=sent,
+                # Both the clock and our own waits: a test's fake sleep does not move the clock.
+                spent=max(time.monotonic() - started, waited),
+            )
+            if wait is None:
                 if isinstance(outcome, TransportError):
                     raise outcome
                 if outcome.status_code >= 300:
                     raise error_from_response(method, shown, outcome)
                 return outcome
-            try:
-                retry = retry.increment(method, url)
-            except MaxRetryError:
-                raise self._give_up(method, shown, outcome) from None
-            wait = self._wait(retry, outcome)
-            # Count both the clock and our own waits: a test's fake sleep does not move the clock.
-            if max(time.monotonic() - started, waited) + wait > self.retry.total_seconds:
-                raise self._give_up(method, shown, outcome)
             log.info("%s %s: %s, retrying in %.2fs", method, shown, _what(outcome), wait)
             self._sleep(wait)
             waited += wait
@@ -257,26 +292,6 @@ class Transport:
         # What Response.content would have cached, had requests read the body itself.
         response._content = bytes(body)
         return None
-
-    def _wait(self, retry: Retry, outcome: requests.Response | TransportError) -> float:
-        """The server's Retry-After (capped), else urllib3's backoff with jitter."""
-        if isinstance(outcome, requests.Response):
-            asked = _retry_after(retry, outcome.headers.get("Retry-After"))
-            if asked is not None:
-                return float(min(asked, self.retry.max_retry_after))
-        # urllib3 makes the first retry immediate; a refused or failing server deserves a
-        # pause even then.
-        return retry.get_backoff_time() or (
-            self.retry.backoff_factor + random.random() * self.retry.jitter
-        )
-
-    @staticmethod
-    def _give_up(
-        method: str, path: str, failure: requests.Response | TransportError
-    ) -> ApiError | TransportError:
-        if isinstance(failure, TransportError):
-            return failure
-        return error_from_response(method, path, failure)
 
     def _json(
         self,
