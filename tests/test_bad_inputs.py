@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from pulumi_flowroute.conversions import as_cnam_id, as_e911_id, as_int, as_route_id
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
@@ -152,3 +154,30 @@ def test_a_huge_value_is_named_without_being_repeated(mock: MockFlowroute) -> No
     [failure] = result.failures
     assert failure.property == "number" and len(failure.reason) < 400
     assert "(1000002 characters)" in failure.reason
+
+
+@pytest.mark.parametrize(
+    ("convert", "kind", "source"),
+    [
+        (as_route_id, "route", "an InboundRoute's route_id"),
+        (as_e911_id, "E911 address", "an E911Address's e911_id"),
+        (as_cnam_id, "caller name", "a CnamRecord's cnam_id"),
+    ],
+)
+def test_an_id_conversion_names_the_kind_it_converts(
+    convert: Callable[[Any], str], kind: str, source: str
+) -> None:
+    assert convert(" 42 ") == "42" and convert(42.0) == "42"
+    with pytest.raises(ValueError) as caught:
+        convert("abc")
+    assert str(caught.value).startswith(f"use a Flowroute {kind} id such as '")
+    assert str(caught.value).endswith(f"' ({source})")
+    with pytest.raises(ValueError) as caught:
+        convert("2147483648")
+    assert str(caught.value).startswith(f"{kind} ids are at most 2147483647; use {source}, e.g.")
+
+
+def test_a_whole_number_is_asked_for_in_words() -> None:
+    assert as_int(3.0) == 3
+    with pytest.raises(ValueError, match=r"^use a whole number$"):
+        as_int(1.5)

@@ -237,7 +237,16 @@ BAD_CONFIGS: list[tuple[dict[str, Any] | None, list[str]]] = [
     ),
     (
         {"a": {"number": "12065551234", "primary": {"route_id": "abc"}}},
-        ["numbers.a.primary.route_id = 'abc'"],
+        ["numbers.a.primary.route_id = 'abc': use a Flowroute route id such as '98396'"],
+    ),
+    # Each id's mistake names its kind, not a route's.
+    (
+        {"a": {"number": "12065551234", "primary": "office-pbx", "e911": {"e911_id": "abc"}}},
+        ["numbers.a.e911.e911_id = 'abc': use a Flowroute E911 address id such as '20155'"],
+    ),
+    (
+        {"a": {"number": "12065551234", "primary": "office-pbx", "cnam": {"cnam_id": "x"}}},
+        ["numbers.a.cnam.cnam_id = 'x': use a Flowroute caller name id such as '22671'"],
     ),
     (
         {"a": {"number": "12065551234", "primary": "office-pbx", "alias": "x" * 70}},

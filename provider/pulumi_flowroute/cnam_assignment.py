@@ -14,20 +14,13 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
-from .conversions import as_id, as_number
+from .conversions import as_cnam_id, as_number
 from .errors import NotFound, ResourceError, Unprocessable
 from .provider_base import FlowrouteProvider, FlowrouteResource
 from .schema import Inputs, Rule
 
 # 7 business days, as calendar days with a weekend or two in between.
 TAKES_EFFECT_SECONDS = 11 * 24 * 3600
-
-
-def _cnam_id(value: Any) -> str:
-    try:
-        return as_id(value)
-    except ValueError:
-        raise ValueError("use a CnamRecord's cnam_id, e.g. '22671'") from None
 
 
 class CnamAssignmentArgs(TypedDict):
@@ -43,7 +36,7 @@ class CnamAssignmentArgs(TypedDict):
     ]
     cnam_id: Annotated[
         pulumi.Input[str],
-        Rule(_cnam_id, missing="set the caller name, e.g. a CnamRecord's .cnam_id"),
+        Rule(as_cnam_id, missing="set the caller name, e.g. a CnamRecord's .cnam_id"),
     ]
 
 

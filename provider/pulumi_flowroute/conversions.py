@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from .values import (
     MAX_ALIAS_LENGTH,
     MAX_EDGE_STRATEGY_ID,
+    MAX_ID,
     MAX_RATE_CENTER_LENGTH,
-    MAX_ROUTE_ID,
     ROUTE_TYPES,
-    control_character,
     is_digits,
     normalize_number,
 )
@@ -27,7 +27,7 @@ from .values import (
 
 
 def int_if_whole(value: Any) -> Any:
-    """An int for a int_if_whole number the engine made a float; anything else unchanged."""
+    """An int for a whole number the engine made a float; anything else unchanged."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -83,23 +83,33 @@ def as_cost(value: Any) -> float:
     return float(value)
 
 
-def as_id(value: Any) -> str:
-    """A route id: Flowroute wants a digit string."""
-    value = digit_text(value)
-    if not isinstance(value, str) or not is_digits(value.strip()):
-        raise ValueError("use a Flowroute route id such as '98396' (an InboundRoute's route_id)")
-    if int(value) > MAX_ROUTE_ID:
-        raise ValueError(
-            f"route ids are at most {MAX_ROUTE_ID}; use an InboundRoute's route_id, e.g. '98396'"
-        )
-    return value.strip()
+def as_id_of(kind: str, example: str, source: str) -> Callable[[Any], str]:
+    """The conversion of one kind of Flowroute id (a digit string) whose messages name it:
+    ``kind`` (``"route"``), an ``example`` id and the ``source`` such ids come from."""
+
+    def as_id(value: Any) -> str:
+        value = digit_text(value)
+        if not isinstance(value, str) or not is_digits(value.strip()):
+            raise ValueError(f"use a Flowroute {kind} id such as {example!r} ({source})")
+        if int(value) > MAX_ID:
+            raise ValueError(f"{kind} ids are at most {MAX_ID}; use {source}, e.g. {example!r}")
+        return value.strip()
+
+    as_id.__doc__ = f"A Flowroute {kind} id ({source}): a digit string."
+    return as_id
+
+
+as_route_id = as_id_of("route", "98396", "an InboundRoute's route_id")
+as_e911_id = as_id_of("E911 address", "20155", "an E911Address's e911_id")
+as_cnam_id = as_id_of("caller name", "22671", "a CnamRecord's cnam_id")
 
 
 def as_int(value: Any) -> int:
+    """A whole number (the engine may have made it a float)."""
     value = int_if_whole(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise ValueError("use a int_if_whole number")
+    raise ValueError("use a whole number")
 
 
 def as_text(value: Any) -> Any:
@@ -173,11 +183,9 @@ COUNTRIES = {"US": "US", "USA": "US", "CA": "CA", "CANADA": "CA"}
 
 def as_address_line(value: Any) -> str:
     value = as_text(value)
+    # No control character reaches a conversion: the schema reports one first.
     if not isinstance(value, str) or not value.strip():
         raise ValueError("use a non-empty string")
-    bad = control_character(value)
-    if bad is not None:
-        raise ValueError(f"remove the control character {bad!r}")
     return " ".join(value.split())
 
 

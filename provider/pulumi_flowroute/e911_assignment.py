@@ -11,17 +11,10 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
-from .conversions import as_id, as_number
+from .conversions import as_e911_id, as_number
 from .errors import NotFound, ResourceError, Unprocessable
 from .provider_base import FlowrouteProvider, FlowrouteResource
 from .schema import Inputs, Rule
-
-
-def _e911_id(value: Any) -> str:
-    try:
-        return as_id(value)
-    except ValueError:
-        raise ValueError("use an E911Address's e911_id, e.g. '20155'") from None
 
 
 class E911AssignmentArgs(TypedDict):
@@ -37,7 +30,7 @@ class E911AssignmentArgs(TypedDict):
     ]
     e911_id: Annotated[
         pulumi.Input[str],
-        Rule(_e911_id, missing="set the address, e.g. an E911Address's .e911_id"),
+        Rule(as_e911_id, missing="set the address, e.g. an E911Address's .e911_id"),
     ]
 
 

@@ -36,7 +36,7 @@ import pulumi
 from . import cnam_record, e911_address, inbound_route, phone_number
 from .cnam_assignment import CnamAssignment
 from .cnam_record import CnamRecord, CnamRecordArgs
-from .conversions import as_bool, as_id
+from .conversions import as_bool, as_cnam_id, as_e911_id, as_route_id
 from .e911_address import E911Address, E911AddressArgs
 from .e911_assignment import E911Assignment
 from .errors import FleetConfigError
@@ -131,7 +131,7 @@ def _route_ref(problems: Problems, spec: Any, shared: Mapping[str, Any]) -> Rout
         return RouteRef(shared=spec)
     if isinstance(spec, Mapping) and set(spec) == {"route_id"}:
         try:
-            return RouteRef(route_id=as_id(spec["route_id"]))
+            return RouteRef(route_id=as_route_id(spec["route_id"]))
         except ValueError as error:
             problems.add("route_id", spec["route_id"], str(error))
             return None
@@ -151,6 +151,10 @@ def _address(problems: Problems, spec: Any) -> E911AddressArgs | None:
     )
 
 
+# An existing object's id by its kind, so a mistake is named as an E911 address or caller name.
+_ID_CONVERSIONS = {"e911_id": as_e911_id, "cnam_id": as_cnam_id}
+
+
 def _shared_ref(
     problems: Problems, spec: Any, shared: Mapping[str, Any], section: str, id_key: str
 ) -> tuple[str | None, str | None]:
@@ -159,7 +163,7 @@ def _shared_ref(
         return spec, None
     if isinstance(spec, Mapping) and set(spec) == {id_key}:
         try:
-            return None, as_id(spec[id_key])
+            return None, _ID_CONVERSIONS[id_key](spec[id_key])
         except ValueError as error:
             problems.add(id_key, spec[id_key], str(error))
             return None, None

@@ -15,7 +15,7 @@ from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from .client import BUILTIN_ROUTE_ID, FlowrouteClient, Number
-from .conversions import as_id, as_number
+from .conversions import as_number, as_route_id
 from .errors import NotFound, ResourceError
 from .provider_base import FlowrouteProvider, FlowrouteResource, per_deployment
 from .schema import Inputs, Rule
@@ -29,7 +29,7 @@ class _Routed(TypedDict):
     primary_route_id: Annotated[
         pulumi.Input[str],
         Rule(
-            as_id,
+            as_route_id,
             missing="set the route for inbound calls, e.g. an InboundRoute's .route_id "
             "(or '0' for SIP registration)",
         ),
@@ -44,7 +44,7 @@ class NumberRoutingArgs(_Routed, total=False):
     - ``failover_route_id``: the route calls take when the primary fails; unset means none.
     """
 
-    failover_route_id: Annotated[pulumi.Input[str] | None, Rule(as_id)]
+    failover_route_id: Annotated[pulumi.Input[str] | None, Rule(as_route_id)]
 
 
 INPUTS = Inputs(NumberRoutingArgs)

@@ -22,9 +22,9 @@ from .conversions import (
     as_bool,
     as_cost,
     as_digits,
-    as_id,
     as_number,
     as_rate_center,
+    as_route_id,
     as_search_state,
 )
 from .errors import ApiError, NotFound
@@ -79,8 +79,8 @@ class PhoneNumberArgs(TypedDict, total=False):
     release_on_delete: Annotated[pulumi.Input[bool] | None, Rule(as_bool, default=False)]
     max_setup_cost: Annotated[pulumi.Input[float] | None, Rule(as_cost)]
     max_monthly_cost: Annotated[pulumi.Input[float] | None, Rule(as_cost)]
-    primary_route_id: Annotated[pulumi.Input[str] | None, Rule(as_id)]
-    failover_route_id: Annotated[pulumi.Input[str] | None, Rule(as_id)]
+    primary_route_id: Annotated[pulumi.Input[str] | None, Rule(as_route_id)]
+    failover_route_id: Annotated[pulumi.Input[str] | None, Rule(as_route_id)]
 
 
 INPUTS = Inputs(PhoneNumberArgs)

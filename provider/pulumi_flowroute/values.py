@@ -17,8 +17,9 @@ ROUTE_TYPES = ("host", "number", "uri")
 MAX_ALIAS_LENGTH = 64
 MAX_HOSTNAME_LENGTH = 253
 MAX_RATE_CENTER_LENGTH = 64
-# Flowroute's route ids are 32-bit integers; a larger one can never name a route.
-MAX_ROUTE_ID = 2**31 - 1
+# Flowroute's ids (routes, E911 addresses, caller names) are 32-bit integers; a larger one can
+# never name a record.
+MAX_ID = 2**31 - 1
 MAX_EDGE_STRATEGY_ID = 2**31 - 1
 
 # ASCII only: str.isdigit() also accepts other scripts' digits and superscripts.
