@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml requirements.txt $(SOURCES)
 	$(BIN)/python -m pip install --quiet -r requirements.txt '.[dev]'
 	touch $(STAMP)
 
-# The real Pulumi CLI and its Python language host: the ones on PATH, else a one-time build
-# (the CLI from the Go module proxy, the host from ../shared/pulumi-language-python).
+# The real Pulumi CLI and its Python, Node.js and YAML language hosts: the ones on PATH, else a
+# one-time build (the CLI and the YAML host from the Go module proxy, the Python and Node.js hosts
+# from ../shared/pulumi-language-python and ../shared/pulumi-language-nodejs).
 cli:
 	@scripts/pulumi-cli
 
