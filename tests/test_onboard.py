@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pulumi_flowroute import errors
 from pulumi_flowroute.emulator import RemoteEmulator
 from pulumi_flowroute.onboard import Account, OnboardError, fleet_config, main
-from pulumi_flowroute.records import Number, Route
+from pulumi_flowroute.records import EmergencyAddress, Number, Route
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
 from tests.support.emulators import ServerProcess
 
@@ -178,3 +179,19 @@ def test_the_command_line_prints_the_same_config(account: ServerProcess) -> None
     )
     assert done.returncode == 0, done.stderr
     assert yaml.safe_load(done.stdout) == yaml.safe_load(onboard(account.url)[1])
+
+
+def test_onboard_errors_are_in_the_errors_tree_and_still_importable_here() -> None:
+    assert OnboardError is errors.OnboardError
+    assert issubclass(OnboardError, errors.FlowrouteError)
+
+
+def test_an_address_with_missing_fields_reads_as_none_and_onboards_without_them() -> None:
+    address = EmergencyAddress.from_resource(
+        {"id": "7", "attributes": {"label": "HQ", "city": "", "zip": None}}
+    )
+    assert address.label == "HQ"
+    assert address.city is None
+    assert address.zip is None
+    account = Account([], {}, {"7": address}, {}, {})
+    assert fleet_config(account)[0]["e911"] == {"hq": {"label": "HQ", "adopt": True}}

@@ -58,6 +58,10 @@ class FleetConfigError(FlowrouteError):
         )
 
 
+class OnboardError(FlowrouteError):
+    """``onboard``: the account cannot be described as it is; nothing was written."""
+
+
 class TransportError(FlowrouteError):
     """The request got no HTTP answer (connection refused or dropped, timeout).
 

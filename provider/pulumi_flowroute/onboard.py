@@ -25,18 +25,15 @@ from .client import ADDRESS_FIELDS, BUILTIN_ROUTE_ID, FlowrouteClient
 from .config import resolve_settings
 from .connect import connect
 from .errors import FlowrouteError
+from .errors import OnboardError as OnboardError  # importable from here too, as before
+from .messaging_callbacks import KINDS as CALLBACK_KINDS
 from .records import CallerName, EmergencyAddress, Number, Route
 from .stackfiles import Project, write_atomically
 
 #: Details requests in flight at once: enough to hide the round trips, few enough to stay
 #: within an API that rate-limits per endpoint (a 429 is retried with backoff).
 IN_FLIGHT = 8
-CALLBACKS = {"sms_url": "sms", "mms_url": "mms", "dlr_url": "dlr"}
 DEFAULT_PROJECT = "flowroute-fleet"
-
-
-class OnboardError(FlowrouteError):
-    """The account cannot be described as it is; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +74,7 @@ def read_account(client: FlowrouteClient, progress_to: TextIO) -> Account:
     routes = {route.id: route for route in client.list_routes()}
     addresses = {address.id: address for address in client.list_addresses()}
     caller_names = {record.id: record for record in client.list_caller_names()}
-    callbacks = {name: client.get_callback(kind) for name, kind in CALLBACKS.items()}
+    callbacks = {name: client.get_callback(kind) for name, kind in CALLBACK_KINDS.items()}
     listed = [number.value for number in client.list_numbers()]
     progress = Progress(len(listed), progress_to)
 

@@ -177,18 +177,22 @@ ADDRESS_FIELDS = (
 
 @dataclass(frozen=True)
 class EmergencyAddress:
-    """An E911 address record, as Flowroute stores it (``id`` is the ``e911_id``)."""
+    """An E911 address record, as Flowroute stores it (``id`` is the ``e911_id``).
+
+    Every field is as the answer gave it: ``None`` when it was missing or empty (a record made
+    in the portal, or an answer we did not expect), never a guess.
+    """
 
     id: str
-    label: str
-    first_name: str
-    last_name: str
-    street_number: str
-    street_name: str
-    city: str
-    state: str
-    country: str
-    zip: str
+    label: str | None
+    first_name: str | None
+    last_name: str | None
+    street_number: str | None
+    street_name: str | None
+    city: str | None
+    state: str | None
+    country: str | None
+    zip: str | None
     address_type: str | None = None
     address_type_number: str | None = None
 
@@ -200,7 +204,7 @@ class EmergencyAddress:
             value = attrs.get(name)
             return None if value is None or value == "" else str(value)
 
-        return cls(id=str(item["id"]), **{name: text(name) for name in ADDRESS_FIELDS})  # type: ignore[arg-type]
+        return cls(id=str(item["id"]), **{name: text(name) for name in ADDRESS_FIELDS})
 
     def fields(self) -> dict[str, str | None]:
         """The address without its id, as :meth:`FlowrouteClient.create_address` takes it."""
