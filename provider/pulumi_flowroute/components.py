@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 from typing_extensions import Unpack
@@ -12,6 +12,7 @@ from .e911_address import E911Address, E911AddressArgs, E911AddressProvider
 from .e911_assignment import E911Assignment, E911AssignmentProvider
 from .errors import ResourceError
 from .inbound_route import InboundRoute, InboundRouteArgs, InboundRouteProvider
+from .kinds import DYNAMIC, Kinds
 from .phone_number import INPUTS, ROUTING, PhoneNumber, PhoneNumberArgs, PhoneNumberProvider
 from .provider_base import LATER, refuse_bad_inputs, refuse_bad_name
 
@@ -29,6 +30,9 @@ class RoutedNumber(pulumi.ComponentResource):
     gets it through ``<name>-e911-assignment``. The other inputs are the number's, those of
     :class:`PhoneNumberArgs`. Children are parented to the component.
     """
+
+    #: What the children are declared as (the provider plugin declares its own types).
+    kinds: ClassVar[Kinds] = DYNAMIC
 
     number: pulumi.Output[str]
     primary_route_id: pulumi.Output[str]
@@ -69,7 +73,7 @@ class RoutedNumber(pulumi.ComponentResource):
             "primary_route_id": primary_id,
             "failover_route_id": failover_id,
         }
-        self.phone_number = PhoneNumber(resource_name, opts=child, **routed)
+        self.phone_number: PhoneNumber = self.kinds.PhoneNumber(resource_name, opts=child, **routed)
         self.number = self.phone_number.number
         self.primary_route_id = pulumi.Output.from_input(primary_id)
         # Without a failover the output is known to be none; the number's own output would
@@ -93,21 +97,24 @@ class RoutedNumber(pulumi.ComponentResource):
         self, name: str, spec: E911Spec, opts: pulumi.ResourceOptions
     ) -> pulumi.Output[str | None]:
         if isinstance(spec, Mapping):
-            self.e911_address: E911Address | None = E911Address(f"{name}-e911", opts=opts, **spec)
+            self.e911_address: E911Address | None = self.kinds.E911Address(
+                f"{name}-e911", opts=opts, **spec
+            )
             e911_id: pulumi.Input[str] = self.e911_address.e911_id
         else:
             self.e911_address, e911_id = None, spec
-        self.e911 = E911Assignment(
+        self.e911: E911Assignment = self.kinds.E911Assignment(
             f"{name}-e911-assignment", number=self.number, e911_id=e911_id, opts=opts
         )
-        return self.e911.e911_id
+        e911_id_output: pulumi.Output[str | None] = self.e911.e911_id
+        return e911_id_output
 
     def _route_id(
         self, name: str, spec: RouteSpec, opts: pulumi.ResourceOptions
     ) -> pulumi.Input[str]:
         if not isinstance(spec, Mapping):
             return spec
-        route = InboundRoute(name, opts=opts, **spec)
+        route: InboundRoute = self.kinds.InboundRoute(name, opts=opts, **spec)
         self.routes[name] = route
         return route.route_id
 

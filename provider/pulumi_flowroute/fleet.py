@@ -34,16 +34,14 @@ from typing import Any, cast
 import pulumi
 
 from . import cnam_record, e911_address, inbound_route, phone_number
-from .cnam_assignment import CnamAssignment
 from .cnam_record import CnamRecord, CnamRecordArgs
 from .conversions import as_bool, as_cnam_id, as_e911_id, as_route_id
 from .e911_address import E911Address, E911AddressArgs
-from .e911_assignment import E911Assignment
 from .errors import FleetConfigError
 from .inbound_route import InboundRoute, InboundRouteArgs
+from .kinds import DYNAMIC, Kinds
 from .messaging_callbacks import INPUTS as MESSAGING_INPUTS
-from .messaging_callbacks import MessagingCallbacks, MessagingCallbacksArgs
-from .phone_number import PhoneNumber
+from .messaging_callbacks import MessagingCallbacksArgs
 from .schema import Problems
 
 # What an entry holds besides the PhoneNumber's own inputs.
@@ -315,22 +313,43 @@ class SharedResources:
         return {name: record.cnam_id for name, record in self.caller_names.items()}
 
 
-def deploy_shared(fleet: Fleet) -> SharedResources:
-    """Register the fleet's shared routes, E911 addresses, caller names and webhooks."""
-    routes = {name: InboundRoute(f"route-{name}", **spec) for name, spec in fleet.routes.items()}
-    addresses = {name: E911Address(f"e911-{name}", **spec) for name, spec in fleet.e911.items()}
-    caller_names = {name: CnamRecord(f"cnam-{name}", **spec) for name, spec in fleet.cnam.items()}
+def deploy_shared(
+    fleet: Fleet, kinds: Kinds = DYNAMIC, opts: pulumi.ResourceOptions | None = None
+) -> SharedResources:
+    """Register the fleet's shared routes, E911 addresses, caller names and webhooks.
+
+    ``kinds``: what to declare them as; ``opts``: the options of each (a parent, say).
+    """
+    routes = {
+        name: kinds.InboundRoute(f"route-{name}", opts=opts, **spec)
+        for name, spec in fleet.routes.items()
+    }
+    addresses = {
+        name: kinds.E911Address(f"e911-{name}", opts=opts, **spec)
+        for name, spec in fleet.e911.items()
+    }
+    caller_names = {
+        name: kinds.CnamRecord(f"cnam-{name}", opts=opts, **spec)
+        for name, spec in fleet.cnam.items()
+    }
     if fleet.messaging is not None:
-        MessagingCallbacks("messaging", **fleet.messaging)
+        kinds.MessagingCallbacks("messaging", opts=opts, **fleet.messaging)
     return SharedResources(routes, addresses, caller_names)
 
 
-def deploy_fleet(fleet: Fleet) -> dict[str, Any]:
+def deploy_fleet(
+    fleet: Fleet, kinds: Kinds = DYNAMIC, opts: pulumi.ResourceOptions | None = None
+) -> dict[str, Any]:
     """Register the whole fleet; returns, per entry, its number and route ids."""
-    return deploy_numbers(fleet, deploy_shared(fleet))
+    return deploy_numbers(fleet, deploy_shared(fleet, kinds, opts), kinds, opts)
 
 
-def deploy_numbers(fleet: Fleet, shared_resources: SharedResources) -> dict[str, Any]:
+def deploy_numbers(
+    fleet: Fleet,
+    shared_resources: SharedResources,
+    kinds: Kinds = DYNAMIC,
+    opts: pulumi.ResourceOptions | None = None,
+) -> dict[str, Any]:
     """Register the fleet's numbers; returns, per entry, its number and route ids.
 
     Each entry is one ``PhoneNumber`` that routes itself (plus its inline routes and an E911
@@ -343,18 +362,20 @@ def deploy_numbers(fleet: Fleet, shared_resources: SharedResources) -> dict[str,
         if ref.shared is not None:
             return shared[ref.shared].route_id
         if ref.inline is not None:
-            return InboundRoute(name, opts=moved, **ref.inline).route_id
+            route: InboundRoute = kinds.InboundRoute(name, opts=moved, **ref.inline)
+            return route.route_id
         return str(ref.route_id)
 
     progress = _Progress(len(fleet.numbers))
     exports: dict[str, Any] = {}
     for entry in fleet.numbers:
-        moved = _moved(entry.name)
+        # Inside a component (``opts`` has its parent) there is no older layout to move from.
+        moved = _moved(entry.name) if opts is None else opts
         primary = resolve(entry.primary, f"{entry.name}-primary", moved)
         failover = (
             resolve(entry.failover, f"{entry.name}-failover", moved) if entry.failover else None
         )
-        line = PhoneNumber(
+        line = kinds.PhoneNumber(
             entry.name,
             opts=pulumi.ResourceOptions.merge(moved, pulumi.ResourceOptions(protect=entry.protect)),
             primary_route_id=primary,
@@ -363,13 +384,13 @@ def deploy_numbers(fleet: Fleet, shared_resources: SharedResources) -> dict[str,
         )
         e911 = addresses[entry.e911].e911_id if entry.e911 else entry.e911_id
         if e911 is not None:
-            assignment = E911Assignment(
+            assignment = kinds.E911Assignment(
                 f"{entry.name}-e911-assignment", number=line.number, e911_id=e911, opts=moved
             )
             e911 = assignment.e911_id
         cnam = shared_resources.caller_names[entry.cnam].cnam_id if entry.cnam else entry.cnam_id
         if cnam is not None:
-            cnam = CnamAssignment(
+            cnam = kinds.CnamAssignment(
                 f"{entry.name}-cnam-assignment", number=line.number, cnam_id=cnam, opts=moved
             ).cnam_id
         progress.watch(line.number, e911, cnam)

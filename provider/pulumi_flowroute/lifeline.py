@@ -79,8 +79,12 @@ def _seen(state: grpc.ChannelConnectivity) -> None:
 
 def watch_engine(argv: Sequence[str] = sys.argv, exit: Callable[[int], None] = os._exit) -> None:
     """Watch the engine from now on, once per process, in the SDK's provider server only."""
+    watch_engine_at(_engine_address(argv), exit)
+
+
+def watch_engine_at(address: str | None, exit: Callable[[int], None] = os._exit) -> None:
+    """Watch the engine at ``address`` from now on, once per process (None: nothing to watch)."""
     global _watching
-    address = _engine_address(argv)
     with _lock:
         if _watching or address is None:
             return

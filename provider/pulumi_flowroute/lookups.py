@@ -8,7 +8,9 @@ Pulumi packages do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import pulumi
@@ -27,8 +29,25 @@ from .connect import connect
 T = TypeVar("T")
 
 
+#: The client a lookup uses instead of one for the stack's settings (the provider plugin's).
+_CLIENT: ContextVar[FlowrouteClient | None] = ContextVar("flowroute_lookup_client", default=None)
+
+
+@contextmanager
+def using(client: FlowrouteClient) -> Iterator[None]:
+    """Run the lookups called within on ``client`` (an account other than the stack's)."""
+    token = _CLIENT.set(client)
+    try:
+        yield
+    finally:
+        _CLIENT.reset(token)
+
+
 def _ask(call: Callable[[FlowrouteClient], T]) -> T:
     """``call`` with a client for the stack's settings, closed afterwards."""
+    given = _CLIENT.get()
+    if given is not None:
+        return call(given)
     client = connect(resolve_settings(read_config(pulumi.runtime.get_config)))
     try:
         return call(client)

@@ -108,6 +108,7 @@ def fleet_config(account: Account) -> tuple[dict[str, Any], list[str]]:
     describing ``account``, and notes on what it could not bring under management; raises
     :class:`OnboardError` for a number whose route, address or caller name the account does
     not list."""
+    _check_references(account)
     used_routes = sorted(
         {
             route_id
@@ -117,6 +118,30 @@ def fleet_config(account: Account) -> tuple[dict[str, Any], list[str]]:
         },
         key=int,
     )
+    unmanaged = _unmanaged_routes(account, used_routes)
+    names = _Names(
+        routes=_names(
+            (rid, account.routes[rid].alias or "") for rid in used_routes if rid not in unmanaged
+        ),
+        addresses=_names((a.id, a.label or f"e911-{a.id}") for a in account.addresses.values()),
+        caller_names=_names(
+            (cid, account.caller_names[cid].value)
+            for cid in sorted(
+                {n.cnam_id for n in account.numbers if n.cnam_id is not None}, key=int
+            )
+        ),
+    )
+    config = _shared_config(account, names)
+    number_names = _names((n.value, n.alias or f"n{n.value}") for n in account.numbers)
+    config["numbers"] = {
+        number_names[number.value]: _number_entry(number, names) for number in account.numbers
+    }
+    return config, list(unmanaged.values())
+
+
+def _check_references(account: Account) -> None:
+    """Raise :class:`OnboardError` for the first number naming a route, address or caller name
+    the account does not list."""
     for number in account.numbers:
         for slot, route_id in (
             ("primary", number.primary_route_id),
@@ -138,71 +163,81 @@ def fleet_config(account: Account) -> tuple[dict[str, Any], list[str]]:
                 f"{number.value}'s caller name {number.cnam_id} is not among the account's "
                 "records; check it in the Flowroute portal and run onboard again"
             )
+
+
+def _unmanaged_routes(account: Account, used_routes: list[str]) -> dict[str, str]:
+    """The used routes left unmanaged (named by id in their numbers), each with a note why."""
     # Flowroute does not keep aliases unique, and an adopting InboundRoute takes the first
     # route with its alias: a route behind another of the same alias is named by id instead.
     first_of_alias: dict[str, str] = {}
     for route_id in sorted(account.routes, key=int):
         first_of_alias.setdefault(account.routes[route_id].alias or "", route_id)
-
-    def unmanaged(route_id: str) -> str | None:
+    notes: dict[str, str] = {}
+    for route_id in used_routes:
         alias = account.routes[route_id].alias
         if not alias:
-            return (
+            notes[route_id] = (
                 f"route {route_id} has no alias: its numbers name it by id, and it is not managed"
             )
-        if first_of_alias[alias] != route_id:
-            return (
+        elif first_of_alias[alias] != route_id:
+            notes[route_id] = (
                 f"route {route_id} shares the alias {alias!r} with route {first_of_alias[alias]}:"
                 " its numbers name it by id, and it is not managed (give it its own alias in the"
                 " portal and onboard again to manage it)"
             )
-        return None
+    return notes
 
-    notes = [note for rid in used_routes if (note := unmanaged(rid)) is not None]
-    route_names = _names(
-        (rid, account.routes[rid].alias or "") for rid in used_routes if unmanaged(rid) is None
-    )
-    address_names = _names((a.id, a.label or f"e911-{a.id}") for a in account.addresses.values())
-    cnam_ids = sorted({n.cnam_id for n in account.numbers if n.cnam_id is not None}, key=int)
-    cnam_names = _names((cid, account.caller_names[cid].value) for cid in cnam_ids)
-    number_names = _names((n.value, n.alias or f"n{n.value}") for n in account.numbers)
 
-    def route_ref(route_id: str) -> Any:
-        return route_names.get(route_id) or {"route_id": route_id}
+@dataclass(frozen=True)
+class _Names:
+    """The config name of each managed route, address and caller name, by its id."""
 
+    routes: dict[str, str]
+    addresses: dict[str, str]
+    caller_names: dict[str, str]
+
+    def route_ref(self, route_id: str) -> Any:
+        """A route as a number's entry names it: by config name, else ``{route_id: ...}``."""
+        return self.routes.get(route_id) or {"route_id": route_id}
+
+
+def _shared_config(account: Account, names: _Names) -> dict[str, Any]:
+    """The shared objects' config: ``routes``, ``e911``, ``cnam`` and ``messaging``, each only
+    when the account has some."""
     config: dict[str, Any] = {}
-    if route_names:
+    if names.routes:
         config["routes"] = {
-            name: _route(account.routes[route_id]) for route_id, name in route_names.items()
+            name: _route(account.routes[route_id]) for route_id, name in names.routes.items()
         }
-    if address_names:
+    if names.addresses:
         config["e911"] = {
-            name: _address(account.addresses[e911_id]) for e911_id, name in address_names.items()
+            name: _address(account.addresses[e911_id]) for e911_id, name in names.addresses.items()
         }
-    if cnam_names:
+    if names.caller_names:
         config["cnam"] = {
             name: {"value": account.caller_names[cnam_id].value, "adopt": True}
-            for cnam_id, name in cnam_names.items()
+            for cnam_id, name in names.caller_names.items()
         }
     webhooks = {name: url for name, url in account.callbacks.items() if url}
     if webhooks:
         config["messaging"] = webhooks
-    numbers: dict[str, Any] = {}
-    for number in account.numbers:
-        entry: dict[str, Any] = {"number": number.value, "adopt": True}
-        if number.alias is not None:
-            entry["alias"] = number.alias
-        entry["cnam_lookups_enabled"] = number.cnam_lookups_enabled
-        entry["primary"] = route_ref(number.primary_route_id or BUILTIN_ROUTE_ID)
-        if number.failover_route_id is not None:
-            entry["failover"] = route_ref(number.failover_route_id)
-        if number.e911_id is not None:
-            entry["e911"] = address_names[number.e911_id]
-        if number.cnam_id is not None:
-            entry["cnam"] = cnam_names[number.cnam_id]
-        numbers[number_names[number.value]] = entry
-    config["numbers"] = numbers
-    return config, notes
+    return config
+
+
+def _number_entry(number: Number, names: _Names) -> dict[str, Any]:
+    """One number's entry: adopted, with its alias, routes, address and caller name."""
+    entry: dict[str, Any] = {"number": number.value, "adopt": True}
+    if number.alias is not None:
+        entry["alias"] = number.alias
+    entry["cnam_lookups_enabled"] = number.cnam_lookups_enabled
+    entry["primary"] = names.route_ref(number.primary_route_id or BUILTIN_ROUTE_ID)
+    if number.failover_route_id is not None:
+        entry["failover"] = names.route_ref(number.failover_route_id)
+    if number.e911_id is not None:
+        entry["e911"] = names.addresses[number.e911_id]
+    if number.cnam_id is not None:
+        entry["cnam"] = names.caller_names[number.cnam_id]
+    return entry
 
 
 def _route(route: Route) -> dict[str, Any]:

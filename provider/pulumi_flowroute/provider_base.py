@@ -17,6 +17,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, ClassVar, TypeVar, cast
 
 import pulumi
@@ -101,9 +102,14 @@ def forget_deployment() -> None:
 
 
 def auto_alias(resource_name: str, reserve: int = 0) -> str:
+    """``project.stack.name`` of this program, shortened to leave ``reserve`` characters free."""
+    return auto_alias_for(pulumi.get_project(), pulumi.get_stack(), resource_name, reserve)
+
+
+def auto_alias_for(project: str, stack: str, resource_name: str, reserve: int = 0) -> str:
     """``project.stack.name``, shortened with a digest to leave ``reserve`` characters free."""
     room = MAX_ALIAS_LENGTH - reserve
-    alias = f"{pulumi.get_project()}.{pulumi.get_stack()}.{resource_name}"
+    alias = f"{project}.{stack}.{resource_name}"
     if len(alias) <= room:
         return alias
     digest = hashlib.sha256(alias.encode()).hexdigest()[:8]
@@ -178,7 +184,11 @@ class FlowrouteProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         _report_our_errors_plainly()
         watch_engine()
-        self._config = read_config(req.config.get)
+        self.use_config(read_config(req.config.get))
+
+    def use_config(self, config: dict[str, str]) -> None:
+        """Serve the account that these ``flowroute:*`` settings name from now on."""
+        self._config = config
         self._settings = None
         self._client = None
 
@@ -207,13 +217,29 @@ class FlowrouteProvider(ResourceProvider):
     # With the engine gone, stderr is a broken pipe: the line is lost, the call goes on.
     @staticmethod
     def info(message: str) -> None:
-        with _LOG_LOCK, contextlib.suppress(OSError):
-            pulumi.log.info(for_terminal(message))
+        _say("info", message)
 
     @staticmethod
     def warn(message: str) -> None:
-        with _LOG_LOCK, contextlib.suppress(OSError):
+        _say("warn", message)
+
+
+#: Where a provider call's messages go instead of the SDK's log: the provider plugin sends them
+#: to the engine itself, under the URN of the resource the call is for.
+LOG_SINK: ContextVar[Callable[[str, str], None] | None] = ContextVar(
+    "flowroute_log_sink", default=None
+)
+
+
+def _say(severity: str, message: str) -> None:
+    sink = LOG_SINK.get()
+    with _LOG_LOCK, contextlib.suppress(OSError):
+        if sink is not None:
+            sink(severity, for_terminal(message))
+        elif severity == "warn":
             pulumi.log.warn(for_terminal(message))
+        else:
+            pulumi.log.info(for_terminal(message))
 
 
 def _report_our_errors_plainly() -> None:
