@@ -31,6 +31,7 @@ from pulumi_flowroute.plugin.catalog import RESOURCES, camel, outputs
 from pulumi_flowroute.plugin.provider import CLAIM, FlowroutePlugin
 from pulumi_flowroute.plugin.wire import plain
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
+from tests.support.providers import ADDRESS
 
 T = TypeVar("T")
 URN = "urn:pulumi:prod::infra::flowroute:index:{kind}::{name}"
@@ -260,3 +261,22 @@ def test_lookups_answer_with_records_camelcased(plugin: FlowroutePlugin) -> None
     assert len(found) == 3
     assert all(item["value"].startswith("1206") for item in found)
     assert {"setupCost", "monthlyCost", "rateCenter"} <= set(found[0])
+
+
+def test_import_reads_a_route_and_an_address_by_id(plugin: FlowroutePlugin) -> None:
+    route = checked(plugin, "InboundRoute", "pbx", routeType="host", value="sip.example.com")
+    made = run(plugin.create(CreateRequest(urn("InboundRoute", "pbx"), route, 60, False)))
+    assert made.resource_id is not None
+    read = run(plugin.read(ReadRequest(urn("InboundRoute", "pbx2"), made.resource_id, {}, {})))
+    assert plain(read.inputs) == {
+        "route_type": "host",
+        "value": "sip.example.com",
+        "alias": plain(route)["alias"],
+        "adopt": False,
+    }
+    address = checked(plugin, "E911Address", "hq", **{camel(k): v for k, v in ADDRESS.items()})
+    made = run(plugin.create(CreateRequest(urn("E911Address", "hq"), address, 60, False)))
+    assert made.resource_id is not None
+    read = run(plugin.read(ReadRequest(urn("E911Address", "hq2"), made.resource_id, {}, {})))
+    assert plain(read.inputs)["street_name"] == ADDRESS["street_name"]
+    assert plain(read.inputs)["label"] == ADDRESS["label"]
