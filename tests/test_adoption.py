@@ -30,7 +30,8 @@ def test_an_adopted_route_is_taken_over_without_a_write_and_kept_on_delete(
     routes = configured(InboundRouteProvider)
     mock.clear_requests()
     created: Any = routes.create(checked(routes, {**PBX, "adopt": True}))
-    assert created.id == existing.id and created.outs["adopted"] is True
+    assert created.id == existing.id
+    assert created.outs["adopted"] is True
     assert writes(mock) == []
     routes.delete(created.id, created.outs)
     assert writes(mock) == []

@@ -31,7 +31,8 @@ def test_search_available_filters_and_parses_costs(emulated: Emulated) -> None:
 
 def test_search_by_rate_center_is_case_insensitive(emulated: Emulated) -> None:
     found = list(emulated.client.search_available(rate_center="BELLEVUE", limit=5))
-    assert found and {n.rate_center for n in found} == {"bellevue"}
+    assert found
+    assert {n.rate_center for n in found} == {"bellevue"}
 
 
 def test_search_toll_free(emulated: Emulated) -> None:
@@ -42,14 +43,16 @@ def test_search_toll_free(emulated: Emulated) -> None:
 def test_search_rejects_non_digit_filter(emulated: Emulated) -> None:
     with pytest.raises(BadRequest) as caught:
         list(emulated.client.search_available(contains="abc"))
-    assert caught.value.status == 400 and "contains" in str(caught.value)
+    assert caught.value.status == 400
+    assert "contains" in str(caught.value)
 
 
 def test_purchase_then_details(emulated: Emulated, first_available: Pick) -> None:
     value = first_available(emulated.client, starts_with="425")
     bought = emulated.client.purchase_number(value)
     assert bought.value == value
-    assert bought.primary_route_id == "0" and bought.failover_route_id is None
+    assert bought.primary_route_id == "0"
+    assert bought.failover_route_id is None
     assert [r.id for r in bought.routes] == ["0"]
     details = emulated.client.get_number(value)
     assert details == bought
@@ -102,7 +105,8 @@ def test_update_alias_and_cnam(emulated: Emulated, first_available: Pick) -> Non
     updated = emulated.client.update_number(value, alias="Office 221", cnam_lookups_enabled=True)
     assert (updated.alias, updated.cnam_lookups_enabled) == ("Office 221", True)
     cleared = emulated.client.update_number(value, clear_alias=True)
-    assert cleared.alias is None and cleared.cnam_lookups_enabled is True
+    assert cleared.alias is None
+    assert cleared.cnam_lookups_enabled is True
 
 
 def test_update_rejects_overlong_alias(emulated: Emulated, first_available: Pick) -> None:
@@ -165,12 +169,15 @@ def test_route_lifecycle(emulated: Emulated) -> None:
     route = client.create_route(
         "uri", "sip:help@pbx.example.com;transport=tls", "help", edge_strategy_id=1
     )
-    assert route.id.isdigit() and route.edge_strategy_id == 1
+    assert route.id.isdigit()
+    assert route.edge_strategy_id == 1
     routes = list(client.list_routes())
-    assert routes[0].id == "0" and routes[0].route_type == "sip-reg"
+    assert routes[0].id == "0"
+    assert routes[0].route_type == "sip-reg"
     assert client.find_route(route.id) == route
     changed = client.update_route(route.id, value="sip:desk@pbx.example.com")
-    assert changed.value == "sip:desk@pbx.example.com" and changed.alias == "help"
+    assert changed.value == "sip:desk@pbx.example.com"
+    assert changed.alias == "help"
     assert [r.id for r in client.list_routes(route_type="uri")] == [route.id]
     client.delete_route(route.id)
     assert client.find_route(route.id) is None
@@ -193,7 +200,8 @@ def test_create_route_validation(
 ) -> None:
     with pytest.raises(Unprocessable) as caught:
         emulated.client.create_route(route_type, value, "bad")
-    assert isinstance(caught.value.detail, dict) and field in caught.value.detail
+    assert isinstance(caught.value.detail, dict)
+    assert field in caught.value.detail
     assert field in str(caught.value)
     assert [r.id for r in emulated.client.list_routes()] == ["0"]
 
@@ -234,8 +242,10 @@ def test_wrong_credentials_are_401(mode: str, request: pytest.FixtureRequest) ->
     client = FlowrouteClient("81234567", "wrong-secret", base)
     with pytest.raises(Unauthorized) as caught:
         list(client.list_routes())
-    assert caught.value.status == 401 and caught.value.detail == "Authentication failed."
-    assert "wrong-secret" not in str(caught.value) and "wrong-secret" not in repr(client)
+    assert caught.value.status == 401
+    assert caught.value.detail == "Authentication failed."
+    assert "wrong-secret" not in str(caught.value)
+    assert "wrong-secret" not in repr(client)
 
 
 def test_list_routes_pages_through_everything(emulated: Emulated) -> None:

@@ -105,7 +105,8 @@ def test_every_error_shape_is_parsed(
         detail,
         request_id,
     )
-    assert error.response is not None and error.response.status_code == status
+    assert error.response is not None
+    assert error.response.status_code == status
     assert str(error).startswith(f"GET /v2/numbers/12065551234: HTTP {status}")
 
 
@@ -174,7 +175,8 @@ def test_credentials_never_logged_or_shown(
         client.get_number("12065551234")
     shown = caplog.text + str(caught.value) + repr(caught.value) + repr(client)
     assert "GET /v2/numbers/12065551234" in caplog.text
-    assert SECRET_KEY not in shown and ACCESS_KEY not in shown
+    assert SECRET_KEY not in shown
+    assert ACCESS_KEY not in shown
     assert responses.calls[0].request.headers["Authorization"].startswith("Basic ")
 
 
@@ -184,13 +186,13 @@ def test_redirects_are_never_followed(client: FlowrouteClient, method: str) -> N
     elsewhere = "https://elsewhere.example.com/v2/numbers/12065551234"
     responses.add(method, DETAILS, status=301, headers={"Location": elsewhere})
     responses.add(method, elsewhere, json={"data": {}})
+    send = {
+        "GET": lambda: client.get_number("12065551234"),
+        "PATCH": lambda: client.update_number("12065551234", alias="Moved"),
+        "POST": lambda: client.purchase_number("12065551234"),
+    }[method]
     with pytest.raises(ApiError) as caught:
-        if method == "GET":
-            client.get_number("12065551234")
-        elif method == "PATCH":
-            client.update_number("12065551234", alias="Moved")
-        else:
-            client.purchase_number("12065551234")
+        send()
     assert caught.value.status == 301
     assert f"redirected to {elsewhere!r}, not followed" in str(caught.value)
     assert [call.request.url for call in responses.calls] == [DETAILS]

@@ -39,7 +39,9 @@ def test_backoff_grows_without_retry_after(emulated: Emulated) -> None:
     assert list(emulated.client.list_routes())
     assert [s for _, _, s in emulated.api_requests()] == [503, 503, 503, 200]
     first, second, third = emulated.sleeps
-    assert 0.5 <= first <= 0.6 and 1.0 <= second <= 1.1 and 2.0 <= third <= 2.1
+    assert 0.5 <= first <= 0.6
+    assert 1.0 <= second <= 1.1
+    assert 2.0 <= third <= 2.1
 
 
 def test_retries_are_bounded(emulated: Emulated) -> None:
@@ -131,7 +133,8 @@ def test_500_on_a_post_is_never_retried(emulated: Emulated, first_available: Pic
     emulated.control.inject_fault("500", count=1, method="POST")
     with pytest.raises(ServerError) as caught:
         emulated.client.purchase_number(value)
-    assert caught.value.status == 500 and caught.value.request_id
+    assert caught.value.status == 500
+    assert caught.value.request_id
     assert [m for m, _, _ in emulated.api_requests() if m == "POST"] == ["POST"]
 
 
@@ -187,7 +190,8 @@ def test_an_unreadable_retry_after_falls_back_to_backoff() -> None:
     sleeps: list[float] = []
     client = FlowrouteClient(ACCESS_KEY, SECRET_KEY, retry=RetryPolicy(), sleep=sleeps.append)
     assert client.get_number("12065551234").value == "12065551234"
-    assert len(sleeps) == 1 and 0 < sleeps[0] < 5
+    assert len(sleeps) == 1
+    assert 0 < sleeps[0] < 5
 
 
 # The policy alone: the whole decision, asked with plain values, no transport and no server.

@@ -54,7 +54,8 @@ def test_the_emulator_reviews_records_and_takes_each_sdks_body(
         auth=(ACCESS_KEY, SECRET_KEY),
         timeout=10,
     )
-    assert form.status_code == 201 and form.json()["data"]["attributes"]["value"] == "BOB LAW"
+    assert form.status_code == 201
+    assert form.json()["data"]["attributes"]["value"] == "BOB LAW"
     with pytest.raises(Unprocessable, match="not approved"):
         client.assign_caller_name(NUMBER, record.id)
     mock.approve_cnam(record.id)
@@ -83,7 +84,8 @@ def test_check_names_the_value_and_the_fix(
     records: CnamRecordProvider, mock: MockFlowroute, value: str, says: str
 ) -> None:
     failures = records.check({}, {"value": value}).failures
-    assert [f.property for f in failures] == ["value"] and says in failures[0].reason
+    assert [f.property for f in failures] == ["value"]
+    assert says in failures[0].reason
     assert mock.requests() == []
 
 
@@ -94,7 +96,8 @@ def test_a_pending_record_changes_in_place_an_approved_one_only_with_the_gap_all
     assert (outs["value"], outs["status"]) == ("ACME SUPPORT", "pending")
     news = checked(records, {"value": "Acme Help"})
     diff = records.diff(outs["cnam_id"], outs, news)
-    assert diff.changes and diff.replaces == []
+    assert diff.changes
+    assert diff.replaces == []
     outs = records.update(outs["cnam_id"], outs, news).outs or {}
     assert client.get_caller_name(outs["cnam_id"]).value == "ACME HELP"
     mock.approve_cnam(outs["cnam_id"])
@@ -137,7 +140,8 @@ def test_an_assignment_waits_for_approval_and_keeps_its_days(
     assert client.get_number(NUMBER).cnam_id is None
     mock.approve_cnam(cnam_id)
     outs = assignments.create(props).outs or {}
-    assert outs["cnam_id"] == cnam_id and outs["requested_at"]
+    assert outs["cnam_id"] == cnam_id
+    assert outs["requested_at"]
     # Not showing yet within the days it takes is not drift; after them it is.
     client.unassign_caller_name(NUMBER)
     read = assignments.read(NUMBER, outs)

@@ -63,10 +63,12 @@ def test_an_onboarded_account_comes_under_pulumi_without_a_write(project: Pulumi
     up = project.ok("up")
     assert writes(emulator.request_log()) == []
     # Each object is reported created, the log saying what was adopted rather than made.
-    assert re.search(r"\+ \d+ created", up) and "adopted" in up
+    assert re.search(r"\+ \d+ created", up)
+    assert "adopted" in up
     assert len(set(re.findall(r"adopted (1[0-9]{10}) \(already on the account\)", up))) == FILLED
     again = project.ok("up")
-    assert " unchanged" in again and "created" not in again
+    assert " unchanged" in again
+    assert "created" not in again
     assert writes(emulator.request_log()) == []
 
     # One alias edited in the written config: exactly one PATCH.
@@ -81,4 +83,5 @@ def test_an_onboarded_account_comes_under_pulumi_without_a_write(project: Pulumi
     # A change made in the portal shows in refresh.
     emulator.update_number(entry["number"], {"alias": "Changed in the portal"})
     refreshed = project.ok("refresh", "--diff")
-    assert "Changed in the portal" in refreshed and "1 updated" in refreshed
+    assert "Changed in the portal" in refreshed
+    assert "1 updated" in refreshed

@@ -9,7 +9,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,8 @@ CLAIM = r"flowroute-fleet\.dev\.helpdesk~[0-9a-f]{6}"
 
 
 @pytest.fixture
-def project(tmp_path: Path, cli_bin: str) -> Iterator[PulumiProject]:
-    yield copy_of_the_project(tmp_path, cli_bin)
+def project(tmp_path: Path, cli_bin: str) -> PulumiProject:
+    return copy_of_the_project(tmp_path, cli_bin)
 
 
 def edit_numbers(project: PulumiProject, edit: Mapping[str, Mapping[str, object] | None]) -> None:
@@ -112,7 +112,8 @@ def test_preview_calls_no_api_then_up_builds_and_a_second_up_changes_nothing(
     assert writes(emulator.request_log()) == []
     # Nothing to show either: no property the program did not change appears as one.
     diff = project.ok("preview", "--diff")
-    assert "14 unchanged" in diff and "to update" not in diff
+    assert "14 unchanged" in diff
+    assert "to update" not in diff
     assert not [line for line in diff.splitlines() if line.lstrip().startswith(("~", "+", "-"))]
 
 
@@ -145,7 +146,8 @@ def test_make_up_runs_plain_pulumi_and_leaves_the_stack_file_as_committed(
             [str(make_up)], env=project.env, capture_output=True, text=True, check=False
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        assert expected in done.stdout and "Updating (dev)" in done.stdout
+        assert expected in done.stdout
+        assert "Updating (dev)" in done.stdout
     assert (project.path / "stacks" / "Pulumi.dev.yaml").read_text() == before
 
 
@@ -175,7 +177,8 @@ def test_drift_shows_after_refresh_and_up_puts_it_back(project: PulumiProject) -
     refresh = project.ok("refresh")
     assert "~ 1 updated" in refresh
     preview = project.ok("preview", "--diff")
-    assert "changed in the portal" in preview and "Support line" in preview
+    assert "changed in the portal" in preview
+    assert "Support line" in preview
     project.ok("up")
     assert project.emulator(DB).get_number(numbers["support"]).alias == "Support line"
 
@@ -192,7 +195,8 @@ def test_changed_search_replaces_the_number_and_keeps_the_old_one(
     assert "replaced" in up
     assert f"{numbers['sales']} (bought earlier) was removed from Pulumi but stays" in up
     after = built(project)
-    assert after["sales"].startswith("1206") and after["sales"] != numbers["sales"]
+    assert after["sales"].startswith("1206")
+    assert after["sales"] != numbers["sales"]
     assert numbers["sales"] in owned(project)
 
 
@@ -201,7 +205,8 @@ def test_removed_number_warns_that_it_keeps_billing(project: PulumiProject) -> N
     numbers = built(project)
     edit_numbers(project, {"helpdesk": None})
     up = project.ok("up")
-    assert "keeps billing" in up and numbers["helpdesk"] in up
+    assert "keeps billing" in up
+    assert numbers["helpdesk"] in up
     assert numbers["helpdesk"] in owned(project)
 
 
@@ -239,7 +244,8 @@ def test_the_dev_stack_round_trips_through_destroy_without_hand_edits(
     assert all(emulator.e911_of(number) is None for number in numbers.values())
 
     again = project.ok("up")
-    assert "+ 14 created" in again and "adopt" not in again
+    assert "+ 14 created" in again
+    assert "adopt" not in again
     assert len(owned(project)) == 3
 
 
@@ -262,7 +268,8 @@ def test_the_e911_address_lives_in_place_and_never_leaves_a_number_without_it(
     existing = emulator.create_e911({**office, "country": "US"})
     refused = project.op("up")
     assert not refused.ok
-    assert f"e911_id {existing.id}" in refused.output and "adopt=True" in refused.output
+    assert f"e911_id {existing.id}" in refused.output
+    assert "adopt=True" in refused.output
     assert refused.tracebacks == 0
     edit_office(project, {"adopt": True})
     numbers = built(project)
@@ -274,7 +281,8 @@ def test_the_e911_address_lives_in_place_and_never_leaves_a_number_without_it(
         project, {"street_number": "1300", "address_type": None, "address_type_number": None}
     )
     preview = project.ok("preview")
-    assert "~ 1 to update" in preview and "replace" not in preview
+    assert "~ 1 to update" in preview
+    assert "replace" not in preview
     emulator.clear_request_log()
     assert "~ 1 updated" in project.ok("up")
     assert writes(emulator.request_log()) == [("PATCH", f"/v2/e911s/{existing.id}")]
@@ -290,7 +298,8 @@ def test_the_e911_address_lives_in_place_and_never_leaves_a_number_without_it(
     assert "~ 1 updated" in refresh
     project.ok("up")
     assert emulator.get_e911(existing.id).street_number == "1300"
-    assert "unchanged" in project.ok("up") and "updated" not in project.ok("preview")
+    assert "unchanged" in project.ok("up")
+    assert "updated" not in project.ok("preview")
 
     # A number moved to another address goes straight there, never without one.
     annex = {**office, "label": "Annex", "street_number": "1300", "zip": "98104"}
@@ -298,7 +307,8 @@ def test_the_e911_address_lives_in_place_and_never_leaves_a_number_without_it(
     edit_numbers(project, {"sales": {"e911": "annex"}})
     emulator.clear_request_log()
     up = project.ok("up")
-    assert "+ 1 created" in up and "~ 1 updated" in up
+    assert "+ 1 created" in up
+    assert "~ 1 updated" in up
     annex_id = emulator.e911_of(numbers["sales"])
     assert annex_id not in (None, existing.id)
     assert [m for m, p in writes(emulator.request_log()) if "relationships/e911s" in p] == ["PATCH"]
@@ -450,13 +460,15 @@ def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
             assert f"adopted {helpdesk} (it carries this PhoneNumber's own alias" in rerun.output
     else:
         # Not provably this resource's: one line names it and says how to take it.
-        assert not rerun.ok and rerun.tracebacks == 0
+        assert not rerun.ok
+        assert rerun.tracebacks == 0
         stopped = (
             f"{helpdesk} is already on your Flowroute account, so it was not bought again"
             if exact
             else f"{helpdesk} is on your Flowroute account, matches this search"
         )
-        assert stopped in rerun.output and "adopt=True" in rerun.output, rerun.output
+        assert stopped in rerun.output, rerun.output
+        assert "adopt=True" in rerun.output, rerun.output
         edit_numbers(project, {"helpdesk": {"number": helpdesk, "adopt": True, "search": None}})
         project.ok("up")
     assert helpdesk in built(project).values()
@@ -465,7 +477,8 @@ def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
     bought = [
         r.path for r in log if r.method == "POST" and "/numbers/" in r.path and r.status == 201
     ]
-    assert len(bought) == len(set(bought)) and len(owned(project)) == 3
+    assert len(bought) == len(set(bought))
+    assert len(owned(project)) == 3
     # A number is named when bought; one adopted on advice keeps what it had (adopting writes
     # nothing that was not asked for).
     named = not after_purchase or provable
@@ -536,10 +549,12 @@ def test_a_killed_pulumi_leaves_a_lock_that_cancel_clears_and_refresh_repairs(
 
     locked = project.op("up")
     assert not locked.ok
-    assert "the stack is currently locked" in locked.output and "pulumi cancel" in locked.output
+    assert "the stack is currently locked" in locked.output
+    assert "pulumi cancel" in locked.output
     assert _pending_operations(project) == ["updating"]
     cancel = project.pulumi("cancel", "--yes", "--stack", "dev")
-    assert cancel.ok and "has been canceled" in cancel.output, cancel.output
+    assert cancel.ok, cancel.output
+    assert "has been canceled" in cancel.output, cancel.output
 
     # What the README says to do next: refresh reads what really happened, and clears the
     # pending operation; up then finishes the change.
@@ -586,7 +601,8 @@ def test_one_ctrl_c_lets_the_purchase_in_flight_finish_and_be_recorded(
     assert _pending_operations(project) == []
     assert helpdesk in _recorded_ids(project)
     assert "adopt" not in project.ok("up")
-    assert helpdesk in built(project).values() and len(owned(project)) == 3
+    assert helpdesk in built(project).values()
+    assert len(owned(project)) == 3
 
 
 def test_two_ctrl_cs_leave_a_pending_create_that_the_rerun_resolves_without_buying_again(
@@ -606,10 +622,12 @@ def test_two_ctrl_cs_leave_a_pending_create_that_the_rerun_resolves_without_buyi
     project.ok("refresh", "--clear-pending-creates")
     assert _pending_operations(project) == []
     rerun = project.op("up")
-    assert not rerun.ok and rerun.tracebacks == 0
+    assert not rerun.ok
+    assert rerun.tracebacks == 0
     assert f"{helpdesk} is on your Flowroute account, matches this search" in rerun.output
     edit_numbers(project, {"helpdesk": {"number": helpdesk, "adopt": True, "search": None}})
-    assert helpdesk in built(project).values() and len(owned(project)) == 3
+    assert helpdesk in built(project).values()
+    assert len(owned(project)) == 3
     emulator = project.emulator(DB)
     emulator.clear_request_log()
     assert "unchanged" in project.ok("up")
@@ -804,7 +822,8 @@ def test_a_stack_built_with_the_old_fleet_shape_keeps_every_number_and_its_routi
     moved = project.ok("up")
     # The numbers are the same resources under their new parent: nothing bought or released;
     # the old NumberRoutings go without undoing the routing their numbers took over.
-    assert "buying" not in moved and "released" not in moved
+    assert "buying" not in moved
+    assert "released" not in moved
     assert "routing is now its PhoneNumber's" in moved
     assert not [
         r
@@ -859,7 +878,8 @@ def test_a_stack_served_by_the_default_provider_moves_to_the_flowroute_one_uncha
     moved = project.ok("up")
     # The resources keep their ids and inputs: only the provider instance serving them changes
     # (the engine drops the default one, now unused, without a step of its own).
-    assert "+ 1 created" in moved and "13 unchanged" in moved
+    assert "+ 1 created" in moved
+    assert "13 unchanged" in moved
     assert writes(emulator.request_log()) == []
     assert built(project) == numbers
     left = _deployment(project)["resources"]

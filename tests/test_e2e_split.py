@@ -50,7 +50,8 @@ def test_the_fleet_split_in_stacks_buys_each_number_once_and_converges(
     assert up.returncode == 0, up.stdout + up.stderr
     table = rows(up.stdout)
     assert list(table) == ["dev-shared", "dev-001", "dev-002", "total"]
-    assert table["dev-001"][:2] == ["2", "ok"] and table["dev-002"][:2] == ["1", "ok"]
+    assert table["dev-001"][:2] == ["2", "ok"]
+    assert table["dev-002"][:2] == ["1", "ok"]
     assert table["total"][:2] == ["3", "ok"]
     emulator = project.emulator(DB)
     purchases = [r for r in emulator.request_log() if r.method == "POST" and "/numbers/" in r.path]
@@ -58,7 +59,8 @@ def test_the_fleet_split_in_stacks_buys_each_number_once_and_converges(
     # Each number is routed to the shared stack's routes, named by id in its stack's file.
     shard = yaml.safe_load((project.path / "stacks" / "Pulumi.dev-001.yaml").read_text())
     support = shard["config"]["flowroute-fleet:numbers"]["support"]
-    assert set(support["primary"]) == {"route_id"} and set(support["e911"]) == {"e911_id"}
+    assert set(support["primary"]) == {"route_id"}
+    assert set(support["e911"]) == {"e911_id"}
     assert emulator.get_number("12065551234").primary_route_id == support["primary"]["route_id"]
 
     emulator.clear_request_log()
@@ -99,9 +101,11 @@ def test_a_stack_that_fails_is_named_in_the_summary_and_the_others_go_on(
     up = split(project, "up")
     assert up.returncode == 1
     table = rows(up.stdout)
-    assert table["dev-001"][:2] == ["2", "ok"] and table["dev-002"][:2] == ["1", "FAILED"]
+    assert table["dev-001"][:2] == ["2", "ok"]
+    assert table["dev-002"][:2] == ["1", "FAILED"]
     assert table["total"][:3] == ["3", "1", "failed"]
-    assert "dev-002: up failed (" in up.stderr and ".flowroute/split/dev-002.log" in up.stderr
+    assert "dev-002: up failed (" in up.stderr
+    assert ".flowroute/split/dev-002.log" in up.stderr
     assert (
         "12065550199 is neither on your Flowroute account"
         in (project.path / ".flowroute" / "split" / "dev-002.log").read_text()

@@ -15,7 +15,6 @@ import sys
 import tarfile
 import textwrap
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,13 +94,13 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory, cli_bin: st
 
 
 @pytest.fixture
-def infra(tmp_path: Path, installed: Installed, cli_bin: str) -> Iterator[PulumiProject]:
+def infra(tmp_path: Path, installed: Installed, cli_bin: str) -> PulumiProject:
     repo = tmp_path / "infra"
     new_infra_repo(repo, (installed.venv.parent / "requirements.txt").read_text())
     (repo / "venv").symlink_to(installed.venv)
     project = PulumiProject(repo, cli_bin, "prod", passphrase=PASSPHRASE)
     assert project.pulumi("stack", "init", "prod").ok
-    yield project
+    return project
 
 
 def configure(
@@ -162,7 +161,8 @@ def test_the_sdist_carries_a_test_suite_that_passes(tmp_path: Path) -> None:
         timeout=600,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert " passed" in run.stdout and "failed" not in run.stdout
+    assert " passed" in run.stdout
+    assert "failed" not in run.stdout
     # The package under test is the one built from the sdist, installed in the venv.
     where = subprocess.run(
         [python, "-c", "import pulumi_flowroute; print(pulumi_flowroute.__file__)"],
@@ -217,7 +217,8 @@ def test_lifecycle_from_the_wheel(infra: PulumiProject) -> None:
     configure(infra, "infra:alias=Main line")
     assert "~ 1 to update" in infra.ok("preview")
     up = infra.ok("up")
-    assert "~ 1 updated" in up and "replace" not in up
+    assert "~ 1 updated" in up
+    assert "replace" not in up
     assert emulator.get_number("12065551234").alias == "Main line"
 
     destroy = infra.ok("destroy")
@@ -273,12 +274,14 @@ def test_an_infra_repo_from_zero_installs_with_pulumi_install_and_runs_a_compone
     # The lookup runs on every `up`: the second one reads the routing the first one set.
     assert "7 unchanged" in infra.ok("up")
     routing = json.loads(infra.pulumi("stack", "output", "routing", "--json").output)
-    assert routing["declared"] == routing["read"] and None not in routing["read"]
+    assert routing["declared"] == routing["read"]
+    assert None not in routing["read"]
     number = json.loads(infra.pulumi("stack", "output", "number", "--json").output)
     assert number.startswith("1425")
 
     again = infra.ok("preview", "--diff")
-    assert "7 unchanged" in again and "~" not in again.split("Resources:")[0]
+    assert "7 unchanged" in again
+    assert "~" not in again.split("Resources:")[0]
     destroy = infra.ok("destroy")
     assert f"released {number}" in destroy
     assert infra.emulator(DB).list_numbers({}, 10, 0).items == []
@@ -348,7 +351,8 @@ def test_a_caller_name_through_review_assignment_and_a_guarded_change(
     emulator = infra.emulator(DB)
     existing = emulator.create_cnam("Acme Old")
     refused = infra.op("up")
-    assert not refused.ok and f"cnam_id {existing.id}" in refused.output
+    assert not refused.ok
+    assert f"cnam_id {existing.id}" in refused.output
     configure(infra, "infra:adopt=true")
     infra.ok("up")
     assert _cnam(infra) == {"id": existing.id, "status": "pending"}
@@ -357,7 +361,8 @@ def test_a_caller_name_through_review_assignment_and_a_guarded_change(
     # While pending, a new name changes the record in place.
     configure(infra, "infra:cnam=Acme Support")
     preview = infra.ok("preview")
-    assert "~ 1 to update" in preview and "replace" not in preview
+    assert "~ 1 to update" in preview
+    assert "replace" not in preview
     infra.ok("up")
     record = _cnam(infra)
     assert record == {"id": existing.id, "status": "pending"}
@@ -366,7 +371,8 @@ def test_a_caller_name_through_review_assignment_and_a_guarded_change(
     # Assigning waits for Flowroute's review: the run says so and changes nothing.
     configure(infra, "infra:assign=true")
     refused = infra.op("up")
-    assert not refused.ok and "pending Flowroute's review" in refused.output
+    assert not refused.ok
+    assert "pending Flowroute's review" in refused.output
     assert refused.tracebacks == 0
     emulator.decide_cnam(record["id"])
     infra.ok("refresh")
@@ -378,14 +384,16 @@ def test_a_caller_name_through_review_assignment_and_a_guarded_change(
     # until allowed, then replaced new-before-old.
     configure(infra, "infra:cnam=Acme Help")
     guarded = infra.op("preview")
-    assert not guarded.ok and "allow_caller_id_gap=True" in guarded.output
+    assert not guarded.ok
+    assert "allow_caller_id_gap=True" in guarded.output
     configure(infra, "infra:gap=true")
     preview = infra.ok("preview")
     assert "+-" in preview or "replace" in preview
     replaced = infra.op("up")
     # The new record is pending review, so the assignment cannot follow it yet: the number
     # keeps the old name, and the old record stays until it can.
-    assert not replaced.ok and "pending Flowroute's review" in replaced.output
+    assert not replaced.ok
+    assert "pending Flowroute's review" in replaced.output
     records = {r.value: r for r in emulator.list_cnams(None, None, 10, 0).items}
     assert set(records) == {"ACME SUPPORT", "ACME HELP"}
     assert emulator.cnam_of("12065551234") == record["id"]
@@ -413,7 +421,8 @@ def test_secret_key_is_encrypted_in_the_stack_file_and_absent_from_state(
     assert "secure:" in stack_file
     basic = base64.b64encode(f"{access}:{secret}".encode()).decode()
     for text in (stack_file, exported.output):
-        assert secret not in text and basic not in text
+        assert secret not in text
+        assert basic not in text
 
 
 def _failure(infra: PulumiProject, operation: str) -> str:

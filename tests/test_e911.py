@@ -157,15 +157,18 @@ def test_create_read_update_in_place_and_delete(
     # Flowroute's own spelling of the same address is not drift.
     client.update_address(e911_id, {**outs, "street_name": "3RD AVE"})
     read = addresses.read(e911_id, outs)
-    assert read.inputs is not None and read.inputs["street_name"] == "3rd Ave"
+    assert read.inputs is not None
+    assert read.inputs["street_name"] == "3rd Ave"
     # A real change in the portal is.
     client.update_address(e911_id, {**outs, "street_number": "1220"})
     read = addresses.read(e911_id, outs)
-    assert read.inputs is not None and read.inputs["street_number"] == "1220"
+    assert read.inputs is not None
+    assert read.inputs["street_number"] == "1220"
     # Removing the unit changes the address in place, unit and all.
     news = checked(addresses, {k: v for k, v in OFFICE.items() if not k.startswith("address_")})
     diff = addresses.diff(e911_id, outs, news)
-    assert diff.changes and diff.replaces == []
+    assert diff.changes
+    assert diff.replaces == []
     updated = addresses.update(e911_id, outs, news).outs or {}
     assert (updated["e911_id"], updated["address_type"], updated["street_number"]) == (
         e911_id,
@@ -184,7 +187,8 @@ def test_an_identical_address_is_taken_over_only_when_adopted(
     existing = client.create_address({**OFFICE, "state": "WA", "country": "US"})
     with pytest.raises(ResourceError) as refused:
         created(addresses)
-    assert f"e911_id {existing.id}" in str(refused.value) and "adopt=True" in str(refused.value)
+    assert f"e911_id {existing.id}" in str(refused.value)
+    assert "adopt=True" in str(refused.value)
     outs = created(addresses, adopt=True)
     assert (outs["e911_id"], outs["adopted"]) == (existing.id, True)
     assert len(list(client.list_addresses())) == 1
@@ -220,7 +224,8 @@ def test_delete_names_the_numbers_still_using_it(
     client.assign_address(NUMBER, outs["e911_id"])
     with pytest.raises(ResourceError) as refused:
         addresses.delete(outs["e911_id"], outs)
-    assert NUMBER in str(refused.value) and "E911Assignment" in str(refused.value)
+    assert NUMBER in str(refused.value)
+    assert "E911Assignment" in str(refused.value)
 
 
 # -- E911Assignment ----------------------------------------------------------------------------

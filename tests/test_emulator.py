@@ -41,7 +41,8 @@ def test_inventory_is_large_varied_and_deterministic() -> None:
     assert len({i.state for i in items if i.state}) >= 8
     assert {i.number_type for i in items} == {"standard", "tollfree"}
     assert all(i.rate_center for i in items if i.number_type == "standard")
-    assert {i.setup_cost for i in items} >= {0.0, 1.0} and max(i.monthly_cost for i in items) > 1.5
+    assert {i.setup_cost for i in items} >= {0.0, 1.0}
+    assert max(i.monthly_cost for i in items) > 1.5
     assert [i.value for i in generate(7)] == [i.value for i in items]
     assert [i.value for i in generate(8)] != [i.value for i in items]
 
@@ -66,7 +67,9 @@ def test_bad_paging_is_400(url: str, query: str) -> None:
     answer = requests.get(f"{url}/v2/routes?{query}", auth=AUTH, timeout=5)
     assert answer.status_code == 400
     error = answer.json()["errors"][0]
-    assert error["status"] == 400 and error["id"] and query.split("=")[0] in error["detail"]
+    assert error["status"] == 400
+    assert error["id"]
+    assert query.split("=")[0] in error["detail"]
 
 
 @pytest.mark.parametrize(
@@ -142,9 +145,11 @@ def test_purchase_options_as_body_or_query(url: str) -> None:
 
 def test_unknown_path_and_method(url: str) -> None:
     missing = requests.get(f"{url}/v2/nothing", auth=AUTH, timeout=5)
-    assert missing.status_code == 404 and missing.json()["errors"][0]["status"] == 404
+    assert missing.status_code == 404
+    assert missing.json()["errors"][0]["status"] == 404
     wrong = requests.put(f"{url}/v2/routes", auth=AUTH, timeout=5)
-    assert wrong.status_code == 405 and wrong.json()["errors"][0]["title"] == "Method Not Allowed"
+    assert wrong.status_code == 405
+    assert wrong.json()["errors"][0]["title"] == "Method Not Allowed"
 
 
 def test_missing_credentials_are_401(url: str) -> None:
@@ -330,5 +335,6 @@ def test_a_cnam_review_is_decided_from_the_command_line(tmp_path: Path) -> None:
         "caller-name record 999: CNAM record not found.\n",
     )
     nowhere = review("--db", str(tmp_path / "typo.db"), approved.id)
-    assert nowhere.returncode == 2 and "no emulator state file at" in nowhere.stderr
+    assert nowhere.returncode == 2
+    assert "no emulator state file at" in nowhere.stderr
     assert not (tmp_path / "typo.db").exists()

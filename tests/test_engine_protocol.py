@@ -47,7 +47,8 @@ def deployment(server: ServerProcess) -> Iterator[ProviderServer]:
     )
     yield provider
     log = provider.close()
-    assert SECRET_KEY not in log and ACCESS_KEY not in log
+    assert SECRET_KEY not in log
+    assert ACCESS_KEY not in log
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +74,16 @@ def up_new(
 def assert_no_secrets(*texts: Any) -> None:
     for text in texts:
         shown = str(text)
-        assert SECRET_KEY not in shown and ACCESS_KEY not in shown
+        assert SECRET_KEY not in shown
+        assert ACCESS_KEY not in shown
 
 
 def test_provider_blobs_are_small_references() -> None:
     for cls, blob in BLOBS.items():
         assert len(blob) < 200
         raw = base64.b64decode(blob)
-        assert cls.__module__.encode() in raw and cls.__name__.encode() in raw
+        assert cls.__module__.encode() in raw
+        assert cls.__name__.encode() in raw
         assert_no_secrets(raw)
 
 
@@ -89,12 +92,14 @@ def test_number_lifecycle(engine: ProviderServer, control: RemoteEmulator) -> No
 
     # preview of a new resource: Check only, with an Unknown where a value depends on another
     preview, failures = engine.check(NUMBER_URN, {}, {**news, "alias": UNKNOWN})
-    assert failures == [] and preview["number"] == "12065551234"
+    assert failures == []
+    assert preview["number"] == "12065551234"
     assert control.requests() == []
 
     id_, inputs, outs = up_new(engine, NUMBER_URN, news)
     assert id_ == "12065551234"
-    assert outs["alias"] == "Support line" and outs["setup_cost"] == 1.0
+    assert outs["alias"] == "Support line"
+    assert outs["setup_cost"] == 1.0
     assert outs["__provider"] == BLOBS[PhoneNumberProvider]
     assert_no_secrets(outs)
 
@@ -108,7 +113,8 @@ def test_number_lifecycle(engine: ProviderServer, control: RemoteEmulator) -> No
     renamed, _ = engine.check(NUMBER_URN, inputs, {**news, "alias": "Help desk"})
     assert engine.diff(NUMBER_URN, id_, outs, renamed) == (DIFF_SOME, [])
     outs = engine.update(NUMBER_URN, id_, outs, renamed)
-    assert outs["alias"] == "Help desk" and outs["rate_center"] == "seattle"
+    assert outs["alias"] == "Help desk"
+    assert outs["rate_center"] == "seattle"
     assert outs["monthly_cost"] == 1.25
 
     # refresh after a change made behind Pulumi's back
@@ -119,7 +125,8 @@ def test_number_lifecycle(engine: ProviderServer, control: RemoteEmulator) -> No
         timeout=5,
     )
     read_id, refreshed, refreshed_inputs = engine.read(NUMBER_URN, id_, outs, renamed)
-    assert read_id == id_ and refreshed["alias"] == refreshed_inputs["alias"] == "Portal edit"
+    assert read_id == id_
+    assert refreshed["alias"] == refreshed_inputs["alias"] == "Portal edit"
     assert engine.diff(NUMBER_URN, id_, refreshed, renamed)[0] == DIFF_SOME
 
     # replacement: a different number is created first, the old one deleted last
@@ -130,7 +137,8 @@ def test_number_lifecycle(engine: ProviderServer, control: RemoteEmulator) -> No
     assert engine.diff(NUMBER_URN, id_, refreshed, moved) == (DIFF_SOME, ["number"])
     new_id, new_outs = engine.create(NUMBER_URN, moved)
     engine.delete(NUMBER_URN, id_, refreshed)
-    assert new_id == other and new_outs["number"] == other
+    assert new_id == other
+    assert new_outs["number"] == other
     log = [(r.method, r.path) for r in control.requests()]
     assert ("DELETE", f"/v2/numbers/{id_}") not in log  # kept: release_on_delete was False
 
@@ -174,7 +182,8 @@ def test_route_and_routing_lifecycle(
         NumberRoutingProvider, number=number_id, primary_route_id=float(route_id)
     )
     routing_id, _, routing_outs = up_new(engine, ROUTING_URN, routing_news)
-    assert routing_outs["primary_route_id"] == route_id and routing_id == number_id
+    assert routing_outs["primary_route_id"] == route_id
+    assert routing_id == number_id
 
     # a route edited in the portal is found by refresh and put back by the next up
     requests.patch(
@@ -220,6 +229,7 @@ def test_check_failures_and_errors_reach_the_user(
     with pytest.raises(grpc.RpcError) as caught:
         engine.create(NUMBER_URN, inputs)
     message = caught.value.details()
-    assert "already on your Flowroute account" in message and "adopt=True" in message
+    assert "already on your Flowroute account" in message
+    assert "adopt=True" in message
     assert_no_secrets(message)
     assert [r.method for r in control.requests()] == ["GET", "GET"]  # inventory, details

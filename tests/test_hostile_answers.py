@@ -53,7 +53,8 @@ def answer(server: HostileServer, method: str, path: str, how: Answer) -> Flowro
 
 def one_line(error: Exception) -> str:
     text = str(error)
-    assert "\n" not in text and "Traceback" not in text
+    assert "\n" not in text
+    assert "Traceback" not in text
     return text
 
 
@@ -155,7 +156,9 @@ def test_error_text_from_the_wire_is_quoted_on_one_line_and_capped(
     with pytest.raises(BadRequest) as raised:
         client.update_number(NUMBER, alias="Main")
     text = one_line(raised.value)
-    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "\x1b" not in text
+    assert "\u202e" not in text
+    assert "\x07" not in text
     assert "Bad\\nRequest: bad value\\x1b[2J\\n    info: a line" in text
     assert "(Flowroute request id r\\x07)" in text
     assert f"... ({len(fake) + 5000 - WIRE_TEXT_LIMIT} more characters)" in text
@@ -165,7 +168,8 @@ def test_error_text_from_the_wire_is_quoted_on_one_line_and_capped(
 def test_what_a_provider_prints_is_escaped(capsys: pytest.CaptureFixture[str]) -> None:
     PhoneNumberProvider.info("kept alias 'Main\x1b]0;owned\x07' on 12065551234\ninfo: fake")
     printed = capsys.readouterr().err
-    assert "\x1b" not in printed and "\x07" not in printed
+    assert "\x1b" not in printed
+    assert "\x07" not in printed
     assert "Main\\x1b]0;owned\\x07' on 12065551234\\ninfo: fake" in printed
 
 

@@ -62,7 +62,8 @@ def test_check_takes_anything_and_answers_in_one_printable_line(
     result = cls().check({}, news)
     for failure in result.failures:
         reason = failure.reason
-        assert "\n" not in reason and control_character(reason) is None, reason
+        assert "\n" not in reason, reason
+        assert control_character(reason) is None, reason
         assert len(reason) < 800, reason
     if not result.failures:
         accepted = {name: result.inputs.get(name) for name in names}

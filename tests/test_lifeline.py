@@ -74,4 +74,5 @@ def test_an_address_never_reached_is_not_watched() -> None:
     # The test harness starts the provider server with a placeholder engine address.
     exited: list[int] = []
     lifeline._watch("127.0.0.1:1", exited.append)
-    assert exited == [] and lifeline.engine_reachable()
+    assert exited == []
+    assert lifeline.engine_reachable()

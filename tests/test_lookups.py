@@ -27,7 +27,8 @@ def configured(mock: MockFlowroute) -> MockFlowroute:
 
 def test_get_available_numbers(configured: MockFlowroute) -> None:
     found = flowroute.get_available_numbers(starts_with="206", state="wa", limit=3)
-    assert len(found) == 3 and all(n.value.startswith("1206") for n in found)
+    assert len(found) == 3
+    assert all(n.value.startswith("1206") for n in found)
     assert all(n.monthly_cost is not None for n in found)
 
 
@@ -114,7 +115,8 @@ def test_lookups_for_addresses_caller_names_and_edge_strategies(configured: Mock
     approved = flowroute.get_cnam_records(value="acme", is_approved=True)
     assert [(r.id, r.status) for r in approved] == [(support.id, "approved")]
     strategies = flowroute.get_edge_strategies()
-    assert strategies and all(isinstance(s.id, int) and s.name for s in strategies)
+    assert strategies
+    assert all(isinstance(s.id, int) and s.name for s in strategies)
 
 
 class _NoResources(pulumi.runtime.Mocks):
@@ -147,8 +149,10 @@ def test_output_lookups_take_inputs_and_return_outputs(in_a_program: MockFlowrou
 
     def check(resolved: list[Any]) -> None:
         available, numbers, number, edges, cnams, e911s = resolved
-        assert edges and (cnams, e911s) == ([], [])
-        assert len(available) == 2 and all(n.value.startswith("1206") for n in available)
+        assert edges
+        assert (cnams, e911s) == ([], [])
+        assert len(available) == 2
+        assert all(n.value.startswith("1206") for n in available)
         assert [n.value for n in numbers] == ["12065551234"]
         assert (number.alias, number.primary_route_id) == ("Main", "0")
 

@@ -115,7 +115,8 @@ def test_check_and_the_singleton_say_what_to_do(
     warned: list[str] = []
     monkeypatch.setattr(MessagingCallbacksProvider, "warn", staticmethod(warned.append))
     checked(webhooks, {"sms_url": "http://hooks.example.com/sms"})
-    assert warned and "unencrypted" in warned[0]
+    assert warned
+    assert "unencrypted" in warned[0]
     assert mock.requests() == []
     webhooks.create(checked(webhooks, {"sms_url": SMS}))
     with pytest.raises(ResourceError, match="declare one MessagingCallbacks"):

@@ -98,7 +98,8 @@ def test_one_stale_404_while_settling_is_not_believed(
     control.inject_fault("drop", method="POST")
     control.inject_fault("404", method="GET", path=f"/v2/numbers/{value}", count=2)
     created = provider.create(inputs(provider, number=value))
-    assert created.id == value and owned(client) == [value]
+    assert created.id == value
+    assert owned(client) == [value]
 
 
 def test_failing_settle_reads_name_the_number_and_the_rerun_stops_before_buying(
@@ -118,7 +119,8 @@ def test_failing_settle_reads_name_the_number_and_the_rerun_stops_before_buying(
     assert str(rerun.value).startswith(f"{value} is on your Flowroute account, matches")
     assert "Nothing was bought" in str(rerun.value)
     adopted = provider.create(inputs(provider, number=value, adopt=True))
-    assert adopted.id == value and owned(client) == [value] == purchases(control)
+    assert adopted.id == value
+    assert owned(client) == [value] == purchases(control)
 
 
 def test_an_interrupted_purchase_is_named_by_the_next_run(
@@ -146,7 +148,8 @@ def test_a_number_carrying_this_resources_own_alias_is_adopted_not_bought_again(
     control.clear_requests()
     asked = {"number": orphan.value} if exact else {"search": SEARCH}
     created = provider.create(inputs(provider, **asked, alias="Main line"))
-    assert created.id == orphan.value and (created.outs or {})["adopted"] is True
+    assert created.id == orphan.value
+    assert (created.outs or {})["adopted"] is True
     assert purchases(control) == []
     # The user's alias then goes on, as after a purchase.
     assert client.get_number(orphan.value).alias == "Main line"
@@ -172,7 +175,8 @@ def test_a_bare_number_carrying_the_users_alias_is_named_not_bought_again(
     assert purchases(control) == []
     forget_deployment()
     adopted = provider.create(inputs(provider, number=orphan.value, adopt=True, alias="Main line"))
-    assert adopted.id == orphan.value and purchases(control) == []
+    assert adopted.id == orphan.value
+    assert purchases(control) == []
 
 
 @pytest.mark.parametrize("done", ["routed", "given an E911 address"])
@@ -190,7 +194,8 @@ def test_another_stacks_number_with_the_same_alias_and_search_is_left_alone(
         office = {**ADDRESS, "label": "Prod office", "country": "USA"}
         client.assign_address(prods.value, client.create_address(office).id)
     created = provider.create(inputs(provider, search=SEARCH, alias="Main line"))
-    assert created.id != prods.value and (created.outs or {})["adopted"] is False
+    assert created.id != prods.value
+    assert (created.outs or {})["adopted"] is False
     assert client.get_number(prods.value).alias == "Main line"
 
 
@@ -203,7 +208,8 @@ def test_a_number_a_sibling_holds_is_no_leftover(
     recorded = inputs(provider, number=sibling.value, adopt=True)
     provider.diff(sibling.value, {**recorded, "number": sibling.value}, recorded)
     created = provider.create(inputs(provider, search=SEARCH))
-    assert created.id != sibling.value and purchases(control) == [sibling.value, created.id]
+    assert created.id != sibling.value
+    assert purchases(control) == [sibling.value, created.id]
 
 
 def test_another_stacks_slow_purchase_is_not_taken_for_an_interrupted_one(
@@ -232,7 +238,8 @@ def test_numbers_with_an_alias_are_never_taken_for_interrupted_ones(
     first = next(client.search_available(**SEARCH, limit=1)).value
     control.seed_number(first, alias="front desk")
     created = provider.create(inputs(provider, search=SEARCH))
-    assert created.id != first and owned(client) == sorted([first, created.id])
+    assert created.id != first
+    assert owned(client) == sorted([first, created.id])
 
 
 def test_twenty_numbers_sharing_one_search_buy_twenty_distinct_numbers(
@@ -252,7 +259,8 @@ def test_twenty_numbers_sharing_one_search_buy_twenty_distinct_numbers(
     log = control.requests()
     assert len([r for r in log if r.method == "POST"]) == 20
     available = [r for r in log if r.path == "/v2/numbers/available"]
-    assert len(available) <= 3 and all("limit=200" not in r.query for r in available)
+    assert len(available) <= 3
+    assert all("limit=200" not in r.query for r in available)
 
 
 def test_siblings_sharing_a_search_skip_numbers_sold_elsewhere_meanwhile(

@@ -77,9 +77,11 @@ def test_the_account_is_described_whole_every_object_adopted_with_reads_only(
     assert config["fleet:cnam"] == {"acme-support": {"value": "ACME SUPPORT", "adopt": True}}
     assert config["fleet:messaging"] == {"sms_url": "https://hooks.example.com/flowroute/sms"}
     numbers = config["fleet:numbers"]
-    assert len(numbers) == FILLED and all(entry["adopt"] for entry in numbers.values())
+    assert len(numbers) == FILLED
+    assert all(entry["adopt"] for entry in numbers.values())
     first = numbers["line-00001"]
-    assert first["alias"] == "Line 00001" and first["primary"] == "office-pbx"
+    assert first["alias"] == "Line 00001"
+    assert first["primary"] == "office-pbx"
     assert (first["e911"], first["cnam"], first["cnam_lookups_enabled"]) == (
         "seattle-office",
         "acme-support",
@@ -105,7 +107,8 @@ def test_write_merges_into_the_stack_file_and_keeps_what_is_there(
     }
     stack.write_text(yaml.safe_dump(kept))
     code, out, _ = onboard(account.url, write=stack)
-    assert code == 0 and out == ""
+    assert code == 0
+    assert out == ""
     written = yaml.safe_load(stack.read_text())
     assert written["encryptionsalt"] == "v1:salt"
     assert written["config"]["flowroute:baseUrl"] == account.url
@@ -133,10 +136,13 @@ def test_a_wrong_key_or_an_unreachable_url_is_one_line_and_the_file_stays(
     stack.write_text("config: {}\n")
     url = account.url if where == "account" else _dead_url()
     code, out, err = onboard(url, write=stack, secret=secret)
-    assert code == 1 and out == ""
+    assert code == 1
+    assert out == ""
     lines = [line for line in err.splitlines() if not line.startswith("read ")]
-    assert len(lines) == 1 and lines[0].startswith(said), err
-    assert "Traceback" not in err and secret not in err.replace("wrong-secret", "")
+    assert len(lines) == 1, err
+    assert lines[0].startswith(said), err
+    assert "Traceback" not in err
+    assert secret not in err.replace("wrong-secret", "")
     assert stack.read_text() == "config: {}\n"
 
 

@@ -53,7 +53,8 @@ def test_create_exact_number(provider: PhoneNumberProvider, mock: MockFlowroute)
     )
     assert result.id == "12065551234"
     outs = result.outs or {}
-    assert outs["alias"] == "Support line" and outs["cnam_lookups_enabled"] is True
+    assert outs["alias"] == "Support line"
+    assert outs["cnam_lookups_enabled"] is True
     assert (outs["rate_center"], outs["state"], outs["number_type"]) == (
         "seattle",
         "wa",
@@ -78,7 +79,8 @@ def test_adopt_takes_over_without_buying(
     mock.seed_number("12065551234", alias="Bought in the portal")
     result = provider.create(checked(provider, number="12065551234", adopt=True))
     outs = result.outs or {}
-    assert outs["adopted"] is True and outs["alias"] == "Bought in the portal"
+    assert outs["adopted"] is True
+    assert outs["alias"] == "Bought in the portal"
     assert posts(mock) == []
     provider.delete(result.id, outs)
     assert [r.method for r in mock.requests()].count("DELETE") == 0
@@ -107,7 +109,8 @@ def test_search_buys_first_match_within_costs(
         or {}
     )
     assert outs["number"] == candidates[0].value
-    assert outs["setup_cost"] == 0.0 and outs["search"]["starts_with"] == "206"
+    assert outs["setup_cost"] == 0.0
+    assert outs["search"]["starts_with"] == "206"
 
 
 def test_search_moves_past_a_number_taken_meanwhile(
@@ -142,7 +145,8 @@ def test_lost_purchase_answer_is_settled_by_reading(
 ) -> None:
     mock.inject_fault("drop", method="POST")
     outs = provider.create(checked(provider, number="12065551234", alias="Desk")).outs or {}
-    assert outs["number"] == "12065551234" and outs["alias"] == "Desk"
+    assert outs["number"] == "12065551234"
+    assert outs["alias"] == "Desk"
     assert posts(mock) == ["/v2/numbers/12065551234"]
 
 
@@ -164,10 +168,12 @@ def test_alias_failure_after_purchase_keeps_the_number(
     mock.inject_fault("500", method="PATCH")
     inputs = checked(provider, number="12065551234", alias="Desk")
     outs = provider.create(inputs).outs or {}
-    assert outs["number"] == "12065551234" and outs["alias"] is None
+    assert outs["number"] == "12065551234"
+    assert outs["alias"] is None
     # The next up sees the alias missing and sets it in place.
     diff = provider.diff("12065551234", outs, inputs)
-    assert diff.changes is True and diff.replaces == []
+    assert diff.changes is True
+    assert diff.replaces == []
 
 
 def _bought(provider: PhoneNumberProvider, **news: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -181,7 +187,8 @@ def test_read_reports_drift_and_disappearance(
     inputs, outs = _bought(provider, number="12065551234", alias="Desk")
     client.update_number("12065551234", alias="Changed in portal")
     read = provider.read("12065551234", outs)
-    assert read.outs is not None and read.inputs is not None
+    assert read.outs is not None
+    assert read.inputs is not None
     assert read.outs["alias"] == read.inputs["alias"] == "Changed in portal"
     assert read.outs["setup_cost"] == 1.0
     assert provider.diff("12065551234", read.outs, inputs).changes is True
@@ -192,7 +199,8 @@ def test_read_reports_drift_and_disappearance(
 def test_read_keeps_a_search_number_out_of_inputs(provider: PhoneNumberProvider) -> None:
     inputs, outs = _bought(provider, search={"starts_with": "503"})
     read = provider.read(outs["number"], outs)
-    assert read.inputs is not None and read.inputs["number"] is None
+    assert read.inputs is not None
+    assert read.inputs["number"] is None
     assert read.inputs["search"] == inputs["search"]
     assert provider.diff(outs["number"], read.outs or {}, inputs).changes is False
 
@@ -228,7 +236,8 @@ def test_update_alias_in_place_and_flags_without_calls(
     inputs, outs = _bought(provider, number="12065551234", alias="A")
     mock.clear_requests()
     renamed = provider.update("12065551234", outs, {**inputs, "alias": "B"}).outs or {}
-    assert renamed["alias"] == "B" and renamed["setup_cost"] == 1.0
+    assert renamed["alias"] == "B"
+    assert renamed["setup_cost"] == 1.0
     assert [(r.method, r.json()) for r in mock.requests()] == [
         ("PATCH", {"type": "number", "alias": "B"})
     ]
@@ -240,7 +249,8 @@ def test_update_alias_in_place_and_flags_without_calls(
         or {}
     )
     assert mock.requests() == []
-    assert flagged["release_on_delete"] is True and flagged["rate_center"] == "seattle"
+    assert flagged["release_on_delete"] is True
+    assert flagged["rate_center"] == "seattle"
 
 
 def test_delete_keeps_or_releases(

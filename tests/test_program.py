@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +30,10 @@ def dev_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[tuple[ProgramRunner, str]]:
+def stack(tmp_path: Path) -> tuple[ProgramRunner, str]:
     db = tmp_path / "account.db"
     config = {**dev_config(), "flowroute:baseUrl": f"emulator:{db}"}
-    yield ProgramRunner(ROOT, PROJECT, "dev", config, tmp_path / "state.json"), str(db)
+    return ProgramRunner(ROOT, PROJECT, "dev", config, tmp_path / "state.json"), str(db)
 
 
 def writes(db: str) -> list[tuple[str, str]]:
@@ -111,11 +110,9 @@ def test_second_up_makes_no_writes(stack: tuple[ProgramRunner, str]) -> None:
     runner, db, _ = built(stack)
     before = len(writes(db))
     again = runner.up()
-    assert (
-        again.error is None
-        and again.ops("same")
-        and not [op for op, _ in again.operations if op != "same"]
-    )
+    assert again.error is None
+    assert again.ops("same")
+    assert not [op for op, _ in again.operations if op != "same"]
     assert len(writes(db)) == before
 
 
@@ -128,7 +125,8 @@ def test_alias_change_updates_in_place(stack: tuple[ProgramRunner, str]) -> None
     assert preview.ops("update") == ["support"]
     count = len(writes(db))
     up = runner.up()
-    assert up.ops("update") == ["support"] and not up.ops("replace")
+    assert up.ops("update") == ["support"]
+    assert not up.ops("replace")
     assert writes(db)[count:] == [("PATCH", "/v2/numbers/12065551234")]
     assert up.exports["numbers"] == numbers
 
@@ -144,7 +142,8 @@ def test_changed_search_replaces_the_number(stack: tuple[ProgramRunner, str]) ->
     assert sorted(up.ops("replace")) == ["sales", "sales-e911-assignment"]
     assert sorted(up.ops("delete-replaced")) == ["sales", "sales-e911-assignment"]
     new, old = up.exports["numbers"]["sales"]["number"], numbers["sales"]["number"]
-    assert new.startswith("1206") and new != "12065551234"
+    assert new.startswith("1206")
+    assert new != "12065551234"
     client = embedded_client(db)
     assert client.get_number(new).primary_route_id == numbers["sales"]["primary_route_id"]
     kept = client.get_number(old)  # not released: release_on_delete is False
@@ -260,7 +259,8 @@ def test_secrets_stay_out_of_state(tmp_path: Path) -> None:
     up = runner.up()
     assert up.error is None, up.error
     text = (tmp_path / "state.json").read_text()
-    assert secret not in text and "77777777" not in text
+    assert secret not in text
+    assert "77777777" not in text
     # Each resource's provider blob pickles its class alone: stored plain, holding no secret.
     assert not any("__provider" in s.secret_keys for s in runner.state.load().values())
     assert not any(secret in line for line in up.logs)

@@ -277,7 +277,8 @@ def test_config_mistakes_name_their_path(
 
 def test_a_stack_of_shared_routes_and_addresses_alone_has_an_empty_numbers_map() -> None:
     fleet = fleet_from({})
-    assert fleet.numbers == [] and set(fleet.routes) == set(DEV["flowroute-fleet:routes"])
+    assert fleet.numbers == []
+    assert set(fleet.routes) == set(DEV["flowroute-fleet:routes"])
 
 
 def test_every_mistake_at_once_and_nothing_registered(mocks: RecordingMocks) -> None:
@@ -382,5 +383,6 @@ def test_bad_known_inputs_stop_the_program_before_anything_registers(
     with pytest.raises(flowroute.ResourceError) as raised:
         declare()
     assert message in str(raised.value)
-    assert "\x1b" not in str(raised.value) and "\n" not in str(raised.value)
+    assert "\x1b" not in str(raised.value)
+    assert "\n" not in str(raised.value)
     assert mocks.resources == []

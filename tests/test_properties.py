@@ -242,7 +242,8 @@ def test_random_fleet_edits_converge_and_a_second_up_writes_nothing(
             # left on the account: the run names it and buys nothing, as for an interrupted
             # purchase.
             named = re.findall(r"1[0-9]{10}", up.error.split(" on your")[0])
-            assert named and set(named) <= held, up.error
+            assert named, up.error
+            assert set(named) <= held, up.error
             continue
         assert up.error is None, (fleet, up.error)
         numbers = up.exports["numbers"]

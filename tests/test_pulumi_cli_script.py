@@ -99,16 +99,19 @@ def test_a_cached_build_is_used_when_the_installed_cli_lacks_a_host(
 
 def test_without_a_cli_or_go_one_message_says_what_to_install(tmp_path: Path) -> None:
     done = provide(tools_without(tmp_path, "go"), tmp_path)
-    assert done.returncode == NO_CLI and done.stdout == ""
+    assert done.returncode == NO_CLI
+    assert done.stdout == ""
     assert "Go is not there to build them" in done.stderr
-    assert "pulumi-language-nodejs" in done.stderr and "pulumi-language-yaml" in done.stderr
+    assert "pulumi-language-nodejs" in done.stderr
+    assert "pulumi-language-yaml" in done.stderr
     assert "curl -fsSL https://get.pulumi.com | sh" in done.stderr
 
 
 def test_without_go_the_message_names_only_the_parts_missing(tmp_path: Path) -> None:
     cached_build(tmp_path, "cli", "python", "nodejs")
     done = provide(tools_without(tmp_path, "go"), tmp_path)
-    assert done.returncode == NO_CLI and done.stdout == ""
+    assert done.returncode == NO_CLI
+    assert done.stdout == ""
     assert "Not installed: the YAML language host (pulumi-language-yaml v1.32.0);" in done.stderr
 
 
@@ -131,7 +134,8 @@ def test_without_the_nodejs_hosts_source_nothing_is_built_and_the_message_names_
     cached = cached_build(tmp_path, "cli", "python", "yaml")
     nowhere = tmp_path / "nowhere"
     done = provide(tools_without(tmp_path), tmp_path, PULUMI_LANGUAGE_NODEJS_SOURCE=str(nowhere))
-    assert done.returncode == NO_CLI and done.stdout == ""
+    assert done.returncode == NO_CLI
+    assert done.stdout == ""
     assert (
         f"The Node.js language host (pulumi-language-nodejs) is not installed, "
         f"and its source is not at {nowhere}." in done.stderr
@@ -154,5 +158,6 @@ def test_the_nodejs_source_is_not_needed_when_only_python_is_asked_for(tmp_path:
 @pytest.mark.parametrize("args", [("--hosts", "python,go"), ("--host", "python"), ("python",)])
 def test_a_wrong_argument_is_a_usage_error(tmp_path: Path, args: tuple[str, ...]) -> None:
     done = provide(tools_without(tmp_path), tmp_path, *args)
-    assert done.returncode == 2 and done.stdout == ""
+    assert done.returncode == 2
+    assert done.stdout == ""
     assert "usage:" in done.stderr

@@ -27,5 +27,6 @@ def test_library_example_runs(tmp_path: Path) -> None:
     assert client.get_number("12065551234").alias == "Support line"
     routes = {r.id: r for r in client.list_routes()}
     failover = client.get_number(helpdesk).failover_route_id
-    assert failover is not None and routes[failover].value == "12065550100"
+    assert failover is not None
+    assert routes[failover].value == "12065550100"
     assert runner.up().ops("same")

@@ -54,13 +54,16 @@ def test_route_create_read_update_delete(
     routes: InboundRouteProvider, client: FlowrouteClient, mock: MockFlowroute
 ) -> None:
     outs = make_route(routes, **PBX)
-    assert outs["route_id"].isdigit() and outs["alias"] == "proj.dev.pbx"
+    assert outs["route_id"].isdigit()
+    assert outs["alias"] == "proj.dev.pbx"
     assert routes.diff(outs["route_id"], outs, dict(PBX, edge_strategy_id=None)).changes is False
     client.update_route(outs["route_id"], value="10.0.0.9")
     forget_deployment()  # refresh is a later run
     read = routes.read(outs["route_id"], outs)
-    assert read.outs is not None and read.outs["value"] == "10.0.0.9"
-    assert read.inputs is not None and read.inputs["value"] == "10.0.0.9"
+    assert read.outs is not None
+    assert read.outs["value"] == "10.0.0.9"
+    assert read.inputs is not None
+    assert read.inputs["value"] == "10.0.0.9"
     diff = routes.diff(outs["route_id"], read.outs, dict(PBX, edge_strategy_id=None))
     assert (diff.changes, diff.replaces) == (True, [])
     mock.clear_requests()
@@ -110,7 +113,8 @@ def test_unnamed_routes_of_two_stacks_with_the_same_names_never_meet(
     forget_deployment()  # the other checkout, with its own backend
     theirs = make_route(routes, **unnamed)
     assert mine["route_id"] != theirs["route_id"]
-    assert mine["alias"].startswith("proj.dev.pbx-") and mine["alias"] != theirs["alias"]
+    assert mine["alias"].startswith("proj.dev.pbx-")
+    assert mine["alias"] != theirs["alias"]
     routes.delete(mine["route_id"], mine)
     assert client.find_route(theirs["route_id"]) is not None
 
@@ -119,7 +123,8 @@ def test_an_auto_named_route_keeps_its_name(routes: InboundRouteProvider) -> Non
     unnamed = {**PBX, "alias": None, "alias_prefix": "proj.dev.pbx"}
     first = routes.check({}, unnamed).inputs
     again = routes.check(first, unnamed).inputs
-    assert again["alias"] == first["alias"] and again["alias_auto"] is True
+    assert again["alias"] == first["alias"]
+    assert again["alias_auto"] is True
     before_auto_naming = routes.check({**PBX}, unnamed).inputs
     assert before_auto_naming["alias"] == "proj.dev.pbx"
     assert not routes.diff("98396", {**first, "route_id": "98396"}, again).changes
@@ -147,7 +152,8 @@ def test_routing_patches_only_what_differs(
     news = routing.check(
         {}, {"number": "+1 206 555 1234", "primary_route_id": float(pbx), "failover_route_id": cell}
     )
-    assert news.failures == [] and news.inputs["primary_route_id"] == pbx
+    assert news.failures == []
+    assert news.inputs["primary_route_id"] == pbx
     mock.clear_requests()
     outs = routing.create(news.inputs).outs or {}
     assert outs == {"number": "12065551234", "primary_route_id": pbx, "failover_route_id": cell}
@@ -173,7 +179,8 @@ def test_routing_read_drift_diff_and_delete(
     outs = routing.create(inputs).outs or {}
     client.set_route("12065551234", "primary", "0")
     read = routing.read("12065551234", outs)
-    assert read.outs is not None and read.outs["primary_route_id"] == "0"
+    assert read.outs is not None
+    assert read.outs["primary_route_id"] == "0"
     assert routing.diff("12065551234", read.outs, inputs).changes is True
     assert routing.diff("12065551234", outs, {**inputs, "number": "12065550000"}).replaces == [
         "number"
@@ -211,7 +218,8 @@ def test_a_refresh_lists_the_routes_once_for_every_route(
     mock.clear_requests()
     for outs in made:
         read = routes.read(outs["route_id"], outs)
-        assert read.outs is not None and read.outs["alias"] == outs["alias"]
+        assert read.outs is not None
+        assert read.outs["alias"] == outs["alias"]
     assert [(r.method, r.path) for r in mock.requests()] == [("GET", "/v2/routes")]
 
 

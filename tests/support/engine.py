@@ -62,7 +62,8 @@ class ProviderServer:
             cwd=cwd,
             env=environ,
         )
-        assert self.process.stdout is not None and self.process.stderr is not None
+        assert self.process.stdout is not None
+        assert self.process.stderr is not None
         port = int(self.process.stdout.readline().decode().strip())
         # The provider logs to stderr: drain it as it comes, or a full pipe blocks a create.
         self._stderr: list[bytes] = []
