@@ -151,6 +151,7 @@ class FlowroutePlugin(Provider):
         return await asyncio.get_running_loop().run_in_executor(self._pool, logged)
 
     def _log(self, urn: str, severity: str, message: str) -> None:
+        message = camel_text(message)
         if self._engine is None:
             print(message, file=sys.stderr)
             return
