@@ -89,6 +89,12 @@ def client(mock: MockFlowroute) -> FlowrouteClient:
     return FlowrouteClient(ACCESS_KEY, SECRET_KEY)
 
 
+@pytest.fixture
+def owned_number(client: FlowrouteClient) -> str:
+    """A number on the test's mocked account (12065551234), bought through ``client``."""
+    return client.purchase_number("12065551234").value
+
+
 @pytest.fixture(params=["mock", "server"])
 def emulated(request: pytest.FixtureRequest) -> Iterator[Emulated]:
     """Runs a test once against ``mock_flowroute()`` and once against a real server."""

@@ -13,14 +13,11 @@ from pulumi_flowroute.e911_address import E911AddressProvider
 from pulumi_flowroute.e911_assignment import E911AssignmentProvider
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.inbound_route import InboundRouteProvider
+from tests.support.emulators import writes
 from tests.support.providers import ADDRESS, checked, configured
 
 NUMBER = "12065551234"
 PBX = {"route_type": "host", "value": "sip.example.com:5060", "alias": "office-pbx"}
-
-
-def writes(mock: MockFlowroute) -> list[tuple[str, str]]:
-    return [(r.method, r.path) for r in mock.requests() if r.method != "GET"]
 
 
 def test_an_adopted_route_is_taken_over_without_a_write_and_kept_on_delete(

@@ -16,15 +16,6 @@ from pulumi_flowroute.errors import NotFound, Unprocessable
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
 from tests.support.providers import checked, configured
 
-NUMBER = "12065551234"
-
-
-@pytest.fixture
-def client(client: FlowrouteClient) -> FlowrouteClient:
-    """conftest's client, on an account that owns NUMBER."""
-    client.purchase_number(NUMBER)
-    return client
-
 
 @pytest.fixture
 def records(mock: MockFlowroute) -> CnamRecordProvider:
@@ -41,7 +32,7 @@ def created(records: CnamRecordProvider, **news: Any) -> dict[str, Any]:
 
 
 def test_the_emulator_reviews_records_and_takes_each_sdks_body(
-    client: FlowrouteClient, mock: MockFlowroute
+    client: FlowrouteClient, owned_number: str, mock: MockFlowroute
 ) -> None:
     record = client.create_caller_name("Heartwood")
     assert (record.value, record.status) == ("HEARTWOOD", "pending")
@@ -57,16 +48,16 @@ def test_the_emulator_reviews_records_and_takes_each_sdks_body(
     assert form.status_code == 201
     assert form.json()["data"]["attributes"]["value"] == "BOB LAW"
     with pytest.raises(Unprocessable, match="not approved"):
-        client.assign_caller_name(NUMBER, record.id)
+        client.assign_caller_name(owned_number, record.id)
     mock.approve_cnam(record.id)
-    assert client.assign_caller_name(NUMBER, record.id)
-    assert client.get_number(NUMBER).cnam_id == record.id
-    assert client.get_caller_name(record.id).numbers == (NUMBER,)
+    assert client.assign_caller_name(owned_number, record.id)
+    assert client.get_number(owned_number).cnam_id == record.id
+    assert client.get_caller_name(record.id).numbers == (owned_number,)
     mock.reject_cnam(form.json()["data"]["id"], "Not a business name.")
     rejected = client.get_caller_name(form.json()["data"]["id"])
     assert (rejected.status, rejected.rejection_reason) == ("rejected", "Not a business name.")
     client.delete_caller_name(record.id)  # takes it off every number
-    assert client.get_number(NUMBER).cnam_id is None
+    assert client.get_number(owned_number).cnam_id is None
     with pytest.raises(NotFound, match="Nothing to delete"):
         client.delete_caller_name(record.id)
 
@@ -131,27 +122,28 @@ def test_an_assignment_waits_for_approval_and_keeps_its_days(
     records: CnamRecordProvider,
     assignments: CnamAssignmentProvider,
     client: FlowrouteClient,
+    owned_number: str,
     mock: MockFlowroute,
 ) -> None:
     cnam_id = created(records)["cnam_id"]
-    props = checked(assignments, {"number": NUMBER, "cnam_id": cnam_id})
+    props = checked(assignments, {"number": owned_number, "cnam_id": cnam_id})
     with pytest.raises(ResourceError, match=r"pending Flowroute's review.*Run `pulumi up` again"):
         assignments.create(props)
-    assert client.get_number(NUMBER).cnam_id is None
+    assert client.get_number(owned_number).cnam_id is None
     mock.approve_cnam(cnam_id)
     outs = assignments.create(props).outs or {}
     assert outs["cnam_id"] == cnam_id
     assert outs["requested_at"]
     # Not showing yet within the days it takes is not drift; after them it is.
-    client.unassign_caller_name(NUMBER)
-    read = assignments.read(NUMBER, outs)
-    assert read.inputs == {"number": NUMBER, "cnam_id": cnam_id}
+    client.unassign_caller_name(owned_number)
+    read = assignments.read(owned_number, outs)
+    assert read.inputs == {"number": owned_number, "cnam_id": cnam_id}
     old = (datetime.now(timezone.utc) - timedelta(days=30)).isoformat()
-    read = assignments.read(NUMBER, {**outs, "requested_at": old})
-    assert read.inputs == {"number": NUMBER, "cnam_id": None}
+    read = assignments.read(owned_number, {**outs, "requested_at": old})
+    assert read.inputs == {"number": owned_number, "cnam_id": None}
     toll_free = next(client.search_available(starts_with="1800", limit=1)).value
     client.purchase_number(toll_free)
     with pytest.raises(ResourceError, match="long-code"):
         assignments.create({"number": toll_free, "cnam_id": cnam_id})
-    assignments.delete(NUMBER, outs)
+    assignments.delete(owned_number, outs)
     assignments.delete("12065550000", outs)  # a number already gone is fine

@@ -23,9 +23,8 @@ from tests.support.cli import (
     PulumiProject,
     copy_of_the_project,
     dynamic_provider_of,
-    writes,
 )
-from tests.support.emulators import embedded_client
+from tests.support.emulators import embedded_client, writes
 
 pytestmark = pytest.mark.e2e
 DB = ".pulumi/flowroute-dev.db"

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support.cli import PulumiProject, copy_of_the_project, writes
+from tests.support.cli import PulumiProject, copy_of_the_project
+from tests.support.emulators import writes
 
 pytestmark = pytest.mark.e2e
 DB = ".pulumi/flowroute-dev.db"

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from tests.support.cli import ROOT, PulumiProject, Run, writes
-from tests.support.emulators import ServerProcess, emulator_keys
+from tests.support.cli import ROOT, PulumiProject, Run
+from tests.support.emulators import ServerProcess, emulator_keys, writes
 
 pytestmark = pytest.mark.e2e
 PASSPHRASE = "correct horse battery staple"

@@ -14,6 +14,7 @@ from pulumi_flowroute.e911_assignment import E911AssignmentProvider
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.errors import BadRequest, Forbidden, Unprocessable
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
+from tests.support.emulators import writes
 from tests.support.providers import checked, configured
 
 OFFICE: dict[str, Any] = {
@@ -28,14 +29,6 @@ OFFICE: dict[str, Any] = {
     "state": "wa",
     "zip": "98101",
 }
-NUMBER = "12065551234"
-
-
-@pytest.fixture
-def client(client: FlowrouteClient) -> FlowrouteClient:
-    """conftest's client, on an account that owns NUMBER."""
-    client.purchase_number(NUMBER)
-    return client
 
 
 @pytest.fixture
@@ -50,10 +43,6 @@ def assignments(mock: MockFlowroute) -> E911AssignmentProvider:
 
 def created(addresses: E911AddressProvider, **changes: Any) -> dict[str, Any]:
     return addresses.create(checked(addresses, {**OFFICE, **changes})).outs or {}
-
-
-def writes(mock: MockFlowroute) -> list[tuple[str, str]]:
-    return [(r.method, r.path) for r in mock.requests() if r.method != "GET"]
 
 
 # -- the emulator ------------------------------------------------------------------------------
@@ -89,19 +78,21 @@ def test_the_emulator_takes_what_each_official_sdk_sends(mock: MockFlowroute) ->
     assert answer.json()["data"]["attributes"]["state"] == "WA"
 
 
-def test_assignment_rules_and_release(client: FlowrouteClient, mock: MockFlowroute) -> None:
+def test_assignment_rules_and_release(
+    client: FlowrouteClient, owned_number: str, mock: MockFlowroute
+) -> None:
     address = client.create_address({**OFFICE, "country": "US"})
-    client.assign_address(NUMBER, address.id)
-    client.assign_address(NUMBER, address.id)  # safe to repeat
-    assert client.get_number(NUMBER).e911_id == address.id
-    assert client.address_numbers(address.id) == [NUMBER]
+    client.assign_address(owned_number, address.id)
+    client.assign_address(owned_number, address.id)  # safe to repeat
+    assert client.get_number(owned_number).e911_id == address.id
+    assert client.address_numbers(address.id) == [owned_number]
     with pytest.raises(Forbidden, match="still associated"):
         client.delete_address(address.id)
     toll_free = next(client.search_available(starts_with="1800", limit=1)).value
     client.purchase_number(toll_free)
     with pytest.raises(Unprocessable, match="does not support emergency services"):
         client.assign_address(toll_free, address.id)
-    client.release_number(NUMBER)  # the emulator's choice: release detaches the address
+    client.release_number(owned_number)  # the emulator's choice: release detaches the address
     client.delete_address(address.id)
 
 
@@ -218,13 +209,13 @@ def test_a_create_whose_answer_is_lost_makes_one_record(
 
 
 def test_delete_names_the_numbers_still_using_it(
-    addresses: E911AddressProvider, client: FlowrouteClient
+    addresses: E911AddressProvider, client: FlowrouteClient, owned_number: str
 ) -> None:
     outs = created(addresses)
-    client.assign_address(NUMBER, outs["e911_id"])
+    client.assign_address(owned_number, outs["e911_id"])
     with pytest.raises(ResourceError) as refused:
         addresses.delete(outs["e911_id"], outs)
-    assert NUMBER in str(refused.value)
+    assert owned_number in str(refused.value)
     assert "E911Assignment" in str(refused.value)
 
 
@@ -235,39 +226,43 @@ def test_an_assignment_moves_straight_to_a_new_address_and_detaches_on_delete(
     addresses: E911AddressProvider,
     assignments: E911AssignmentProvider,
     client: FlowrouteClient,
+    owned_number: str,
     mock: MockFlowroute,
 ) -> None:
     first = created(addresses)["e911_id"]
     second = created(addresses, label="Annex", street_number="1300")["e911_id"]
     props = checked(assignments, {"number": "+1 206 555 1234", "e911_id": first})
     outs = assignments.create(props).outs or {}
-    assert outs == {"number": NUMBER, "e911_id": first}
+    assert outs == {"number": owned_number, "e911_id": first}
     mock.clear_requests()
-    news = checked(assignments, {"number": NUMBER, "e911_id": int(second)})
-    assert assignments.diff(NUMBER, outs, news).replaces == []
-    assignments.update(NUMBER, outs, news)
+    news = checked(assignments, {"number": owned_number, "e911_id": int(second)})
+    assert assignments.diff(owned_number, outs, news).replaces == []
+    assignments.update(owned_number, outs, news)
     # No DELETE first: the number is never without an address.
-    assert writes(mock) == [("PATCH", f"/v2/numbers/{NUMBER}/relationships/e911s/{second}")]
-    assert client.get_number(NUMBER).e911_id == second
-    client.unassign_address(NUMBER)  # taken off in the portal: refresh sees it
-    read = assignments.read(NUMBER, news)
-    assert read.inputs == {"number": NUMBER, "e911_id": None}
+    assert writes(mock) == [("PATCH", f"/v2/numbers/{owned_number}/relationships/e911s/{second}")]
+    assert client.get_number(owned_number).e911_id == second
+    client.unassign_address(owned_number)  # taken off in the portal: refresh sees it
+    read = assignments.read(owned_number, news)
+    assert read.inputs == {"number": owned_number, "e911_id": None}
     assignments.create(news)
-    assignments.delete(NUMBER, news)
-    assert client.get_number(NUMBER).e911_id is None
+    assignments.delete(owned_number, news)
+    assert client.get_number(owned_number).e911_id is None
 
 
 def test_assignment_errors_say_what_to_do(
-    addresses: E911AddressProvider, assignments: E911AssignmentProvider, client: FlowrouteClient
+    addresses: E911AddressProvider,
+    assignments: E911AssignmentProvider,
+    client: FlowrouteClient,
+    owned_number: str,
 ) -> None:
     e911_id = created(addresses)["e911_id"]
     with pytest.raises(ResourceError, match=r"not on your Flowroute account.*PhoneNumber"):
         assignments.create({"number": "12065550000", "e911_id": e911_id})
     with pytest.raises(ResourceError, match="E911 address 99999 is not on your Flowroute"):
-        assignments.create({"number": NUMBER, "e911_id": "99999"})
+        assignments.create({"number": owned_number, "e911_id": "99999"})
     toll_free = next(client.search_available(starts_with="1800", limit=1)).value
     client.purchase_number(toll_free)
     with pytest.raises(ResourceError, match="Toll-free numbers cannot call emergency"):
         assignments.create({"number": toll_free, "e911_id": e911_id})
-    failures = assignments.check({}, {"number": NUMBER, "e911_id": "HQ"}).failures
+    failures = assignments.check({}, {"number": owned_number, "e911_id": "HQ"}).failures
     assert [f.property for f in failures] == ["e911_id"]

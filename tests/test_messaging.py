@@ -12,6 +12,7 @@ from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.errors import Unprocessable
 from pulumi_flowroute.messaging_callbacks import MessagingCallbacksProvider
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
+from tests.support.emulators import writes
 from tests.support.providers import checked, configured
 
 SMS = "https://hooks.example.com/sms"
@@ -21,10 +22,6 @@ DLR = "https://hooks.example.com/dlr"
 @pytest.fixture
 def webhooks(mock: MockFlowroute) -> MessagingCallbacksProvider:
     return configured(MessagingCallbacksProvider)
-
-
-def writes(mock: MockFlowroute) -> list[tuple[str, str]]:
-    return [(r.method, r.path) for r in mock.requests() if r.method != "GET"]
 
 
 def test_the_emulator_takes_the_wrapped_and_the_flat_body(client: FlowrouteClient) -> None:

@@ -10,6 +10,7 @@ from pulumi.output import Unknown
 from pulumi_flowroute import AvailableNumber, FlowrouteClient, ResourceError, RetryPolicy
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.phone_number import PhoneNumberProvider
+from tests.support.emulators import writes
 from tests.support.providers import configured
 
 
@@ -283,10 +284,6 @@ def test_a_replacement_that_keeps_the_old_number_billing_warns_at_diff(
 
 
 # -- a number that routes itself (one engine resource per number in a fleet) ------------------
-
-
-def writes(mock: MockFlowroute) -> list[tuple[str, str]]:
-    return [(r.method, r.path) for r in mock.requests() if r.method != "GET"]
 
 
 def test_a_number_routes_itself_and_changes_only_the_slot_that_differs(

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from pulumi_flowroute.emulator import FlowrouteBackend
-from tests.support.emulators import embedded_client
+from tests.support.emulators import embedded_client, writes
 from tests.support.program_runner import ProgramRunner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,10 +34,6 @@ def stack(tmp_path: Path) -> tuple[ProgramRunner, str]:
     db = tmp_path / "account.db"
     config = {**dev_config(), "flowroute:baseUrl": f"emulator:{db}"}
     return ProgramRunner(ROOT, PROJECT, "dev", config, tmp_path / "state.json"), str(db)
-
-
-def writes(db: str) -> list[tuple[str, str]]:
-    return [(r.method, r.path) for r in FlowrouteBackend(db).request_log() if r.method != "GET"]
 
 
 def test_preview_then_up_builds_the_fleet(stack: tuple[ProgramRunner, str]) -> None:

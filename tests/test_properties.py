@@ -29,7 +29,7 @@ from pulumi_flowroute import FlowrouteClient
 from pulumi_flowroute.emulator import FlowrouteBackend, mock_flowroute
 from pulumi_flowroute.errors import ApiError, NotFound
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
-from tests.support.emulators import FAST_RETRY, embedded_client
+from tests.support.emulators import FAST_RETRY, embedded_client, writes
 from tests.support.program_runner import ProgramRunner
 from tests.test_program import PROJECT, ROOT, dev_config
 
@@ -205,10 +205,6 @@ def entries(draw: st.DrawFn) -> dict[str, Any]:
 FLEETS = st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), entries(), min_size=1, max_size=4)
 
 
-def _writes(backend: FlowrouteBackend) -> list[tuple[str, str]]:
-    return [(r.method, r.path) for r in backend.request_log() if r.method != "GET"]
-
-
 def _route_of(reference: Any) -> tuple[str, str | None] | None:
     if reference is None:
         return None
@@ -257,11 +253,11 @@ def test_random_fleet_edits_converge_and_a_second_up_writes_nothing(
             assert routes.get(details.primary_route_id or "") == _route_of(entry["primary"])
             assert routes.get(details.failover_route_id or "") == _route_of(entry.get("failover"))
 
-        before = len(_writes(backend))
+        before = len(writes(backend))
         again = runner.up()
         assert again.error is None, again.error
         assert [op for op, _ in again.operations if op != "same"] == []
-        assert len(_writes(backend)) == before, _writes(backend)[before:]
+        assert len(writes(backend)) == before, writes(backend)[before:]
 
     bought = [
         r.path

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_flowroute.emulator import FlowrouteBackend, LoggedRequest
+from pulumi_flowroute.emulator import FlowrouteBackend
 from tests.support.audit import assert_no_secrets
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -171,10 +171,6 @@ def dynamic_provider_of(pid: int) -> int | None:
         if b"pulumi.dynamic" in cmdline:
             return child
     return None
-
-
-def writes(log: list[LoggedRequest]) -> list[tuple[str, str]]:
-    return [(r.method, r.path) for r in log if r.method != "GET"]
 
 
 def copy_of_the_project(tmp_path: Path, cli_bin: str) -> PulumiProject:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pulumi_flowroute import FlowrouteClient, RetryPolicy, connect
 from pulumi_flowroute.config import resolve_settings
-from pulumi_flowroute.emulator import EmulatorControls
+from pulumi_flowroute.emulator import EmulatorControls, FlowrouteBackend, LoggedRequest
 from tests.support.audit import ACCESS_KEY, SECRET_KEY, assert_no_secrets
 
 # Retries in tests wait on a recorder instead of the clock.
@@ -65,6 +66,23 @@ class ServerProcess:
             if stream is not None:
                 stream.close()
         return code
+
+
+def writes(
+    emulator: EmulatorControls | FlowrouteBackend | Path | str | Iterable[LoggedRequest],
+) -> list[tuple[str, str]]:
+    """The writes (every request but a GET) an emulator answered, oldest first, as (method,
+    path): from a mock's or a server's controls, a backend or its SQLite file, or a request log.
+    """
+    if isinstance(emulator, EmulatorControls):
+        log: Iterable[LoggedRequest] = emulator.requests()
+    elif isinstance(emulator, FlowrouteBackend):
+        log = emulator.request_log()
+    elif isinstance(emulator, Path | str):
+        log = FlowrouteBackend(str(emulator)).request_log()
+    else:
+        log = emulator
+    return [(r.method, r.path) for r in log if r.method != "GET"]
 
 
 def audit_request_log(control: EmulatorControls) -> None:
