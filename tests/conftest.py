@@ -15,6 +15,7 @@ from pulumi_flowroute.emulator import MockFlowroute, RemoteEmulator, mock_flowro
 from pulumi_flowroute.provider_base import forget_deployment
 from tests.support.audit import ACCESS_KEY, SECRET_KEY, leaks
 from tests.support.cli import provide_cli
+from tests.support.e2e import cli_or_skip
 from tests.support.emulators import Emulated, ServerProcess, audit_request_log, fast_client
 
 # CI runs the same examples every time (main stays green on what it proved); a developer's run
@@ -125,5 +126,5 @@ def first_available() -> Callable[..., Any]:
 
 @pytest.fixture(scope="session")
 def cli_bin() -> str:
-    """The real Pulumi CLI and language host for the end-to-end tests (tests/support/cli.py)."""
-    return provide_cli()
+    """The real Pulumi CLI and language hosts for the end-to-end tests (tests/support/cli.py)."""
+    return cli_or_skip(provide_cli, os.environ)

@@ -4,6 +4,9 @@
 PATH, cached, or built once); every command runs with that directory first on ``PATH``, so the
 CLI starts the program through the real language host, from the project's virtualenv. Every run
 is offline: a ``file://`` backend and a ``PULUMI_HOME`` inside the project directory.
+
+The benchmarks (``bench/``) drive the CLI with this module too, so it never imports pytest: what
+a test run makes of a missing CLI (a skip, or a failure in CI) is conftest.py's ``cli_bin``.
 """
 
 from __future__ import annotations
@@ -14,8 +17,6 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 from pulumi_flowroute.emulator import FlowrouteBackend
 from tests.support.audit import assert_no_secrets
@@ -34,16 +35,27 @@ _ENGINE_CANCELLED = re.compile(
 )
 
 
+class CliUnavailable(Exception):
+    """``scripts/pulumi-cli`` gave no CLI; the message is what it printed.
+
+    ``not_installed``: nothing failed, the CLI or a language host is simply not there and
+    there is no Go to build it (a machine that never ran ``make cli``).
+    """
+
+    def __init__(self, message: str, *, not_installed: bool) -> None:
+        super().__init__(message)
+        self.not_installed = not_installed
+
+
 def provide_cli() -> str:
-    """The directory holding ``pulumi`` and its language host; skip (fail in CI) without them."""
+    """The directory holding ``pulumi`` and its language hosts; :class:`CliUnavailable`
+    without them."""
     done = subprocess.run(
         [str(ROOT / "scripts" / "pulumi-cli")], capture_output=True, text=True, check=False
     )
     if done.returncode == 0:
         return done.stdout.strip()
-    if done.returncode == NO_CLI and not os.environ.get("CI"):
-        pytest.skip("the Pulumi CLI is not installed and there is no Go to build it")
-    pytest.fail(f"the Pulumi CLI could not be provided:\n{done.stderr}")
+    raise CliUnavailable(done.stderr, not_installed=done.returncode == NO_CLI)
 
 
 @dataclass(frozen=True)
