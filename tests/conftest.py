@@ -1,10 +1,12 @@
 """Fixtures and hooks: the emulator in mock mode and as a real server process on loopback, the
-secrets audit of every test, one deployment's provider memory per test."""
+secrets audit of every test, one deployment's provider memory per test, and for the end-to-end
+tests the Pulumi CLI and a copy of this project."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +16,7 @@ from pulumi_flowroute import FlowrouteClient
 from pulumi_flowroute.emulator import MockFlowroute, RemoteEmulator, mock_flowroute
 from pulumi_flowroute.provider_base import forget_deployment
 from tests.support.audit import ACCESS_KEY, SECRET_KEY, leaks
-from tests.support.cli import provide_cli
+from tests.support.cli import PulumiProject, copy_of_the_project, provide_cli
 from tests.support.e2e import cli_or_skip
 from tests.support.emulators import Emulated, ServerProcess, audit_request_log, fast_client
 
@@ -128,3 +130,9 @@ def first_available() -> Callable[..., Any]:
 def cli_bin() -> str:
     """The real Pulumi CLI and language hosts for the end-to-end tests (tests/support/cli.py)."""
     return cli_or_skip(provide_cli, os.environ)
+
+
+@pytest.fixture
+def project(tmp_path: Path, cli_bin: str) -> PulumiProject:
+    """A temporary copy of this project with its dev stack initialised (end-to-end tests)."""
+    return copy_of_the_project(tmp_path, cli_bin)

@@ -6,21 +6,15 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.support.cli import PulumiProject, copy_of_the_project
+from tests.support.cli import PulumiProject
+from tests.support.dev_stack import DB
 from tests.support.emulators import writes
 
 pytestmark = pytest.mark.e2e
-DB = ".pulumi/flowroute-dev.db"
-
-
-@pytest.fixture
-def project(tmp_path: Path, cli_bin: str) -> PulumiProject:
-    return copy_of_the_project(tmp_path, cli_bin)
 
 
 def split(
