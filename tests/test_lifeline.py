@@ -17,7 +17,7 @@ from pulumi_flowroute import lifeline
 def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lifeline, "PROBE_SECONDS", 0.05)
     monkeypatch.setattr(lifeline, "RECONNECT_SECONDS", 0.5)
-    monkeypatch.setattr(lifeline, "_connection", None)
+    monkeypatch.setattr(lifeline.LIFELINE, "connection", None)
 
 
 def test_only_the_sdks_provider_server_watches_an_engine() -> None:

@@ -16,7 +16,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider
 
-from .engine_provider import once_per_run, served_by_flowroute
+from .deployment import DEPLOYMENT
+from .engine_provider import served_by_flowroute
 from .provider_base import auto_alias
 
 TOKEN_BYTES = 3
@@ -58,6 +59,6 @@ class StackClaim(pulumi.dynamic.Resource, module="flowroute", name="StackClaim")
 
 def claim_alias(resource_name: str) -> pulumi.Output[str]:
     """The default alias of the number ``resource_name`` buys: ``project.stack.name~token``."""
-    claim = once_per_run(StackClaim)
+    claim = DEPLOYMENT.once_per_run(StackClaim)
     room = 1 + 2 * TOKEN_BYTES
     return claim.token.apply(lambda token: f"{auto_alias(resource_name, reserve=room)}~{token}")

@@ -12,31 +12,15 @@ the dynamic provider has no ``DiffConfig``, which the engine reads as "nothing t
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pulumi
 
 from .config import CONFIG_KEYS, read_config
+from .deployment import DEPLOYMENT
 
-T = TypeVar("T")
 PROVIDER_NAME = "flowroute"
 _CREDENTIALS = {CONFIG_KEYS["access_key"][0], CONFIG_KEYS["secret_key"][0]}
-# One of each per program run, found by the run's resource monitor (a process may run several
-# programs: tests, mocks). The root resource would not do: mocks never reset it.
-_PER_RUN: weakref.WeakKeyDictionary[object, dict[Callable[[], Any], Any]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def once_per_run(make: Callable[[], T]) -> T:
-    """``make()``'s result, made on the first call in this program run and kept for the rest."""
-    run = pulumi.runtime.settings.get_monitor()
-    made = _PER_RUN.setdefault(run, {})
-    if make not in made:
-        made[make] = make()
-    return made[make]  # type: ignore[no-any-return]
 
 
 def _register() -> pulumi.ProviderResource:
@@ -51,7 +35,9 @@ def _register() -> pulumi.ProviderResource:
 
 def engine_provider() -> pulumi.ProviderResource:
     """This run's ``flowroute`` provider: the stack's ``flowroute:*`` settings and nothing else."""
-    return once_per_run(_register)
+    # Once per run, found by the engine's address (deployment.run_key), not by the SDK's
+    # monitor client: a component provider gets a new client for each Construct of one run.
+    return DEPLOYMENT.once_per_run(_register)
 
 
 def served_by_flowroute(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:

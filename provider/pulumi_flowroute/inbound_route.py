@@ -4,7 +4,7 @@ Every property changes in place (PATCH). Without an alias, a route is auto-named
 ``project.stack.name-<random>`` once and keeps that name: two stacks that share project and stack
 names (two checkouts, two backends) never share a route. Creation is settled by alias: a route
 whose POST answer was lost is found by its alias instead of being created twice. Lookups by id
-or alias use one listing per deployment (see ``_DeploymentRoutes``).
+or alias use one listing per deployment (see ``DeploymentRoutes``).
 """
 
 import secrets
@@ -18,6 +18,7 @@ from typing_extensions import Unpack
 
 from .client import FlowrouteClient, Route
 from .conversions import as_alias, as_bool, as_edge_strategy, as_route_type, as_text
+from .deployment import DEPLOYMENT
 from .errors import ApiError, Forbidden, NotFound, ResourceError, Unauthorized
 from .provider_base import (
     UNANSWERED,
@@ -25,7 +26,6 @@ from .provider_base import (
     FlowrouteResource,
     auto_alias,
     outcome_unknown,
-    per_deployment,
 )
 from .schema import Inputs, Problems, Rule, is_unknown
 from .values import ROUTE_TYPES, route_value_problem
@@ -99,7 +99,7 @@ def _auto_alias(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(SUFFIX_BYTES)}"
 
 
-class _DeploymentRoutes:
+class DeploymentRoutes:
     """One deployment's memory of routes, shared by every InboundRoute of the provider process.
 
     Two InboundRoutes with one explicit alias would otherwise both find no route and both create
@@ -139,13 +139,8 @@ class _DeploymentRoutes:
                 self._listed.pop(route_id, None)
 
 
-_ROUTES = _DeploymentRoutes()
-
-
-@per_deployment
-def _forget_deployment() -> None:
-    global _ROUTES
-    _ROUTES = _DeploymentRoutes()
+def _routes() -> DeploymentRoutes:
+    return DEPLOYMENT.of(DeploymentRoutes)
 
 
 def _naming(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -199,22 +194,23 @@ class InboundRouteProvider(FlowrouteProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         alias = props["alias"]
-        with _ROUTES.lock(alias):
-            if alias in _ROUTES.created:
+        routes = _routes()
+        with routes.lock(alias):
+            if alias in routes.created:
                 raise ResourceError(
                     f"another InboundRoute in this program already created route "
-                    f"{_ROUTES.created[alias]} with alias {alias!r}. Give each InboundRoute its "
+                    f"{routes.created[alias]} with alias {alias!r}. Give each InboundRoute its "
                     "own alias, or point both numbers at one InboundRoute's route_id."
                 )
             route, adopted = self._create(self.client, props)
-            _ROUTES.created[alias] = route.id
+            routes.created[alias] = route.id
         return CreateResult(route.id, _outputs(route) | _naming({**props, "adopted": adopted}))
 
     def _create(self, client: FlowrouteClient, props: Mapping[str, Any]) -> tuple[Route, bool]:
         """The route, created or taken over, and whether it was adopted."""
         alias = props["alias"]
         if not props.get("alias_auto"):
-            listed = _ROUTES.listed(client).values()
+            listed = _routes().listed(client).values()
             existing = next((r for r in listed if r.alias == alias), None)
             if existing is not None:
                 return self._take_over(existing, props), bool(props.get("adopt"))
@@ -241,7 +237,7 @@ class InboundRouteProvider(FlowrouteProvider):
                     f"creating route {alias!r} got no usable answer ({error}) and {outcome}."
                 ) from None
             route = found
-        _ROUTES.wrote(route)
+        _routes().wrote(route)
         self.info(f"created route {route.id} ({alias!r})")
         return route, False
 
@@ -270,7 +266,7 @@ class InboundRouteProvider(FlowrouteProvider):
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        route = _ROUTES.listed(self.client).get(str(id_))
+        route = _routes().listed(self.client).get(str(id_))
         if route is None:
             return ReadResult("", {})
         outs = _outputs(route) | _naming(props)
@@ -293,7 +289,7 @@ class InboundRouteProvider(FlowrouteProvider):
             if error.status >= 500 or isinstance(error, Unauthorized):
                 raise
             raise ResourceError(self._refused(news, error)) from None
-        _ROUTES.wrote(route)
+        _routes().wrote(route)
         return UpdateResult(_outputs(route) | _naming({**news, "adopted": olds.get("adopted")}))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -314,7 +310,7 @@ class InboundRouteProvider(FlowrouteProvider):
                 f"{', '.join(users) if users else 'some number'}. Point those numbers at "
                 "another route (or remove their NumberRouting) first, then run again."
             ) from None
-        _ROUTES.deleted(id_)
+        _routes().deleted(id_)
 
     def _numbers_using(self, route_id: str) -> list[str]:
         users = []

@@ -29,26 +29,68 @@ RECONNECT_SECONDS = 5.0
 #: How long the calls in flight may take to finish once the engine is gone.
 GRACE_SECONDS = 120.0
 
-_lock = threading.Lock()
-_idle = threading.Condition(_lock)
-_in_flight = 0
-_watching = False
-# The connection to the engine as last seen: None until one was made (or when not watched).
-_connection: grpc.ChannelConnectivity | None = None
+
+class Lifeline:
+    """This process's tie to its engine: the calls in flight, and the connection as last seen.
+
+    One per process, apart from :class:`~.deployment.Deployment` and never forgotten with it:
+    the engine that started the process, the watcher thread and the calls still writing belong
+    to the process, not to the deployment it serves; a harness that forgets one deployment and
+    starts the next must neither lose count of a call in flight nor start a second watcher.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._in_flight = 0
+        self._watching = False
+        # The connection to the engine as last seen: None until one was made (or not watched).
+        self.connection: grpc.ChannelConnectivity | None = None
+
+    @contextmanager
+    def in_flight(self) -> Iterator[None]:
+        with self._lock:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def engine_reachable(self) -> bool:
+        with self._lock:
+            state = self.connection
+        return state is None or state is grpc.ChannelConnectivity.READY
+
+    def seen(self, state: grpc.ChannelConnectivity) -> None:
+        with self._lock:
+            if state is grpc.ChannelConnectivity.READY or self.connection is not None:
+                self.connection = state
+
+    def start_watching(self) -> bool:
+        """True the first time only: the process watches its engine once."""
+        with self._lock:
+            first, self._watching = not self._watching, True
+            return first
+
+    def wait_for_calls(self, seconds: float) -> None:
+        """Until no call is in flight, or ``seconds`` pass."""
+        deadline = time.monotonic() + seconds
+        with self._lock:
+            while self._in_flight and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(left)
+
+
+#: The one tie of this process.
+LIFELINE = Lifeline()
 
 
 @contextmanager
 def in_flight() -> Iterator[None]:
     """Mark a provider call as running: the process does not exit under it."""
-    global _in_flight
-    with _lock:
-        _in_flight += 1
-    try:
+    with LIFELINE.in_flight():
         yield
-    finally:
-        with _lock:
-            _in_flight -= 1
-            _idle.notify_all()
 
 
 def counted(method: F) -> F:
@@ -65,16 +107,11 @@ def counted(method: F) -> F:
 def engine_reachable() -> bool:
     """False once the connection to the engine was made and is now down: the engine is gone
     or going, so what this call returns may never be recorded."""
-    with _lock:
-        state = _connection
-    return state is None or state is grpc.ChannelConnectivity.READY
+    return LIFELINE.engine_reachable()
 
 
 def _seen(state: grpc.ChannelConnectivity) -> None:
-    global _connection
-    with _lock:
-        if state is grpc.ChannelConnectivity.READY or _connection is not None:
-            _connection = state
+    LIFELINE.seen(state)
 
 
 def watch_engine(argv: Sequence[str] = sys.argv, exit: Callable[[int], None] = os._exit) -> None:
@@ -84,11 +121,8 @@ def watch_engine(argv: Sequence[str] = sys.argv, exit: Callable[[int], None] = o
 
 def watch_engine_at(address: str | None, exit: Callable[[int], None] = os._exit) -> None:
     """Watch the engine at ``address`` from now on, once per process (None: nothing to watch)."""
-    global _watching
-    with _lock:
-        if _watching or address is None:
-            return
-        _watching = True
+    if address is None or not LIFELINE.start_watching():
+        return
     threading.Thread(
         target=_watch, args=(address, exit), name="engine-lifeline", daemon=True
     ).start()
@@ -120,8 +154,5 @@ def _watch(address: str, exit: Callable[[int], None]) -> None:
         seen = True
         time.sleep(PROBE_SECONDS)
     channel.close()
-    deadline = time.monotonic() + GRACE_SECONDS
-    with _lock:
-        while _in_flight and (left := deadline - time.monotonic()) > 0:
-            _idle.wait(left)
+    LIFELINE.wait_for_calls(GRACE_SECONDS)
     exit(1)

@@ -6,6 +6,7 @@ A URL left unset is not managed. What happens on delete is the user's choice: ``
 (the default), ``clear`` them, or ``restore`` the values found when the resource was created.
 """
 
+import threading
 from collections.abc import Mapping
 from typing import Annotated, Any, TypedDict
 
@@ -15,14 +16,14 @@ from typing_extensions import Unpack
 
 from .client import FlowrouteClient
 from .conversions import as_on_delete, as_webhook_url
+from .deployment import DEPLOYMENT
 from .errors import NotFound, ResourceError
-from .provider_base import FlowrouteProvider, FlowrouteResource, per_deployment
+from .provider_base import FlowrouteProvider, FlowrouteResource
 from .schema import Inputs, Problems, Rule
 
 # Input name -> the webhook Flowroute calls it.
 KINDS = {"sms_url": "sms", "mms_url": "mms", "dlr_url": "dlr"}
 ID = "account-messaging-callbacks"
-_created: set[str] = set()
 
 
 class MessagingCallbacksArgs(TypedDict, total=False):
@@ -44,9 +45,19 @@ class MessagingCallbacksArgs(TypedDict, total=False):
 INPUTS = Inputs(MessagingCallbacksArgs)
 
 
-@per_deployment
-def _forget_deployment() -> None:
-    _created.clear()
+class Declared:
+    """Whether a MessagingCallbacks of this deployment was created: the account has one set of
+    webhooks, so a second is refused."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._taken = False
+
+    def take(self) -> bool:
+        """True for the first caller of the deployment only."""
+        with self._lock:
+            first, self._taken = not self._taken, True
+            return first
 
 
 def _current(client: FlowrouteClient) -> dict[str, str | None]:
@@ -77,12 +88,11 @@ class MessagingCallbacksProvider(FlowrouteProvider):
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        if ID in _created:
+        if not DEPLOYMENT.of(Declared).take():
             raise ResourceError(
                 "another MessagingCallbacks in this program already manages the account's "
                 "webhooks; the account has one of each, so declare one MessagingCallbacks."
             )
-        _created.add(ID)
         client = self.client
         found = _current(client)
         return CreateResult(ID, self._outputs(props, self._apply(client, found, props), found))

@@ -16,8 +16,9 @@ from typing_extensions import Unpack
 
 from .client import BUILTIN_ROUTE_ID, FlowrouteClient, Number
 from .conversions import as_number, as_route_id
+from .deployment import DEPLOYMENT
 from .errors import NotFound, ResourceError
-from .provider_base import FlowrouteProvider, FlowrouteResource, per_deployment
+from .provider_base import FlowrouteProvider, FlowrouteResource
 from .schema import Inputs, Rule
 
 
@@ -111,7 +112,7 @@ def unroute(client: FlowrouteClient, value: str, had_failover: bool) -> bool:
     return True
 
 
-class _Handovers:
+class Handovers:
     """Numbers whose routing a PhoneNumber of this deployment manages itself: a NumberRouting
     left behind by an older program (its routing moved into the PhoneNumber) must not undo it
     when Pulumi deletes it, which is after every create and update of the run."""
@@ -128,17 +129,10 @@ class _Handovers:
         with self._lock:
             return number in self._numbers
 
-    def clear(self) -> None:
-        with self._lock:
-            self._numbers.clear()
 
-
-HANDOVERS = _Handovers()
-
-
-@per_deployment
-def _forget_deployment() -> None:
-    HANDOVERS.clear()
+def handovers() -> Handovers:
+    """This deployment's numbers handed over to their PhoneNumber."""
+    return DEPLOYMENT.of(Handovers)
 
 
 class NumberRoutingProvider(FlowrouteProvider):
@@ -166,7 +160,7 @@ class NumberRoutingProvider(FlowrouteProvider):
         return UpdateResult({k: news.get(k) for k in INPUTS.names} | {"number": id_})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        if id_ in HANDOVERS:
+        if id_ in handovers():
             self.info(f"{id_}'s routing is now its PhoneNumber's; left as it is")
             return
         if not unroute(self.client, id_, props.get("failover_route_id") is not None):

@@ -29,7 +29,6 @@ from .conversions import (
 )
 from .errors import ApiError, NotFound
 from .lifeline import engine_reachable
-from .number_routing import HANDOVERS
 from .provider_base import (
     UNANSWERED,
     FlowrouteResource,
@@ -150,11 +149,11 @@ class PhoneNumberProvider(Purchasing):
         return inputs
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        purchases.memory().hold(
-            id_
-        )  # a sibling's search must not take this recorded number for a leftover
+        # A sibling's search must not take this recorded number for a leftover.
+        purchases.memory().hold(id_)
         if news.get("primary_route_id") is not None:
-            HANDOVERS.add(id_)  # before any NumberRouting of an older program is deleted
+            # Before any NumberRouting of an older program is deleted.
+            number_routing.handovers().add(id_)
         replaces: list[str] = []
         number, search = news.get("number"), news.get("search")
         if number is not None and (is_unknown(number) or number != olds.get("number")):
@@ -215,7 +214,7 @@ class PhoneNumberProvider(Purchasing):
         """Set the number's routing slots that differ from what it has."""
         current = {k: getattr(number, k) for k in ROUTING}
         number_routing.converge(client, number.value, current, wanted)
-        HANDOVERS.add(number.value)
+        number_routing.handovers().add(number.value)
         return dataclasses.replace(
             number,
             primary_route_id=wanted["primary_route_id"],
@@ -316,7 +315,7 @@ class PhoneNumberProvider(Purchasing):
             # What the state says the slots hold, when it knows (routed here before).
             known = olds if olds.get("primary_route_id") is not None else None
             number_routing.converge(self.client, id_, known, news)
-            HANDOVERS.add(id_)
+            number_routing.handovers().add(id_)
         else:
             outs.update(dict.fromkeys(ROUTING))
         outs.pop("__provider", None)

@@ -27,7 +27,9 @@ from pulumi.output import Unknown
 from .client import FlowrouteClient, Number
 from .config import Settings, read_config, resolve_settings
 from .connect import connect
-from .engine_provider import once_per_run, served_by_flowroute
+from .deployment import DEPLOYMENT
+from .deployment import forget_deployment as forget_deployment  # the harnesses' name for it
+from .engine_provider import served_by_flowroute
 from .errors import (
     ApiError,
     FlowrouteError,
@@ -79,26 +81,6 @@ def settle(
             return None, error
         sleep(delay)
         delay = min(delay * 2, 8.0)
-
-
-_RESETS: list[Callable[[], None]] = []
-
-
-def per_deployment(reset: Callable[[], None]) -> Callable[[], None]:
-    """Register ``reset``, which empties a module's memory of the current deployment.
-
-    The engine runs one provider process per deployment, so that memory lives as long as the
-    process; a harness that runs several deployments in one process calls
-    :func:`forget_deployment` between them.
-    """
-    _RESETS.append(reset)
-    return reset
-
-
-def forget_deployment() -> None:
-    """Start a new deployment: every module forgets what the last one held and read."""
-    for reset in _RESETS:
-        reset()
 
 
 def auto_alias(resource_name: str, reserve: int = 0) -> str:
@@ -272,7 +254,7 @@ def check_settings() -> None:
     alone; found here, ``pulumi preview`` stops with one message instead of every resource
     failing midway through ``pulumi up``. Raises :class:`ConfigError` (a ``pulumi.RunError``).
     """
-    once_per_run(_resolved_settings)
+    DEPLOYMENT.once_per_run(_resolved_settings)
 
 
 def _resolved_settings() -> Settings:

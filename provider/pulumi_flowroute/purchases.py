@@ -14,8 +14,9 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from .client import BUILTIN_ROUTE_ID, AvailableNumber, FlowrouteClient, Number
+from .deployment import DEPLOYMENT
 from .errors import ApiError, Forbidden, MalformedResponse, NotFound, RateLimited, ResourceError
-from .provider_base import UNANSWERED, FlowrouteProvider, outcome_unknown, per_deployment
+from .provider_base import UNANSWERED, FlowrouteProvider, outcome_unknown
 
 
 def matches(search: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
@@ -216,18 +217,9 @@ def reread(client: FlowrouteClient, numbers: list[Number]) -> list[Number]:
     return found
 
 
-_memory = ProcessMemory()
-
-
 def memory() -> ProcessMemory:
-    """This deployment's memory (a new one for each, see ``provider_base.per_deployment``)."""
-    return _memory
-
-
-@per_deployment
-def _forget_deployment() -> None:
-    global _memory
-    _memory = ProcessMemory()
+    """This deployment's memory of numbers (a new one for each, see :mod:`.deployment`)."""
+    return DEPLOYMENT.of(ProcessMemory)
 
 
 def fields_of(number: Number | AvailableNumber) -> dict[str, Any]:
