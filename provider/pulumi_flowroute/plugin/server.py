@@ -50,7 +50,9 @@ def _plain(call: Call) -> Call:
             )
             if ours is None:
                 raise
-            await context.abort(grpc.StatusCode.UNKNOWN, camel_text(for_terminal(str(ours))))
+            # Each line escaped: a fleet's report is one problem per line, by design.
+            lines = (for_terminal(line) for line in str(ours).splitlines())
+            await context.abort(grpc.StatusCode.UNKNOWN, camel_text("\n".join(lines)))
 
     return answer
 
