@@ -5,6 +5,7 @@ tests the Pulumi CLI and a copy of this project."""
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,18 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+#: An end-to-end test's own time, its fixtures aside (they may build the CLI or a wheel once).
+E2E_TIMEOUT = 1200
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that starts the emulator server, so ``-m "not server"`` skips them."""
+    """Mark every test that starts the emulator server, so ``-m "not server"`` skips them; give
+    each end-to-end test its own timeout."""
     for item in items:
         if "server" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.server)
+        if item.get_closest_marker("e2e") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(E2E_TIMEOUT, func_only=True))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -116,6 +124,15 @@ def emulated(request: pytest.FixtureRequest) -> Iterator[Emulated]:
         control.clear_faults()
         control.close()
     client.close()
+
+
+@pytest.fixture
+def dead_url() -> Iterator[str]:
+    """A loopback URL that refuses connections: its port stays bound, never listening, for the
+    whole test, so no other process can take the number and answer."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{held.getsockname()[1]}"
 
 
 @pytest.fixture

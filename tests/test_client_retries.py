@@ -15,6 +15,7 @@ from pulumi_flowroute.emulator import RemoteEmulator
 from pulumi_flowroute.errors import RateLimited, ServerError, TransportError
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
 from tests.support.emulators import Emulated, ServerProcess
+from tests.support.polling import wait_until
 
 Pick = Callable[..., Any]
 NUMBER_DOCUMENT = {
@@ -138,11 +139,11 @@ def test_500_on_a_post_is_never_retried(emulated: Emulated, first_available: Pic
     assert [m for m, _, _ in emulated.api_requests() if m == "POST"] == ["POST"]
 
 
-def test_connection_refused_is_a_transport_error() -> None:
+def test_connection_refused_is_a_transport_error(dead_url: str) -> None:
     client = FlowrouteClient(
         ACCESS_KEY,
         SECRET_KEY,
-        "http://127.0.0.1:9",
+        dead_url,
         retry=RetryPolicy(attempts=2),
         sleep=lambda _: None,
     )
@@ -156,26 +157,27 @@ def test_read_timeout_retries_a_get_but_never_a_post(server: ServerProcess) -> N
     control = RemoteEmulator(server.url, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
     control.reset()
     sleeps: list[float] = []
+    # A read timeout an answer of the loaded machine fits in, and a delay well past it.
     client = FlowrouteClient(
         ACCESS_KEY,
         SECRET_KEY,
         server.url,
-        timeout=(2.0, 0.3),
+        timeout=(2.0, 1.0),
         retry=RetryPolicy(attempts=3),
         sleep=sleeps.append,
     )
     try:
-        control.inject_fault("delay", method="GET", seconds=1.0)
+        control.inject_fault("delay", method="GET", seconds=2.5)
         assert [r.id for r in client.list_routes()] == ["0"]
         assert len(sleeps) == 1
-        control.inject_fault("delay", method="POST", seconds=1.0)
+        control.inject_fault("delay", method="POST", seconds=2.5)
         with pytest.raises(TransportError, match="ReadTimeout"):
             client.create_route("host", "pbx.example.com", "pbx")
         # The slow POST still lands, once: the client did not send it again.
-        deadline = time.monotonic() + 10
-        while not any(r.method == "POST" for r in control.requests()):
-            assert time.monotonic() < deadline, "the delayed POST never completed"
-            time.sleep(0.05)
+        wait_until(
+            lambda: any(r.method == "POST" for r in control.requests()),
+            "the delayed POST in the emulator's log",
+        )
         assert [r.alias for r in client.list_routes()] == ["sip-reg", "pbx"]
         assert [r.method for r in control.requests()].count("POST") == 1
     finally:

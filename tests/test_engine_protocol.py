@@ -16,7 +16,7 @@ from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
 from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import FlowrouteProvider
-from tests.support.audit import ACCESS_KEY, SECRET_KEY
+from tests.support.audit import ACCESS_KEY, SECRET_KEY, assert_no_secrets
 from tests.support.emulators import ServerProcess
 from tests.support.engine import DIFF_NONE, DIFF_SOME, UNKNOWN, ProviderServer, provider_blob
 
@@ -71,20 +71,13 @@ def up_new(
     return id_, inputs, outs
 
 
-def assert_no_secrets(*texts: Any) -> None:
-    for text in texts:
-        shown = str(text)
-        assert SECRET_KEY not in shown
-        assert ACCESS_KEY not in shown
-
-
 def test_provider_blobs_are_small_references() -> None:
     for cls, blob in BLOBS.items():
         assert len(blob) < 200
         raw = base64.b64decode(blob)
         assert cls.__module__.encode() in raw
         assert cls.__name__.encode() in raw
-        assert_no_secrets(raw)
+        assert_no_secrets(raw.decode("latin-1"), f"the {cls.__name__} blob")
 
 
 def test_number_lifecycle(engine: ProviderServer, control: RemoteEmulator) -> None:
@@ -101,7 +94,7 @@ def test_number_lifecycle(engine: ProviderServer, control: RemoteEmulator) -> No
     assert outs["alias"] == "Support line"
     assert outs["setup_cost"] == 1.0
     assert outs["__provider"] == BLOBS[PhoneNumberProvider]
-    assert_no_secrets(outs)
+    assert_no_secrets(str(outs), "the number's outputs")
 
     # no-op up: Check and Diff, no change, no API call
     control.clear_requests()
@@ -203,7 +196,7 @@ def test_route_and_routing_lifecycle(
     with pytest.raises(grpc.RpcError) as caught:
         engine.delete(ROUTE_URN, route_id, route_outs)
     assert f"primary or failover route of {number_id}" in str(caught.value.details())
-    assert_no_secrets(caught.value.details())
+    assert_no_secrets(caught.value.details(), "the refused delete")
 
     # destroy in reverse dependency order: routing, then route, then number
     engine.delete(ROUTING_URN, routing_id, routing_outs)
@@ -231,5 +224,5 @@ def test_check_failures_and_errors_reach_the_user(
     message = caught.value.details()
     assert "already on your Flowroute account" in message
     assert "adopt=True" in message
-    assert_no_secrets(message)
+    assert_no_secrets(message, "the refused create")
     assert [r.method for r in control.requests()] == ["GET", "GET"]  # inventory, details

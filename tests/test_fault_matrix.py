@@ -9,7 +9,6 @@ route, no number lost.
 from __future__ import annotations
 
 import re
-import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -381,22 +380,18 @@ def account(server: ServerProcess, control: RemoteEmulator) -> Iterator[Account]
     client.close()
 
 
-def _dead_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
 def _new_deployment() -> None:
     forget_deployment()
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 @pytest.mark.parametrize("write", WRITES, ids=lambda write: write.name)
-def test_a_write_survives_a_fault(account: Account, write: Write, fault: str) -> None:
+def test_a_write_survives_a_fault(
+    account: Account, write: Write, fault: str, dead_url: str
+) -> None:
     state = write.setup(account)
     FAULTS[fault](account, write.method, write.path(account, state))
-    url = _dead_url() if fault == "connection refused" else None
+    url = dead_url if fault == "connection refused" else None
     try:
         write.run(account, state, url)
         failed = False

@@ -1,14 +1,20 @@
 """Answers Flowroute never sends, over real HTTP: each gives one line naming the endpoint, within
 bounds of size, time and pages, and a write whose answer is unusable counts as unanswered (the
 caller settles it by reading, never by writing again). Text from the wire reaches the terminal
-escaped and capped."""
+escaped and capped. Last, the page cap and the body deadline each on its own, with a fault that
+ends after all, so a broken guard fails its test instead of hanging it."""
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import requests
+import responses as responses_lib
 
 from pulumi_flowroute import (
     BadRequest,
@@ -16,6 +22,7 @@ from pulumi_flowroute import (
     IncompleteAnswer,
     MalformedResponse,
     RetryPolicy,
+    transport,
 )
 from pulumi_flowroute.client import MAX_BODY_BYTES
 from pulumi_flowroute.errors import WIRE_TEXT_LIMIT
@@ -27,6 +34,7 @@ from tests.support.providers import STACK_CONFIG, checked, configured
 
 NUMBER = "12065551234"
 ONCE = RetryPolicy(attempts=1)
+API = "https://api.flowroute.com"
 
 
 def details(value: str) -> dict[str, object]:
@@ -106,11 +114,12 @@ def test_a_body_dripped_a_byte_at_a_time_is_dropped_at_the_deadline(
     hostile: HostileServer,
 ) -> None:
     hostile.routes[("GET", f"/v2/numbers/{NUMBER}")] = drip
-    # Each byte comes well within the read timeout; the whole body does not.
-    client = client_of(hostile, read_timeout=0.6)
+    # Each byte comes well within the read timeout, even on a loaded machine; the whole body
+    # does not.
+    client = client_of(hostile, read_timeout=1.5)
     with pytest.raises(IncompleteAnswer) as raised:
         client.get_number(NUMBER)
-    assert "was still arriving after 0.6 s" in one_line(raised.value)
+    assert "was still arriving after 1.5 s" in one_line(raised.value)
 
 
 def test_a_links_next_that_points_back_is_caught(hostile: HostileServer) -> None:
@@ -187,3 +196,67 @@ def test_search_results_that_ignore_the_criteria_are_never_bought(hostile: Hosti
     assert "19005550000 (WA, SEATTLE) for a search it does not match" in one_line(raised.value)
     assert "starts_with='206'" in str(raised.value)
     assert [method for method, _ in hostile.requests] == ["GET", "GET"]
+
+
+# -- the guards themselves, each stopped by its bound when the fault goes on past it -----------
+
+
+@responses_lib.activate
+def test_paging_stops_at_the_page_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert transport.MAX_PAGES == 10_000
+    monkeypatch.setattr(transport, "MAX_PAGES", 5)  # 10,000 pages would take a while to serve
+    served: list[str] = []
+
+    def page(request: Any) -> tuple[int, dict[str, str], str]:
+        served.append(request.url)
+        offset = 200 * len(served)
+        # Every page links to a new one; a client without the cap stops only here.
+        more = len(served) < 50
+        body = {
+            "data": [details(f"1206555{len(served):04d}")["data"]],
+            "links": {"next": f"{API}/v2/numbers?limit=200&offset={offset}"} if more else {},
+        }
+        return 200, {"Content-Type": "application/vnd.api+json"}, json.dumps(body)
+
+    responses_lib.add_callback("GET", re.compile(rf"{re.escape(API)}/v2/numbers(\?.*)?$"), page)
+    client = FlowrouteClient(ACCESS_KEY, SECRET_KEY, retry=ONCE)
+    with pytest.raises(MalformedResponse, match="more than 5 pages"):
+        list(client.list_numbers())
+    assert len(served) == 5
+
+
+class Trickle:
+    """A body arriving a byte per read, each read a tenth of a second later on ``clock``;
+    it ends after all at ``end`` bytes, so a reader without a deadline takes it whole."""
+
+    def __init__(self, clock: FakeClock, end: int = 10_000) -> None:
+        self.clock, self.end, self.reads = clock, end, 0
+
+    def read1(self, size: int, decode_content: bool = True) -> bytes:
+        self.reads += 1
+        self.clock.now += 0.1
+        return b" " if self.reads <= self.end else b""
+
+    def close(self) -> None:
+        pass
+
+
+class FakeClock:
+    """The ``time`` module as the transport's body reading sees it, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_the_body_deadline_stops_a_body_that_keeps_coming(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(transport, "time", clock)
+    client = FlowrouteClient(ACCESS_KEY, SECRET_KEY, timeout=(1.0, 2.0), retry=ONCE)
+    answer = requests.Response()
+    answer.raw = Trickle(clock)
+    assert client._read_body(answer) == "was still arriving after 2 s when reading stopped"
+    # Stopped at the deadline (2 s of 0.1 s reads), not at the body's end.
+    assert answer.raw.reads <= 22

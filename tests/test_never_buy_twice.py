@@ -7,7 +7,6 @@ answers an HTML page, or fails the reads that settle what happened.
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,6 +18,7 @@ from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import forget_deployment
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
 from tests.support.emulators import ServerProcess
+from tests.support.polling import wait_until
 from tests.support.providers import ADDRESS, STACK_CONFIG, configured
 
 SEARCH: dict[str, Any] = {"starts_with": "303"}
@@ -76,7 +76,8 @@ def test_a_purchase_whose_answer_is_lost_is_settled_by_reading(
 ) -> None:
     control.inject_fault(kind, method="POST", seconds=1.0)
     created = provider.create(inputs(provider, search=SEARCH))
-    time.sleep(1.0)  # a slow answer is logged once it is sent
+    # The emulator logs a slow answer once it has sent it, after the provider has settled.
+    wait_until(lambda: purchases(control), "the purchase in the emulator's log")
     assert owned(client) == [created.id] == purchases(control)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -116,12 +115,6 @@ def test_write_merges_into_the_stack_file_and_keeps_what_is_there(
     assert "extra" in written["config"]["fleet:numbers"]
 
 
-def _dead_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
 @pytest.mark.parametrize(
     ("where", "secret", "said"),
     [
@@ -130,11 +123,11 @@ def _dead_url() -> str:
     ],
 )
 def test_a_wrong_key_or_an_unreachable_url_is_one_line_and_the_file_stays(
-    account: ServerProcess, tmp_path: Path, where: str, secret: str, said: str
+    account: ServerProcess, tmp_path: Path, dead_url: str, where: str, secret: str, said: str
 ) -> None:
     stack = tmp_path / "Pulumi.acct.yaml"
     stack.write_text("config: {}\n")
-    url = account.url if where == "account" else _dead_url()
+    url = account.url if where == "account" else dead_url
     code, out, err = onboard(url, write=stack, secret=secret)
     assert code == 1
     assert out == ""

@@ -46,24 +46,36 @@ def cut_off(status: int = 201) -> Answer:
     return send
 
 
+#: Where the endless body stops after all: four times the client's cap, so a client without
+#: the cap reads it whole and fails its test instead of filling memory.
+ENDLESS_BYTES = 32 * 2**20
+#: Where the dripped body ends after all: far past the deadlines the tests give, so a client
+#: without the deadline gets the whole body and fails its test instead of hanging.
+DRIP_SECONDS = 30.0
+
+
 def endless(conn: socket.socket) -> None:
-    """A chunked body that never ends, as fast as the client reads it."""
+    """A chunked body that goes on, as fast as the client reads it, past any sane size."""
     conn.sendall(head(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}))
     chunk = b"%x\r\n%s\r\n" % (65536, b" " * 65536)
     try:
-        while True:
+        for _ in range(ENDLESS_BYTES // 65536):
             conn.sendall(chunk)
+        conn.sendall(b"0\r\n\r\n")
     except OSError:
         return
 
 
 def drip(conn: socket.socket) -> None:
-    """A chunked body of one byte every 0.1 s: never silent long enough for a read timeout."""
+    """A chunked body of one byte every 0.05 s: never silent long enough for a read timeout,
+    for ``DRIP_SECONDS`` in all."""
     conn.sendall(head(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}))
+    ends = time.monotonic() + DRIP_SECONDS
     try:
-        while True:
+        while time.monotonic() < ends:
             conn.sendall(b"1\r\n \r\n")
-            time.sleep(0.1)
+            time.sleep(0.05)
+        conn.sendall(b"0\r\n\r\n")
     except OSError:
         return
 
