@@ -4,6 +4,11 @@ Its whole life is here: ``check`` validates without calling the API, ``create`` 
 twice: a purchase whose answer was lost is settled by reading the number's details), ``read``
 finds drift, ``update`` changes alias / CNAM in place, ``delete`` keeps the number unless
 ``release_on_delete=True``.
+
+It imports no other resource: buying is a :class:`~.purchases.Purchaser` that ``create`` calls,
+routing its own number goes through :mod:`.routing` (as ``NumberRouting`` does), and a bought
+number's claim comes from :mod:`.claims`, the stack's once-per-run token, which imports no
+resource either.
 """
 
 import dataclasses
@@ -14,7 +19,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
-from . import number_routing, purchases
+from . import purchases, routing
 from .claims import claim_alias
 from .client import BUILTIN_ROUTE_ID, AvailableNumber, FlowrouteClient, Number
 from .conversions import (
@@ -29,11 +34,8 @@ from .conversions import (
 )
 from .errors import ApiError, NotFound
 from .lifeline import engine_reachable
-from .provider_base import (
-    UNANSWERED,
-    FlowrouteResource,
-)
-from .purchases import Purchasing, matches
+from .provider_base import UNANSWERED, FlowrouteProvider, FlowrouteResource
+from .purchases import Purchaser, matches
 from .schema import Inputs, Problems, Rule, is_unknown
 
 
@@ -136,7 +138,7 @@ def validate(problems: Problems, given: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-class PhoneNumberProvider(Purchasing):
+class PhoneNumberProvider(FlowrouteProvider):
     """Dynamic provider behind :class:`PhoneNumber`."""
 
     inputs = INPUTS
@@ -149,11 +151,7 @@ class PhoneNumberProvider(Purchasing):
         return inputs
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # A sibling's search must not take this recorded number for a leftover.
-        purchases.memory().hold(id_)
-        if news.get("primary_route_id") is not None:
-            # Before any NumberRouting of an older program is deleted.
-            number_routing.handovers().add(id_)
+        self._recorded(id_, news)
         replaces: list[str] = []
         number, search = news.get("number"), news.get("search")
         if number is not None and (is_unknown(number) or number != olds.get("number")):
@@ -179,6 +177,22 @@ class PhoneNumberProvider(Purchasing):
             changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False
         )
 
+    @staticmethod
+    def _recorded(id_: str, news: Mapping[str, Any]) -> None:
+        """Tell this deployment of a number the state records for a PhoneNumber.
+
+        Written from ``diff`` because it is the one call the engine makes for every recorded
+        resource: an unchanged one gets no other (``read`` only with a refresh), and ``check``
+        is given the old inputs, which lack a number bought by search. Unknown to the
+        deployment, the number (if it has no alias) would be taken by a sibling's search for
+        what an interrupted purchase left, and a NumberRouting of an older program, deleted
+        after every create and update of the run, would undo the routing this PhoneNumber now
+        holds.
+        """
+        purchases.memory().hold(id_)
+        if news.get("primary_route_id") is not None:
+            routing.handovers().add(id_)
+
     def _warn_second_bill(
         self, olds: Mapping[str, Any], news: Mapping[str, Any], replaces: list[str]
     ) -> None:
@@ -201,10 +215,8 @@ class PhoneNumberProvider(Purchasing):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self.client
-        if props.get("number"):
-            number, costs, adopted = self._acquire_exact(client, props)
-        else:
-            number, costs, adopted = self._acquire_by_search(client, props)
+        purchaser = Purchaser(client, self.settings.settle_seconds, self.info)
+        number, costs, adopted = purchaser.acquire(props)
         number = self._apply_settings(client, number, props, bought=not adopted)
         if props.get("primary_route_id") is not None:
             number = self._route(client, number, props)
@@ -213,8 +225,7 @@ class PhoneNumberProvider(Purchasing):
     def _route(self, client: FlowrouteClient, number: Number, wanted: Mapping[str, Any]) -> Number:
         """Set the number's routing slots that differ from what it has."""
         current = {k: getattr(number, k) for k in ROUTING}
-        number_routing.converge(client, number.value, current, wanted)
-        number_routing.handovers().add(number.value)
+        routing.take_over(client, number.value, current, wanted)
         return dataclasses.replace(
             number,
             primary_route_id=wanted["primary_route_id"],
@@ -314,8 +325,7 @@ class PhoneNumberProvider(Purchasing):
         if news.get("primary_route_id") is not None:
             # What the state says the slots hold, when it knows (routed here before).
             known = olds if olds.get("primary_route_id") is not None else None
-            number_routing.converge(self.client, id_, known, news)
-            number_routing.handovers().add(id_)
+            routing.take_over(self.client, id_, known, news)
         else:
             outs.update(dict.fromkeys(ROUTING))
         outs.pop("__provider", None)
@@ -324,7 +334,7 @@ class PhoneNumberProvider(Purchasing):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if not props.get("release_on_delete"):
             routed = props.get("primary_route_id") is not None
-            if routed and number_routing.unroute(
+            if routed and routing.unroute(
                 self.client, id_, props.get("failover_route_id") is not None
             ):
                 # So that its routes can be deleted too.

@@ -83,6 +83,14 @@ def settle(
         delay = min(delay * 2, 8.0)
 
 
+def details_or_none(client: FlowrouteClient, number: str) -> Number | None:
+    """``number``'s details, or None when it is not on the account."""
+    try:
+        return client.get_number(number)
+    except NotFound:
+        return None
+
+
 def auto_alias(resource_name: str, reserve: int = 0) -> str:
     """``project.stack.name`` of this program, shortened to leave ``reserve`` characters free."""
     return auto_alias_for(pulumi.get_project(), pulumi.get_stack(), resource_name, reserve)
@@ -140,10 +148,7 @@ class FlowrouteProvider(ResourceProvider):
 
     def details_or_none(self, number: str) -> Number | None:
         """``number``'s details, or None when it is not on the account."""
-        try:
-            return self.client.get_number(number)
-        except NotFound:
-            return None
+        return details_or_none(self.client, number)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # An input absent from either side holds its default: a state written before the

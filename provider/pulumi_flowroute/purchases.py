@@ -10,13 +10,13 @@ whose answer is lost is settled by reading, never by buying again.
 import contextlib
 import threading
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from .client import BUILTIN_ROUTE_ID, AvailableNumber, FlowrouteClient, Number
 from .deployment import DEPLOYMENT
 from .errors import ApiError, Forbidden, MalformedResponse, NotFound, RateLimited, ResourceError
-from .provider_base import UNANSWERED, FlowrouteProvider, outcome_unknown
+from .provider_base import UNANSWERED, details_or_none, outcome_unknown, settle
 
 
 def matches(search: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
@@ -263,12 +263,30 @@ def describe(props: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
-class Purchasing(FlowrouteProvider):
-    """The acquiring half of :class:`~.phone_number.PhoneNumberProvider`."""
+class Purchaser:
+    """Acquires the number of one PhoneNumber's create, for the provider that built it with its
+    client, its ``flowroute:settleSeconds`` and its log: bought exactly, bought as the first
+    match of a search, or adopted; never twice."""
 
-    def _acquire_exact(
-        self, client: FlowrouteClient, props: Mapping[str, Any]
-    ) -> tuple[Number, AvailableNumber | None, bool]:
+    def __init__(
+        self, client: FlowrouteClient, settle_seconds: float, info: Callable[[str], None]
+    ) -> None:
+        self.client = client
+        self.settle_seconds = settle_seconds
+        self.info = info
+        self.memory = memory()
+
+    def acquire(self, props: Mapping[str, Any]) -> tuple[Number, AvailableNumber | None, bool]:
+        """The number, what it cost (None when adopted), and whether it was adopted."""
+        if props.get("number"):
+            return self._exact(props)
+        return self._by_search(props)
+
+    def details_or_none(self, value: str) -> Number | None:
+        return details_or_none(self.client, value)
+
+    def _exact(self, props: Mapping[str, Any]) -> tuple[Number, AvailableNumber | None, bool]:
+        client = self.client
         value = props["number"]
         if props.get("adopt"):
             owned = self.details_or_none(value)
@@ -288,7 +306,7 @@ class Purchasing(FlowrouteProvider):
             )
         if listing is not None:
             try:
-                return self._purchase(client, value, props), listing, False
+                return self._purchase(value, props), listing, False
             except NotFound:
                 pass
         owned = self.details_or_none(value)
@@ -298,7 +316,7 @@ class Purchasing(FlowrouteProvider):
         raise ResourceError(self._not_for_sale(value, owned=owned is not None, sold=bool(listing)))
 
     def _adopt(self, number: Number, why: str) -> Number:
-        memory().hold(number.value)
+        self.memory.hold(number.value)
         self.info(f"adopted {number.value} ({why}); nothing was bought")
         return number
 
@@ -324,26 +342,25 @@ class Purchasing(FlowrouteProvider):
             "the first available match (bought once, then kept)."
         )
 
-    def _acquire_by_search(
-        self, client: FlowrouteClient, props: Mapping[str, Any]
-    ) -> tuple[Number, AvailableNumber | None, bool]:
+    def _by_search(self, props: Mapping[str, Any]) -> tuple[Number, AvailableNumber | None, bool]:
+        client = self.client
         search = props["search"]
         claim: str | None = props.get("default_alias")
         alias = props.get("alias")
         # A bought number is named at once: this resource's alias, else its claim
         # (project.stack.name~token). The claim proves whose it is; your alias or none does not.
-        left = memory().leftovers(client, search, {None, alias, claim})
+        left = self.memory.leftovers(client, search, {None, alias, claim})
         ours = [n for n in left if claim is not None and n.alias == claim]
         if claim is not None and len(ours) == 1:
             return self._adopt(ours[0], claimed(claim)), None, True
-        window = max(SUSPECT_RECHECK_SECONDS, self.settings.settle_seconds)
-        suspects = ours or memory().still_unexplained(client, left, props, window)
+        window = max(SUSPECT_RECHECK_SECONDS, self.settle_seconds)
+        suspects = ours or self.memory.still_unexplained(client, left, props, window)
         if suspects:
             raise ResourceError(interrupted_message(suspects, props))
-        pool = memory().candidates(search)
+        pool = self.memory.candidates(search)
         while (candidate := pool.take(client, props)) is not None:
             try:
-                number = self._purchase(client, candidate.value, props)
+                number = self._purchase(candidate.value, props)
             except NotFound:
                 pool.left_inventory()
                 self.info(f"{candidate.value} was taken by another buyer; trying the next match")
@@ -355,16 +372,16 @@ class Purchasing(FlowrouteProvider):
             "was taken first. Widen the search or raise the cost limits. Nothing was bought."
         )
 
-    def _purchase(self, client: FlowrouteClient, value: str, props: Mapping[str, Any]) -> Number:
+    def _purchase(self, value: str, props: Mapping[str, Any]) -> Number:
         """Buy once; a lost answer is settled by reading, never by buying again.
 
         The number is named in the log before the POST, so that the CLI output of a run killed
         mid-purchase still says which number it may have bought.
         """
-        memory().hold(value)
+        self.memory.hold(value)
         self.info(f"buying {value} for {props.get('default_alias') or 'this PhoneNumber'}")
         try:
-            number = client.purchase_number(value)
+            number = self.client.purchase_number(value)
         except Forbidden as error:
             raise ResourceError(
                 f"Flowroute refused to sell {value}: {error.detail_text or error.title}. "
@@ -378,16 +395,16 @@ class Purchasing(FlowrouteProvider):
         except (ApiError, *UNANSWERED) as error:
             if not outcome_unknown(error):
                 raise
-            return self._settle_purchase(client, value, error)
+            return self._settle_purchase(value, error)
         self.info(f"bought {value}")
         return number
 
-    def _settle_purchase(self, client: FlowrouteClient, value: str, lost: Exception) -> Number:
-        owned, failure = self.settle(lambda: self.details_or_none(value))
+    def _settle_purchase(self, value: str, lost: Exception) -> Number:
+        owned, failure = settle(lambda: self.details_or_none(value), self.settle_seconds)
         if owned is not None:
             self.info(f"bought {value} (the answer was lost; its details show it is ours)")
             return owned
-        seconds = f"{self.settings.settle_seconds:g}"
+        seconds = f"{self.settle_seconds:g}"
         if failure is not None:
             raise ResourceError(
                 f"buying {value} got no usable answer ({lost}), and reading its details failed "
