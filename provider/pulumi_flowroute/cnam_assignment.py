@@ -11,12 +11,13 @@ from datetime import datetime, timezone
 from typing import Annotated, Any, TypedDict
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
-from .conversions import as_cnam_id, as_number
+from .assignment import AssignedNumber, AssignmentProvider
+from .client import Number
+from .conversions import as_cnam_id
 from .errors import NotFound, ResourceError, Unprocessable
-from .provider_base import FlowrouteProvider, FlowrouteResource
+from .provider_base import FlowrouteResource
 from .schema import Inputs, Rule
 
 # 7 business days, as calendar days with a weekend or two in between.
@@ -30,10 +31,7 @@ class CnamAssignmentArgs(TypedDict):
     - ``cnam_id``: an approved record (``CnamRecord.cnam_id``).
     """
 
-    number: Annotated[
-        pulumi.Input[str],
-        Rule(as_number, missing="set the number, e.g. a PhoneNumber's .number"),
-    ]
+    number: AssignedNumber
     cnam_id: Annotated[
         pulumi.Input[str],
         Rule(as_cnam_id, missing="set the caller name, e.g. a CnamRecord's .cnam_id"),
@@ -55,26 +53,17 @@ def _requested_recently(requested_at: Any) -> bool:
     return time.time() - when.timestamp() < TAKES_EFFECT_SECONDS
 
 
-class CnamAssignmentProvider(FlowrouteProvider):
-    """Dynamic provider behind :class:`CnamAssignment`."""
+class CnamAssignmentProvider(AssignmentProvider):
+    """Dynamic provider behind :class:`CnamAssignment`; ``requested_at`` is when the caller
+    name was asked for (None for a number adopted with it: unknown)."""
 
     inputs = INPUTS
-    replace_on = ("number",)
+    field = "cnam_id"
+    object_name = "caller name"
+    holds = "shows caller name"
+    extra_outputs = ("requested_at",)
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        # Read first: a number adopted with its caller name (onboarding) needs no write; when
-        # it was asked for is then unknown (None).
-        number = self.details_or_none(props["number"])  # if None, _assign says why
-        current = number.cnam_id if number is not None else None
-        if current == props["cnam_id"]:
-            self.info(f"{props['number']} already shows caller name {current}")
-            requested = None
-        else:
-            requested = self._assign(props["number"], props["cnam_id"])
-        outs = {**{k: props[k] for k in INPUTS.names}, "requested_at": requested}
-        return CreateResult(props["number"], outs)
-
-    def _assign(self, number: str, cnam_id: str) -> str:
+    def assign(self, number: str, cnam_id: str) -> dict[str, Any]:
         client = self.client
         try:
             record = client.get_caller_name(cnam_id)
@@ -110,36 +99,20 @@ class CnamAssignmentProvider(FlowrouteProvider):
             f"{number} asked to show caller name {record.value!r}; Flowroute takes 5-7 "
             "business days to put it into effect"
         )
-        return requested or datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        try:
-            number = self.client.get_number(id_)
-        except NotFound:
-            return ReadResult("", {})
-        cnam_id = number.cnam_id
-        if cnam_id is None and _requested_recently(props.get("requested_at")):
-            # Not in effect yet: the days it takes are not drift.
-            self.info(f"{id_} does not show its caller name yet; Flowroute takes days")
-            cnam_id = props.get("cnam_id")
-        outs = {
-            "number": number.value,
-            "cnam_id": cnam_id,
-            "requested_at": props.get("requested_at"),
+        return {
+            "requested_at": requested or datetime.now(timezone.utc).isoformat(timespec="seconds")
         }
-        return ReadResult(id_, outs, {"number": number.value, "cnam_id": cnam_id})
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        requested = self._assign(id_, news["cnam_id"])
-        return UpdateResult({"number": id_, "cnam_id": news["cnam_id"], "requested_at": requested})
+    def assigned(self, number: Number, props: dict[str, Any]) -> Any:
+        if number.cnam_id is None and _requested_recently(props.get("requested_at")):
+            # Not in effect yet: the days it takes are not drift.
+            self.info(f"{number.value} does not show its caller name yet; Flowroute takes days")
+            return props.get("cnam_id")
+        return number.cnam_id
 
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
-        try:
-            self.client.unassign_caller_name(id_)
-        except NotFound:
-            self.info(f"{id_} is no longer on the account; no caller name to take off")
-            return
-        self.info(f"{id_} asked to stop showing its caller name (takes effect in days)")
+    def unassign(self, number: str) -> None:
+        self.client.unassign_caller_name(number)
+        self.info(f"{number} asked to stop showing its caller name (takes effect in days)")
 
 
 class CnamAssignment(FlowrouteResource, module="flowroute", name="CnamAssignment"):

@@ -8,12 +8,12 @@ as Pulumi orders it) never blocks deleting the address or releasing the number.
 from typing import Annotated, Any, TypedDict
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
-from .conversions import as_e911_id, as_number
+from .assignment import AssignedNumber, AssignmentProvider
+from .conversions import as_e911_id
 from .errors import NotFound, ResourceError, Unprocessable
-from .provider_base import FlowrouteProvider, FlowrouteResource
+from .provider_base import FlowrouteResource
 from .schema import Inputs, Rule
 
 
@@ -24,10 +24,7 @@ class E911AssignmentArgs(TypedDict):
     - ``e911_id``: the address (``E911Address.e911_id``); changing it moves the number.
     """
 
-    number: Annotated[
-        pulumi.Input[str],
-        Rule(as_number, missing="set the number, e.g. a PhoneNumber's .number"),
-    ]
+    number: AssignedNumber
     e911_id: Annotated[
         pulumi.Input[str],
         Rule(as_e911_id, missing="set the address, e.g. an E911Address's .e911_id"),
@@ -37,24 +34,18 @@ class E911AssignmentArgs(TypedDict):
 INPUTS = Inputs(E911AssignmentArgs)
 
 
-class E911AssignmentProvider(FlowrouteProvider):
+class E911AssignmentProvider(AssignmentProvider):
     """Dynamic provider behind :class:`E911Assignment`."""
 
     inputs = INPUTS
-    replace_on = ("number",)
+    field = "e911_id"
+    object_name = "E911 address"
+    holds = "gives E911 address"
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        # Read first: a number adopted with its address (onboarding) needs no write at all.
-        number = self.details_or_none(props["number"])  # if None, _assign says why
-        current = number.e911_id if number is not None else None
-        if current == props["e911_id"]:
-            self.info(f"{props['number']} already gives E911 address {current}")
-        else:
-            self._assign(props["number"], props["e911_id"])
-        return CreateResult(props["number"], {k: props[k] for k in INPUTS.names})
-
-    def _assign(self, number: str, e911_id: str) -> None:
-        """Point the number at the address; safe to repeat, charged once per address."""
+    def assign(self, number: str, e911_id: str) -> dict[str, Any]:
+        """Point the number at the address; safe to repeat, charged once per address. An
+        update goes straight to the new address: detaching first would leave the number
+        without E911."""
         client = self.client
         try:
             client.assign_address(number, e911_id)
@@ -78,29 +69,12 @@ class E911AssignmentProvider(FlowrouteProvider):
                 "E911Address's e911_id (run `pulumi refresh` if it was deleted outside Pulumi)."
             ) from None
         self.info(f"{number} gives E911 address {e911_id}")
+        return {}
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        try:
-            number = self.client.get_number(id_)
-        except NotFound:
-            return ReadResult("", {})
-        # No address (taken off outside Pulumi) reads as a change the next `up` puts back.
-        outs = {"number": number.value, "e911_id": number.e911_id}
-        return ReadResult(id_, outs, dict(outs))
-
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        # Straight to the new address: detaching first would leave the number without E911.
-        self._assign(id_, news["e911_id"])
-        return UpdateResult({"number": id_, "e911_id": news["e911_id"]})
-
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
-        try:
-            self.client.unassign_address(id_)
-        except NotFound:
-            self.info(f"{id_} is no longer on the account; no E911 address to take off")
-            return
+    def unassign(self, number: str) -> None:
+        self.client.unassign_address(number)
         self.warn(
-            f"{id_} no longer has an E911 address: emergency calls from it carry no location "
+            f"{number} no longer has an E911 address: emergency calls from it carry no location "
             "until it gets one"
         )
 
