@@ -20,8 +20,12 @@ from .records import (
     Route,
     UnexpectedDocument,
     address_document,
+    address_numbers_document,
+    callback_document,
     caller_name_document,
+    caller_name_request_document,
     details_of,
+    edge_strategies_document,
     route_document,
 )
 from .transport import (
@@ -81,8 +85,7 @@ class FlowrouteClient(Transport):
             "contains": contains,
             "alias": alias,
         }
-        for item in self._pages("/numbers", params, limit):
-            yield Number.from_resource(item)
+        yield from self._pages("/numbers", params, limit, Number.from_resource)
 
     def search_available(
         self,
@@ -103,8 +106,9 @@ class FlowrouteClient(Transport):
             "rate_center": rate_center,
             "state": state,
         }
-        for item in self._pages("/numbers/available", params, limit, offset):
-            yield AvailableNumber.from_resource(item)
+        yield from self._pages(
+            "/numbers/available", params, limit, AvailableNumber.from_resource, offset
+        )
 
     def purchase_number(self, number: str) -> Number:
         """Buy ``number``. Not retried after anything but a 429: settle doubts with get_number."""
@@ -155,8 +159,7 @@ class FlowrouteClient(Transport):
         self, *, route_type: str | None = None, limit: int | None = None
     ) -> Iterator[Route]:
         """Every inbound route, the built-in route ``"0"`` first."""
-        for item in self._pages("/routes", {"route_type": route_type}, limit):
-            yield Route.from_resource(item)
+        yield from self._pages("/routes", {"route_type": route_type}, limit, Route.from_resource)
 
     def find_route(self, route_id: str) -> Route | None:
         """The route with this id, or None. Flowroute has no single-route GET: this pages."""
@@ -179,8 +182,9 @@ class FlowrouteClient(Transport):
 
     def list_edge_strategies(self) -> list[EdgeStrategy]:
         """The edge strategies a route's ``edge_strategy_id`` may name."""
-        document = self._json("GET", "/routes/edge_strategies") or {}
-        return [EdgeStrategy.from_resource(item) for item in document.get("data") or ()]
+        return self._document(
+            edge_strategies_document, "GET", "/routes/edge_strategies", optional=True
+        )
 
     def delete_route(self, route_id: str) -> None:
         """Delete a route; Flowroute refuses (403) while a number still uses it."""
@@ -199,8 +203,7 @@ class FlowrouteClient(Transport):
     ) -> Iterator[EmergencyAddress]:
         """E911 addresses; label, street name and city match in part, ignoring case."""
         params = {"label": label, "street_name": street_name, "city": city, "state": state}
-        for item in self._pages("/e911s", params, limit):
-            yield EmergencyAddress.from_resource(item)
+        yield from self._pages("/e911s", params, limit, EmergencyAddress.from_resource)
 
     def get_address(self, e911_id: str) -> EmergencyAddress:
         return self._document(address_document, "GET", f"/e911s/{e911_id}")
@@ -222,8 +225,8 @@ class FlowrouteClient(Transport):
 
     def address_numbers(self, e911_id: str) -> list[str]:
         """The numbers using an address (their values: the items' ids are relationship ids)."""
-        document = self._json("GET", f"/e911s/{e911_id}/relationships/numbers") or {}
-        return [str(item["attributes"]["value"]) for item in document.get("data") or ()]
+        path = f"/e911s/{e911_id}/relationships/numbers"
+        return self._document(address_numbers_document, "GET", path, optional=True)
 
     def assign_address(self, number: str, e911_id: str) -> None:
         """Give ``number`` this E911 address, replacing any other (charged once per address)."""
@@ -240,8 +243,8 @@ class FlowrouteClient(Transport):
     ) -> Iterator[CallerName]:
         """CNAM records; ``value`` matches in part, ignoring case."""
         approved = None if is_approved is None else str(is_approved).lower()
-        for item in self._pages("/cnams", {"value": value, "is_approved": approved}, limit):
-            yield CallerName.from_resource(item)
+        params = {"value": value, "is_approved": approved}
+        yield from self._pages("/cnams", params, limit, CallerName.from_resource)
 
     def get_caller_name(self, cnam_id: str) -> CallerName:
         return self._document(caller_name_document, "GET", f"/cnams/{cnam_id}")
@@ -261,8 +264,8 @@ class FlowrouteClient(Transport):
 
     def assign_caller_name(self, number: str, cnam_id: str) -> str | None:
         """Request the record for ``number`` (days to take effect); returns when it was asked."""
-        document = self._json("PATCH", f"/numbers/{number}/relationships/cnams/{cnam_id}") or {}
-        return ((document.get("data") or {}).get("attributes") or {}).get("date_created")
+        path = f"/numbers/{number}/relationships/cnams/{cnam_id}"
+        return self._document(caller_name_request_document, "PATCH", path, optional=True)
 
     def unassign_caller_name(self, number: str) -> None:
         """Request that ``number`` show no caller name from a record."""
@@ -272,9 +275,8 @@ class FlowrouteClient(Transport):
 
     def get_callback(self, kind: str) -> str | None:
         """The account's webhook URL for ``kind`` (``sms``, ``mms`` or ``dlr``), or None."""
-        document = self._json("GET", f"/messages/{kind}_callback", version="v2.1") or {}
-        url = ((document.get("data") or {}).get("attributes") or {}).get("callback_url")
-        return str(url) if url else None
+        path = f"/messages/{kind}_callback"
+        return self._document(callback_document, "GET", path, version="v2.1", optional=True)
 
     def set_callback(self, kind: str, url: str) -> None:
         """Post the account's ``kind`` messages (or delivery receipts) to ``url``."""

@@ -9,7 +9,6 @@ Any other failed POST raises, and the caller settles what happened by reading.
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import random
 import re
@@ -34,8 +33,9 @@ from .errors import (
     MalformedResponse,
     TransportError,
     error_from_response,
+    for_terminal,
 )
-from .records import UnexpectedDocument
+from .records import UnexpectedDocument, load
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -293,55 +293,58 @@ class Transport:
         response._content = bytes(body)
         return None
 
-    def _json(
-        self,
-        method: str,
-        path: str,
-        *,
-        version: str = API_VERSION,
-        params: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-    ) -> Any:
-        response = self._send(method, path, version=version, params=params, json_body=json_body)
-        if response.status_code == 204 or not response.content:
-            return None
-        return self._decode(method, path, response, json.loads)
-
     def _document(
         self,
         parse: Callable[[Any], T],
         method: str,
         path: str,
         *,
+        version: str = API_VERSION,
+        params: Mapping[str, Any] | None = None,
         json_body: Any = None,
+        optional: bool = False,
     ) -> T:
-        """Send, then parse the answer's document; a 2xx answer that does not parse is ours."""
-        response = self._send(method, path, json_body=json_body)
-        return self._decode(method, path, response, lambda text: parse(json.loads(text)))
+        """Send, then parse the answer's document; a 2xx answer that does not parse is ours.
+
+        ``optional``: an answer without a body (a 204, or an empty one) is parsed as ``None``.
+        """
+        response = self._send(method, path, version=version, params=params, json_body=json_body)
+
+        def read(body: bytes) -> T:
+            if optional and (response.status_code == 204 or not body):
+                return parse(None)
+            return parse(load(body))
+
+        return self._decode(method, path, response, read)
 
     @staticmethod
     def _decode(
         method: str, path: str, response: requests.Response, parse: Callable[[bytes], T]
     ) -> T:
-        # json.loads reads the bytes' UTF encoding itself; response.text would guess a charset.
+        """``parse(response.content)``; whatever it cannot use is one MalformedResponse.
+
+        The body is handed over as bytes: :func:`~.records.load` reads its UTF encoding
+        itself, where response.text would guess a charset.
+        """
         try:
             return parse(response.content)
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
-            if isinstance(error, UnexpectedDocument):
-                problem = str(error)
-            elif isinstance(error, ValueError):
-                kind = response.headers.get("Content-Type") or "no Content-Type"
-                problem = f"a body that is not JSON ({kind})"
-            elif isinstance(error, KeyError):
-                problem = f"a document missing {error}"
-            else:
-                problem = "a document of the wrong shape"
-            raise MalformedResponse(method, path, response.status_code, problem, response) from None
+        except UNUSABLE as error:
+            raise MalformedResponse(
+                method, path, response.status_code, _problem(error, response), response
+            ) from None
 
     def _pages(
-        self, path: str, params: Mapping[str, Any], limit: int | None, offset: int = 0
-    ) -> Iterator[Any]:
-        """Yield list items, following ``links.next`` until it is absent or ``limit`` is hit."""
+        self,
+        path: str,
+        params: Mapping[str, Any],
+        limit: int | None,
+        parse: Callable[[Any], T],
+        offset: int = 0,
+    ) -> Iterator[T]:
+        """Yield list items, following ``links.next`` until it is absent or ``limit`` is hit.
+
+        Each page is parsed whole (every item by ``parse``) before its first item is yielded.
+        """
         query = {k: v for k, v in params.items() if v is not None}
         page_size = min(limit, PAGE_LIMIT) if limit else PAGE_LIMIT
         query["limit"] = page_size
@@ -351,32 +354,84 @@ class Transport:
         request_params: Mapping[str, Any] | None = query
         seen = 0
         visited = {path}
+        read_page = _page_of(parse)
         while True:
-            document = self._json("GET", target, params=request_params) or {}
-            if not isinstance(document, dict) or not isinstance(document.get("data"), list):
-                raise MalformedResponse("GET", path, 200, "a page without a data list")
-            for item in document["data"]:
+            items, next_link = self._document(
+                read_page, "GET", target, params=request_params, optional=True
+            )
+            for item in items:
                 yield item
                 seen += 1
                 if limit is not None and seen >= limit:
                     return
-            next_link = (document.get("links") or {}).get("next")
             if not next_link:
                 return
             # links.next carries the whole query; rebase it so a proxying host cannot redirect
             # our credentials elsewhere.
-            target = self._rebase(str(next_link))
+            target = self._rebase(path, next_link)
             request_params = None
             if target in visited:
                 raise MalformedResponse(
-                    "GET", path, 200, f"a links.next back to a page already read ({next_link!r})"
+                    "GET",
+                    path,
+                    200,
+                    f"a links.next back to a page already read ({_quoted(next_link)})",
                 )
             if len(visited) >= MAX_PAGES:
                 raise MalformedResponse("GET", path, 200, f"more than {MAX_PAGES} pages")
             visited.add(target)
 
-    def _rebase(self, link: str) -> str:
+    def _rebase(self, path: str, link: str) -> str:
         marker = link.find(f"/{API_VERSION}/")
         if marker < 0:
-            raise MalformedResponse("GET", link, 200, f"a paging link outside /v2/: {link!r}")
+            raise MalformedResponse(
+                "GET", path, 200, f"a paging link outside /{API_VERSION}/: {_quoted(link)}"
+            )
         return f"{self.base_url}{link[marker:]}"
+
+
+#: What parsing an answer raises when the answer is not what it should be: its JSON is broken
+#: or past a bound (ValueError), a member is missing (KeyError) or of another kind. Anything
+#: else is a bug of ours, and keeps its traceback.
+UNUSABLE = (
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    ArithmeticError,
+    RecursionError,
+)
+
+
+def _quoted(text: str, limit: int = 80) -> str:
+    """Text from the wire (a link, a header) as a message quotes it: escaped, cut short."""
+    return for_terminal(repr(text), limit)
+
+
+def _problem(error: Exception, response: requests.Response) -> str:
+    """What was wrong with an answer, as its one-line error says it."""
+    if isinstance(error, UnexpectedDocument):
+        return str(error)
+    if isinstance(error, ValueError):
+        kind = response.headers.get("Content-Type") or "no Content-Type"
+        return f"a body that is not JSON ({for_terminal(kind, 60)})"
+    if isinstance(error, KeyError):
+        return f"a document missing {_quoted(str(error.args[0]) if error.args else '')}"
+    if isinstance(error, ArithmeticError | RecursionError):
+        return f"a document this client cannot read ({type(error).__name__})"
+    return "a document of the wrong shape"
+
+
+def _page_of(parse: Callable[[Any], T]) -> Callable[[Any], tuple[list[T], str | None]]:
+    """A parser of one page of a listing: its items, each by ``parse``, and its next link."""
+
+    def read(document: Any) -> tuple[list[T], str | None]:
+        if not isinstance(document, dict) or not isinstance(document.get("data"), list):
+            raise UnexpectedDocument("a page without a data list")
+        link = (document.get("links") or {}).get("next")
+        if link is not None and not isinstance(link, str):
+            raise UnexpectedDocument(f"a links.next of {type(link).__name__}, not a URL")
+        return [parse(item) for item in document["data"]], link or None
+
+    return read
