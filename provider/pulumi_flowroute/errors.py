@@ -2,7 +2,9 @@
 
 An :class:`ApiError` carries what Flowroute said (status, title, detail, request id) and the
 ``requests`` response; its message never contains credentials, because it is built only from
-the method, the URL path and the error document.
+the method, the URL path and the error document. Whatever it quotes from the wire is one line,
+escaped, and cut at :data:`WIRE_TEXT_LIMIT` with an ellipsis: its ``title`` and ``detail_text``
+too, which the providers quote in their own messages.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import requests
 from pulumi import RunError
 
+from .records import load
 from .values import unprintable
 
 #: How much of a text from the wire (an error detail) a message quotes.
@@ -21,7 +24,8 @@ WIRE_TEXT_LIMIT = 300
 
 def for_terminal(text: str, limit: int | None = None) -> str:
     """``text`` safe to print on one line: every unprintable character escaped (``\\x1b``,
-    ``\\n``, ``\\u202e``), cut at ``limit``."""
+    ``\\n``, ``\\u202e``), cut at ``limit`` characters with an ellipsis that says how many
+    more there were."""
     if limit is not None and len(text) > limit:
         text = f"{text[:limit]}... ({len(text) - limit} more characters)"
     return "".join(
@@ -128,8 +132,18 @@ def _detail_text(detail: Any) -> str | None:
     return json.dumps(detail, sort_keys=True)
 
 
+def _quoted(text: str | None) -> str | None:
+    """Wire text as an error quotes it: one line, escaped, at most WIRE_TEXT_LIMIT long."""
+    return None if text is None else for_terminal(text, WIRE_TEXT_LIMIT)
+
+
 class ApiError(FlowrouteError):
-    """Flowroute answered with an error status."""
+    """Flowroute answered with an error status.
+
+    ``detail`` is what Flowroute sent (an object of field messages, or text); ``title`` and
+    :attr:`detail_text` are as a message quotes them: one line, escaped, cut with an ellipsis
+    (a detail of 20,000 characters is not repeated whole in every message that quotes it).
+    """
 
     #: What the user can do about it, added to the message.
     hint: str | None = None
@@ -147,17 +161,16 @@ class ApiError(FlowrouteError):
         self.method = method
         self.path = path
         self.status = status
-        self.title = title
+        self.title = _quoted(title)
         self.detail = detail
         self.request_id = request_id
         self.response = response
         # Whatever the server sent is quoted on this one line, never acted on by the terminal.
         parts = [f"{method} {path}: HTTP {status}"]
-        if title:
-            parts.append(for_terminal(title, WIRE_TEXT_LIMIT))
-        detail_text = _detail_text(detail)
-        if detail_text:
-            parts.append(for_terminal(detail_text, WIRE_TEXT_LIMIT))
+        if self.title:
+            parts.append(self.title)
+        if self.detail_text:
+            parts.append(self.detail_text)
         message = ": ".join(parts)
         if request_id:
             message += f" (Flowroute request id {for_terminal(request_id, 80)})"
@@ -167,8 +180,9 @@ class ApiError(FlowrouteError):
 
     @property
     def detail_text(self) -> str | None:
-        """The detail as one string, whatever shape Flowroute sent."""
-        return _detail_text(self.detail)
+        """The detail as one line, whatever shape Flowroute sent: escaped, cut with an
+        ellipsis past WIRE_TEXT_LIMIT characters."""
+        return _quoted(_detail_text(self.detail))
 
 
 class BadRequest(ApiError):
@@ -214,30 +228,41 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
+def _bounded(detail: Any) -> Any:
+    """An error's detail as kept: an object (field -> messages) whose text is longer than a
+    message quotes is kept as that text, so a provider listing its fields lists no more."""
+    if detail is None or isinstance(detail, str):
+        return detail
+    text = _detail_text(detail)
+    return text if text is not None and len(text) > WIRE_TEXT_LIMIT else detail
+
+
 def error_from_response(method: str, path: str, response: requests.Response) -> ApiError:
     """Build the typed error for an error response, tolerating every documented body shape."""
     title: str | None = None
     detail: Any = None
     request_id: str | None = None
     try:
-        body = response.json()
-    except ValueError:
+        body = load(response.content)
+    except ValueError:  # not JSON, or past the bounds every answer is read within
         body = None
     errors = body.get("errors") if isinstance(body, dict) else None
     first = errors[0] if isinstance(errors, list) and errors else None
     if isinstance(first, dict):
         title = first.get("title") if isinstance(first.get("title"), str) else None
-        detail = first.get("detail")
+        detail = _bounded(first.get("detail"))
         raw_id = first.get("id")
         request_id = str(raw_id) if raw_id is not None else None
-    elif response.text and body is None:
-        detail = response.text[:200]
+    elif response.content and body is None:
+        # The start alone, read as UTF-8: response.text would first guess the charset of it all.
+        detail = response.content[:800].decode("utf-8", "replace")[:200]
     if title is None:
         title = response.reason or None
     if 300 <= response.status_code < 400:
         detail = (
-            f"redirected to {response.headers.get('Location')!r}, not followed: the request and "
-            "its credentials would go elsewhere. Check flowroute:baseUrl"
+            f"redirected to {for_terminal(repr(response.headers.get('Location')), 120)}, not "
+            "followed: the request and its credentials would go elsewhere. Check "
+            "flowroute:baseUrl"
         )
     cls = _BY_STATUS.get(response.status_code)
     if cls is None:
