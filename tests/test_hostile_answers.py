@@ -10,7 +10,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import requests
@@ -25,14 +25,19 @@ from pulumi_flowroute import (
     transport,
 )
 from pulumi_flowroute.client import MAX_BODY_BYTES
-from pulumi_flowroute.errors import WIRE_TEXT_LIMIT
+from pulumi_flowroute.emulator import RemoteEmulator
+from pulumi_flowroute.errors import WIRE_TEXT_LIMIT, FlowrouteError, error_from_response
+from pulumi_flowroute.inbound_route import InboundRouteProvider
 from pulumi_flowroute.phone_number import PhoneNumberProvider
-from pulumi_flowroute.provider_base import outcome_unknown
+from pulumi_flowroute.provider_base import FlowrouteProvider, forget_deployment, outcome_unknown
 from tests.support.audit import ACCESS_KEY, SECRET_KEY
-from tests.support.hostile import Answer, HostileServer, cut_off, document, drip, endless
+from tests.support.emulators import ServerProcess
+from tests.support.hostile import Answer, HostileServer, cut_off, document, drip, endless, raw
 from tests.support.providers import STACK_CONFIG, checked, configured
 
 NUMBER = "12065551234"
+PBX = {"route_type": "host", "value": "sip.example.com:5060", "alias": "pbx"}
+P = TypeVar("P", bound=FlowrouteProvider)
 ONCE = RetryPolicy(attempts=1)
 API = "https://api.flowroute.com"
 
@@ -174,6 +179,79 @@ def test_error_text_from_the_wire_is_quoted_on_one_line_and_capped(
     assert len(text) < 2 * WIRE_TEXT_LIMIT
 
 
+def test_a_refusal_of_20000_characters_reaches_the_user_cut_on_one_line(
+    hostile: HostileServer,
+) -> None:
+    detail = "Insufficient funds.\x1b[2J\n    info: bought 12065551234\u202e" + "x" * 20_000
+    hostile.routes[("GET", "/v2/numbers")] = document({"data": [], "links": {}})
+    available = {"data": [details(NUMBER)["data"]], "links": {}}
+    hostile.routes[("GET", "/v2/numbers/available")] = document(available)
+    hostile.routes[("POST", f"/v2/numbers/{NUMBER}")] = document(
+        {"errors": [{"title": "Forbidden", "detail": detail}]}, 403
+    )
+    provider = configured(PhoneNumberProvider, {**STACK_CONFIG, "flowroute:baseUrl": hostile.url})
+    with pytest.raises(FlowrouteError) as raised:
+        provider.create(checked(provider, {"number": NUMBER, "default_alias": "p.s.line"}))
+    text = one_line(raised.value)
+    assert f"Flowroute refused to sell {NUMBER}: Insufficient funds.\\x1b[2J\\n    info" in text
+    assert "\u202e" not in text
+    assert f"... ({len(detail) - WIRE_TEXT_LIMIT} more characters)" in text
+    assert len(text) < 3 * WIRE_TEXT_LIMIT
+
+
+def test_an_error_quotes_what_the_wire_said_bounded_and_escaped() -> None:
+    error = BadRequest("GET", "/numbers", 400, "Bad\nRequest\u202e", "d" * 5000, "r1")
+    assert error.title == "Bad\\nRequest\\u202e"
+    assert error.detail_text is not None
+    assert error.detail_text.endswith(f"... ({5000 - WIRE_TEXT_LIMIT} more characters)")
+    # A validation detail (field -> messages) too long to quote is kept as its text, cut.
+    body = {"errors": [{"detail": {f"field{i}": ["is wrong"] * 20 for i in range(50)}}]}
+    answered = requests.Response()
+    answered.status_code, answered._content = 422, json.dumps(body).encode()
+    kept = error_from_response("POST", "/e911s", answered)
+    assert isinstance(kept.detail, str)
+    assert kept.detail_text is not None
+    assert len(kept.detail_text) < WIRE_TEXT_LIMIT + 40
+
+
+#: An alias as someone may have set it in the portal: a terminal escape, a line of its own
+#: that looks like Pulumi's, a bidi override.
+HOSTILE_ALIAS = "Main\x1b]0;owned\x07\n    info: created route 1\u202eenilno"
+
+
+def test_an_alias_from_an_answer_is_kept_as_is_and_shows_as_a_difference(
+    hostile: HostileServer,
+) -> None:
+    # Kept exactly: the state compares it with the alias the user wrote, which never holds such
+    # a character (inputs refuse them), so it differs, and `up` writes the user's. An escaped
+    # copy ('Main\\x1b...') could equal an alias a user wrote while the account holds another.
+    number = details(NUMBER)
+    number["data"]["attributes"]["alias"] = HOSTILE_ALIAS  # type: ignore[index]
+    hostile.routes[("GET", f"/v2/numbers/{NUMBER}")] = document(number)
+    provider = configured(PhoneNumberProvider, {**STACK_CONFIG, "flowroute:baseUrl": hostile.url})
+    olds = {"number": NUMBER, "alias": "Main", "default_alias": "p.s.line"}
+    read = provider.read(NUMBER, olds)
+    assert read.outs is not None
+    assert read.outs["alias"] == HOSTILE_ALIAS
+    news = checked(provider, {"number": NUMBER, "alias": "Main", "default_alias": "p.s.line"})
+    assert provider.diff(NUMBER, read.outs, news).changes
+
+
+def test_an_alias_from_an_answer_is_printed_escaped(
+    hostile: HostileServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    route = {"type": "route", "id": "7", "attributes": {"route_type": "host", "alias": "x"}}
+    route["attributes"] = {**route["attributes"], "alias": HOSTILE_ALIAS}  # type: ignore[dict-item]
+    client = answer(hostile, "GET", "/routes", document({"data": [route], "links": {}}))
+    (found,) = client.list_routes()
+    assert found.alias == HOSTILE_ALIAS
+    PhoneNumberProvider.info(f"kept alias {found.alias} on route {found.id}")
+    printed = capsys.readouterr().err
+    assert "\x1b" not in printed
+    assert "\u202e" not in printed
+    assert "\n    info: created" not in printed
+
+
 def test_what_a_provider_prints_is_escaped(capsys: pytest.CaptureFixture[str]) -> None:
     PhoneNumberProvider.info("kept alias 'Main\x1b]0;owned\x07' on 12065551234\ninfo: fake")
     printed = capsys.readouterr().err
@@ -260,3 +338,114 @@ def test_the_body_deadline_stops_a_body_that_keeps_coming(monkeypatch: pytest.Mo
     assert client._read_body(answer) == "was still arriving after 2 s when reading stopped"
     # Stopped at the deadline (2 s of 0.1 s reads), not at the body's end.
     assert answer.raw.reads <= 22
+
+
+# -- a write that went through, answered with a body past the bounds: settled by reading --------
+
+#: What no answer should hold, each put where a number's id, or a route's edge_strategy_id (an
+#: integer field), would be, and what the one line of MalformedResponse says of it.
+UNUSABLE = {
+    "nested 100,000 deep": (
+        b"[" * 100_000 + b"]" * 100_000,
+        "a document nested deeper than 32 levels",
+    ),
+    "a 5,000-digit integer": (b"1" + b"0" * 4_999, "an integer of 5000 digits"),
+    "1e999999": (b"1e999999", "a number out of range ('1e999999')"),
+    "NaN": (b"NaN", "NaN, which is not a JSON number"),
+    "-Infinity": (b"-Infinity", "-Infinity, which is not a JSON number"),
+    "a path": (b'"1/../../numbers"', "a number of '1/../../numbers', which is not an id"),
+    "a list": (b'["12065551234"]', "a number of ['12065551234'], which is not an id"),
+}
+BODIES = [token for token, _ in UNUSABLE.values()]
+
+
+def _number_answer(token: bytes) -> bytes:
+    return b'{"data": {"type": "number", "id": %s, "attributes": {}}}' % token
+
+
+def _route_answer(token: bytes) -> bytes:
+    attributes = b'"route_type": "host", "value": "sip.example.com:5060", "alias": "pbx"'
+    return b'{"data": {"type": "route", "id": "7", "attributes": {%s, "edge_strategy_id": %s}}}' % (
+        attributes,
+        token,
+    )
+
+
+@pytest.mark.parametrize(("body", "problem"), UNUSABLE.values(), ids=list(UNUSABLE))
+def test_each_unusable_body_is_one_line(hostile: HostileServer, body: bytes, problem: str) -> None:
+    client = answer(hostile, "GET", f"/numbers/{NUMBER}", raw(_number_answer(body)))
+    with pytest.raises(MalformedResponse) as raised:
+        client.get_number(NUMBER)
+    expected = f"GET /numbers/{NUMBER}: Flowroute answered 200 with {problem}"
+    assert expected in one_line(raised.value)
+    assert len(str(raised.value)) < 300
+
+
+def test_a_listing_with_an_id_that_is_not_one_is_refused(hostile: HostileServer) -> None:
+    # An id names a record in the state and in the next request's path: only digits are one.
+    route = {"type": "route", "id": "1/../../numbers/12065551234", "attributes": {}}
+    client = answer(hostile, "GET", "/routes", document({"data": [route], "links": {}}))
+    with pytest.raises(MalformedResponse) as raised:
+        list(client.list_routes())
+    assert "a route id of '1/../../numbers/12065551234', which is not an id" in one_line(
+        raised.value
+    )
+
+
+@pytest.fixture
+def relay(server: ServerProcess, control: RemoteEmulator) -> Iterator[HostileServer]:
+    """A relay to the test's fresh emulated account (see HostileServer)."""
+    proxy = HostileServer({}, upstream=server.url)
+    yield proxy
+    proxy.close()
+
+
+def _settling(cls: type[P], url: str) -> P:
+    provider = configured(
+        cls, {**STACK_CONFIG, "flowroute:baseUrl": url, "flowroute:settleSeconds": "2"}
+    )
+    provider.client.retry = ONCE
+    return provider
+
+
+def _bought(control: RemoteEmulator) -> list[str]:
+    return [r.path for r in control.requests() if r.method == "POST" and r.status == 201]
+
+
+@pytest.mark.parametrize("body", BODIES, ids=list(UNUSABLE))
+def test_a_purchase_answered_unusably_is_settled_and_bought_once(
+    relay: HostileServer, control: RemoteEmulator, server: ServerProcess, body: bytes
+) -> None:
+    relay.after_relay[("POST", f"/v2/numbers/{NUMBER}")] = raw(_number_answer(body), 201)
+    provider = _settling(PhoneNumberProvider, relay.url)
+    inputs = checked(provider, {"number": NUMBER, "default_alias": "p.s.line"})
+    # Settled by reading the number's details: the purchase stands, with its alias.
+    created = provider.create(inputs)
+    assert created.id == NUMBER
+    assert created.outs is not None
+    assert not relay.after_relay, "the purchase POST was not answered with the body"
+    forget_deployment()
+    again = _settling(PhoneNumberProvider, server.url)
+    assert again.read(NUMBER, dict(created.outs)).id == NUMBER
+    account = FlowrouteClient(ACCESS_KEY, SECRET_KEY, server.url)
+    assert [n.value for n in account.list_numbers()] == [NUMBER]
+    assert account.get_number(NUMBER).alias == created.outs["alias"]
+    assert _bought(control) == [f"/v2/numbers/{NUMBER}"]
+
+
+@pytest.mark.parametrize("body", BODIES, ids=list(UNUSABLE))
+def test_a_route_create_answered_unusably_is_settled_and_made_once(
+    relay: HostileServer, control: RemoteEmulator, server: ServerProcess, body: bytes
+) -> None:
+    relay.after_relay[("POST", "/v2/routes")] = raw(_route_answer(body), 201)
+    provider = _settling(InboundRouteProvider, relay.url)
+    created = provider.create(checked(provider, PBX))
+    assert not relay.after_relay, "the route POST was not answered with the body"
+    account = FlowrouteClient(ACCESS_KEY, SECRET_KEY, server.url)
+    made = [r for r in account.list_routes() if r.alias == "pbx"]
+    assert [r.id for r in made] == [created.id]
+    # A rerun (the state lost, say) finds that route instead of making a second.
+    forget_deployment()
+    rerun = _settling(InboundRouteProvider, server.url)
+    assert rerun.create(checked(rerun, {**PBX, "adopt": True})).id == created.id
+    assert [r.path for r in control.requests() if r.method == "POST"] == ["/v2/routes"]

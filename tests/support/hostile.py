@@ -1,4 +1,5 @@
-"""A server on loopback that answers HTTP the way Flowroute never should: for the client's bounds.
+"""A server on loopback that answers HTTP the way Flowroute never should: for the client's bounds;
+or a relay to an emulator that answers one write that way after it went through.
 
 Each route is a function that writes raw bytes to the socket, so an answer can be cut off,
 endless, dripped byte by byte or about the wrong thing, which no well-behaved HTTP server
@@ -14,6 +15,8 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+import requests
 
 Answer = Callable[[socket.socket], None]
 
@@ -80,33 +83,93 @@ def drip(conn: socket.socket) -> None:
         return
 
 
-class HostileServer:
-    """Answers ``(method, path)`` with its scripted answer, anything else with 404."""
+def raw(body: bytes, status: int = 200) -> Answer:
+    """A well-formed HTTP answer carrying ``body`` as it is: JSON no encoder would write."""
 
-    def __init__(self, routes: dict[tuple[str, str], Answer]) -> None:
+    def send(conn: socket.socket) -> None:
+        headers = {"Content-Type": "application/vnd.api+json", "Content-Length": str(len(body))}
+        conn.sendall(head(status, headers) + body)
+
+    return send
+
+
+def _read_request(conn: socket.socket) -> tuple[str, str, dict[str, str], bytes] | None:
+    """Method, target, headers and body of the request on ``conn``; None if it closed first."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    header_block, body = data.split(b"\r\n\r\n", 1)
+    line, *fields = header_block.decode("latin-1").split("\r\n")
+    method, target, _ = line.split(" ", 2)
+    headers = dict(field.split(": ", 1) for field in fields if ": " in field)
+    length = int(next((v for k, v in headers.items() if k.lower() == "content-length"), "0"))
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return method, target, headers, body
+
+
+#: Request headers a relay does not pass on: its own connection's, and the encodings it would
+#: have to undo.
+_HOP_BY_HOP = {"host", "connection", "content-length", "accept-encoding", "transfer-encoding"}
+
+
+class HostileServer:
+    """Answers ``(method, path)`` with its scripted answer, anything else with 404.
+
+    Given an ``upstream`` (an emulator server), it is a relay instead: every request goes on
+    there and its answer comes back, except that a request matching ``after_relay`` goes on
+    (so the write happens) but is answered, once, with that answer: a write that committed and
+    whose answer cannot be used.
+    """
+
+    def __init__(self, routes: dict[tuple[str, str], Answer], upstream: str | None = None) -> None:
         self.routes = routes
+        self.upstream = upstream
+        self.after_relay: dict[tuple[str, str], Answer] = {}
         self.requests: list[tuple[str, str]] = []
         server = self
 
         class Handler(socketserver.BaseRequestHandler):
             def handle(self) -> None:
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    data = self.request.recv(65536)
-                    if not data:
-                        return
-                    request += data
-                line = request.split(b"\r\n", 1)[0].decode()
-                method, target, _ = line.split(" ", 2)
-                server.requests.append((method, target))
-                path = target.split("?", 1)[0]
-                answer = server.routes.get((method, path), document({"errors": []}, 404))
-                answer(self.request)
+                request = _read_request(self.request)
+                if request is not None:
+                    server._answer(self.request, *request)
 
         self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def _answer(
+        self, conn: socket.socket, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> None:
+        self.requests.append((method, target))
+        path = target.split("?", 1)[0]
+        scripted = self.routes.get((method, path))
+        if scripted is not None or self.upstream is None:
+            (scripted or document({"errors": []}, 404))(conn)
+            return
+        relayed = requests.request(
+            method,
+            f"{self.upstream}{target}",
+            headers={k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP},
+            data=body,
+            allow_redirects=False,
+            timeout=30,
+        )
+        instead = self.after_relay.pop((method, path), None)
+        if instead is not None:
+            instead(conn)
+            return
+        kind = relayed.headers.get("Content-Type", "application/octet-stream")
+        answer = {"Content-Type": kind, "Content-Length": str(len(relayed.content))}
+        conn.sendall(head(relayed.status_code, answer) + relayed.content)
 
     def close(self) -> None:
         self._server.shutdown()
