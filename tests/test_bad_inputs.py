@@ -8,9 +8,17 @@ from typing import Any
 
 import pytest
 
-from pulumi_flowroute.conversions import as_cnam_id, as_e911_id, as_int, as_route_id
+from pulumi_flowroute.conversions import (
+    SecretInValue,
+    as_cnam_id,
+    as_e911_id,
+    as_int,
+    as_route_id,
+    as_webhook_url,
+)
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.inbound_route import InboundRouteProvider
+from pulumi_flowroute.messaging_callbacks import MessagingCallbacksProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
 from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import FlowrouteProvider
@@ -185,3 +193,46 @@ def test_a_whole_number_is_asked_for_in_words() -> None:
     assert as_int(3.0) == 3
     with pytest.raises(ValueError, match=r"^use a whole number$"):
         as_int(1.5)
+
+
+WEBHOOK_PASSWORD = "s3cr3t-pw"
+
+
+@pytest.mark.parametrize(
+    ("url", "redacted"),
+    [
+        (
+            f"https://hook:{WEBHOOK_PASSWORD}@hooks.example.com/sms",
+            "https://***@hooks.example.com/sms",
+        ),
+        (f"http://{WEBHOOK_PASSWORD}@127.0.0.1:8080?to=a@b", "http://***@127.0.0.1:8080?to=a@b"),
+    ],
+)
+def test_a_webhook_url_with_a_password_is_refused_without_repeating_it(
+    url: str, redacted: str
+) -> None:
+    with pytest.raises(SecretInValue) as raised:
+        as_webhook_url(url)
+    assert "user name and password (user:password@)" in str(raised.value)
+    assert "in clear in the state" in str(raised.value)
+    assert WEBHOOK_PASSWORD not in str(raised.value)
+    assert raised.value.redacted == redacted
+    # An @ past the host (a query, a path) is no password.
+    assert as_webhook_url("https://hooks.example.com/sms?to=a@b") == (
+        "https://hooks.example.com/sms?to=a@b"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="schema._converted still quotes the value itself; it should quote error.redacted "
+    "(#30 item 6, a change for the owner of schema.py)",
+)
+def test_the_refusal_of_a_webhook_url_never_shows_its_password(mock: MockFlowroute) -> None:
+    url = f"https://hook:{WEBHOOK_PASSWORD}@hooks.example.com/sms"
+    result = configured(MessagingCallbacksProvider).check({}, {"sms_url": url})
+    [failure] = result.failures
+    assert failure.property == "sms_url"
+    assert "user name and password" in failure.reason
+    assert WEBHOOK_PASSWORD not in failure.reason
+    assert "'https://***@hooks.example.com/sms'" in failure.reason

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .records import MAX_TEXT
 from .values import (
     MAX_ALIAS_LENGTH,
     MAX_EDGE_STRATEGY_ID,
@@ -238,12 +239,39 @@ def as_wait_seconds(value: Any) -> float:
 ON_DELETE = ("keep", "clear", "restore")
 
 
+class SecretInValue(ValueError):
+    """A refused input that holds a secret: a message quotes :attr:`redacted` in its place.
+
+    The message itself never repeats the value.
+    """
+
+    def __init__(self, message: str, redacted: str) -> None:
+        super().__init__(message)
+        self.redacted = redacted
+
+
+#: The longest webhook URL taken: a longer one could not be read back (records.MAX_TEXT).
+MAX_WEBHOOK_URL_LENGTH = MAX_TEXT
+
+
 def as_webhook_url(value: Any) -> str:
     if not isinstance(value, str) or not value.startswith(("https://", "http://")):
         raise ValueError("use an absolute https URL, e.g. 'https://hooks.example.com/sms'")
-    host = value.split("://", 1)[1].split("/", 1)[0]
-    if not host or any(char.isspace() for char in value):
+    scheme, rest = value.split("://", 1)
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" in authority:
+        # user:password@host: Pulumi would keep it in the state in clear and show it in its
+        # output, Flowroute in its portal. The refusal quotes the URL without it.
+        host = authority.rpartition("@")[2]
+        raise SecretInValue(
+            "remove the user name and password (user:password@) from the URL: Pulumi would "
+            "keep them in clear in the state and print them; give the URL without them",
+            f"{scheme}://***@{host}{rest[len(authority) :]}",
+        )
+    if not authority or any(char.isspace() for char in value):
         raise ValueError("use an absolute URL with a host and no spaces")
+    if len(value) > MAX_WEBHOOK_URL_LENGTH:
+        raise ValueError(f"use a URL of at most {MAX_WEBHOOK_URL_LENGTH} characters")
     return value
 
 
