@@ -35,6 +35,7 @@ import pulumi
 
 from . import cnam_record, e911_address, inbound_route, phone_number
 from .cnam_record import CnamRecord, CnamRecordArgs
+from .components import ROUTED_NUMBER, RouteSpec, declare_routed_number
 from .conversions import as_bool, as_cnam_id, as_e911_id, as_route_id
 from .e911_address import E911Address, E911AddressArgs
 from .errors import FleetConfigError
@@ -352,52 +353,43 @@ def deploy_numbers(
 ) -> dict[str, Any]:
     """Register the fleet's numbers; returns, per entry, its number and route ids.
 
-    Each entry is one ``PhoneNumber`` that routes itself (plus its inline routes and an E911
-    assignment when it has them): the engine saves the whole state after every resource step,
-    so its time grows with the square of the resources per number.
+    Each entry is a routed number as a ``RoutedNumber`` declares one
+    (:func:`~.components.declare_routed_number`), without the component: one ``PhoneNumber``
+    that routes itself, plus its inline routes and its E911 and caller-name assignments when it
+    has them. The engine saves the whole state after every resource step, so its time grows with
+    the square of the resources per number.
     """
-    shared, addresses = shared_resources.routes, shared_resources.addresses
+    shared = shared_resources.routes
+    addresses, caller_names = shared_resources.addresses, shared_resources.caller_names
 
-    def resolve(ref: RouteRef, name: str, moved: pulumi.ResourceOptions) -> pulumi.Input[str]:
+    def spec(ref: RouteRef) -> RouteSpec:
         if ref.shared is not None:
             return shared[ref.shared].route_id
-        if ref.inline is not None:
-            route: InboundRoute = kinds.InboundRoute(name, opts=moved, **ref.inline)
-            return route.route_id
-        return str(ref.route_id)
+        return ref.inline if ref.inline is not None else str(ref.route_id)
 
     progress = _Progress(len(fleet.numbers))
     exports: dict[str, Any] = {}
     for entry in fleet.numbers:
         # Inside a component (``opts`` has its parent) there is no older layout to move from.
-        moved = _moved(entry.name) if opts is None else opts
-        primary = resolve(entry.primary, f"{entry.name}-primary", moved)
-        failover = (
-            resolve(entry.failover, f"{entry.name}-failover", moved) if entry.failover else None
-        )
-        line = kinds.PhoneNumber(
+        parts = declare_routed_number(
+            kinds,
             entry.name,
-            opts=pulumi.ResourceOptions.merge(moved, pulumi.ResourceOptions(protect=entry.protect)),
-            primary_route_id=primary,
-            failover_route_id=failover,
-            **entry.number,
+            entry.number,
+            primary=spec(entry.primary),
+            failover=spec(entry.failover) if entry.failover else None,
+            e911=addresses[entry.e911].e911_id if entry.e911 else entry.e911_id,
+            cnam=caller_names[entry.cnam].cnam_id if entry.cnam else entry.cnam_id,
+            opts=_moved(entry.name) if opts is None else opts,
+            protect=entry.protect,
         )
-        e911 = addresses[entry.e911].e911_id if entry.e911 else entry.e911_id
-        if e911 is not None:
-            assignment = kinds.E911Assignment(
-                f"{entry.name}-e911-assignment", number=line.number, e911_id=e911, opts=moved
-            )
-            e911 = assignment.e911_id
-        cnam = shared_resources.caller_names[entry.cnam].cnam_id if entry.cnam else entry.cnam_id
-        if cnam is not None:
-            cnam = kinds.CnamAssignment(
-                f"{entry.name}-cnam-assignment", number=line.number, cnam_id=cnam, opts=moved
-            ).cnam_id
-        progress.watch(line.number, e911, cnam)
+        number = parts.phone_number.number
+        e911 = parts.e911.e911_id if parts.e911 is not None else None
+        cnam = parts.cnam.cnam_id if parts.cnam is not None else None
+        progress.watch(number, e911, cnam)
         exports[entry.name] = {
-            "number": line.number,
-            "primary_route_id": primary,
-            "failover_route_id": failover,
+            "number": number,
+            "primary_route_id": parts.primary_route_id,
+            "failover_route_id": parts.failover_route_id,
             "e911_id": e911,
         }
         if cnam is not None:
@@ -432,8 +424,5 @@ class _Progress:
 def _moved(name: str) -> pulumi.ResourceOptions:
     """Each entry used to be a ``RoutedNumber`` component: its children keep their identity
     (so the number is never bought again) by naming their old parent as an alias."""
-    component = (
-        f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::"
-        f"flowroute:index:RoutedNumber::{name}"
-    )
+    component = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{ROUTED_NUMBER}::{name}"
     return pulumi.ResourceOptions(aliases=[pulumi.Alias(parent=component)])

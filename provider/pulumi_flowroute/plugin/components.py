@@ -18,6 +18,7 @@ from pulumi.provider.experimental.provider import ConstructRequest, ConstructRes
 from pulumi.resource import DependencyResource
 from pulumi.runtime.rpc import UNKNOWN
 
+from ..cnam_record import INPUTS as CNAM_INPUTS
 from ..components import RoutedNumber
 from ..e911_address import INPUTS as ADDRESS_INPUTS
 from ..errors import ResourceError
@@ -92,6 +93,7 @@ def specs(builder: Any) -> dict[str, dict[str, Any]]:
     number = builder.input_properties(NUMBER_INPUTS)["properties"]
     route = {"$ref": f"#/types/{builder.object_of(ROUTE_INPUTS, 'RouteArgs')}"}
     address = {"$ref": f"#/types/{builder.object_of(ADDRESS_INPUTS, 'E911AddressArgs')}"}
+    caller_name = {"$ref": f"#/types/{builder.object_of(CNAM_INPUTS, 'CnamRecordArgs')}"}
     string = {"type": "string"}
     routed_inputs = {k: v for k, v in number.items() if k not in {camel(r) for r in ROUTING}}
     routed_inputs.update(
@@ -101,6 +103,8 @@ def specs(builder: Any) -> dict[str, dict[str, Any]]:
         failoverRouteId={**string, "description": "An existing route's id, instead of `failover`."},
         e911={**address, "description": "An inline E911 address created for this number."},
         e911Id={**string, "description": "An existing E911 address's id, instead of `e911`."},
+        cnam={**caller_name, "description": "An inline caller name created for this number."},
+        cnamId={**string, "description": "An existing caller name's id, instead of `cnam`."},
     )
     anything = {"$ref": "pulumi.json#/Any"}
     by_name = {"type": "object", "additionalProperties": anything}
@@ -108,13 +112,15 @@ def specs(builder: Any) -> dict[str, dict[str, Any]]:
         "RoutedNumber": {
             "isComponent": True,
             "description": "A phone number routed to a primary and an optional failover route, "
-            "created with it (inline) or existing (by id), and optionally given an E911 address.",
+            "created with it (inline) or existing (by id), and optionally given an E911 address "
+            "and a caller name.",
             "inputProperties": routed_inputs,
             "properties": {
                 "number": {**string, "description": "The number bought or adopted."},
                 "primaryRouteId": string,
                 "failoverRouteId": string,
                 "e911Id": string,
+                "cnamId": string,
             },
             "required": ["number", "primaryRouteId"],
         },
@@ -148,7 +154,8 @@ async def construct(request: ConstructRequest) -> ConstructResponse:
         primary = args.pop("primary", None) or args.pop("primary_route_id", None)
         failover = args.pop("failover", None) or args.pop("failover_route_id", None)
         e911 = args.pop("e911", None) or args.pop("e911_id", None)
-        for name in ("primary_route_id", "failover_route_id", "e911_id"):
+        cnam = args.pop("cnam", None) or args.pop("cnam_id", None)
+        for name in ("primary_route_id", "failover_route_id", "e911_id", "cnam_id"):
             args.pop(name, None)
         if primary is None:
             raise ResourceError(
@@ -156,7 +163,13 @@ async def construct(request: ConstructRequest) -> ConstructResponse:
                 "{routeType, value}) or primaryRouteId (an existing route's id)"
             )
         routed = PackageRoutedNumber(
-            request.name, primary=primary, failover=failover, e911=e911, opts=opts, **args
+            request.name,
+            primary=primary,
+            failover=failover,
+            e911=e911,
+            cnam=cnam,
+            opts=opts,
+            **args,
         )
         component: pulumi.ComponentResource = routed
         state: dict[str, Any] = {
@@ -164,6 +177,7 @@ async def construct(request: ConstructRequest) -> ConstructResponse:
             "primaryRouteId": routed.primary_route_id,
             "failoverRouteId": routed.failover_route_id,
             "e911Id": routed.e911_id,
+            "cnamId": routed.cnam_id,
         }
     elif kind == "Fleet":
         unknown = [k for k, v in request.inputs.items() if _holds_unknown(v)]
