@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -195,3 +196,14 @@ def test_any_answer_to_a_purchase_is_a_number_or_one_line_of_error(
     if isinstance(bought, FlowrouteError):
         assert isinstance(bought, MalformedResponse if status < 300 else ApiError)
         one_bounded_line(bought)
+
+
+@pytest.mark.parametrize("tail", [b"", b"\\", b'"'])
+def test_a_body_of_escaped_quotes_is_read_once_not_once_per_quote(tail: bytes) -> None:
+    # 100,000 escaped quotes in a string that may never close: read once per quote, this took
+    # minutes; read once, a fraction of a second.
+    body = b"[" * (MAX_NESTING + 1) + b'"' + b'\\"' * 100_000 + tail
+    started = time.monotonic()
+    with pytest.raises(ValueError, match=f"nested deeper than {MAX_NESTING}"):
+        load(body)
+    assert time.monotonic() - started < 5

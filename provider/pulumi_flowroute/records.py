@@ -52,7 +52,9 @@ def _shown(raw: Any) -> str:
 
 # -- reading a body within bounds ---------------------------------------------------------------
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# A string, to its closing quote or the end: it always matches where it starts, so a body of
+# escaped quotes with no closing one is read once, not once per quote.
+_STRING = re.compile(r'"[^"\\]*(?:\\.?[^"\\]*)*(?:"|\Z)', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
