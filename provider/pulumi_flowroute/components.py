@@ -16,7 +16,7 @@ from .e911_address import E911AddressArgs, E911AddressProvider
 from .e911_assignment import E911AssignmentProvider
 from .errors import ResourceError
 from .inbound_route import InboundRouteArgs, InboundRouteProvider
-from .kinds import DYNAMIC, Kinds
+from .kinds import DYNAMIC, Kind, Kinds
 from .phone_number import INPUTS, ROUTING, PhoneNumber, PhoneNumberArgs, PhoneNumberProvider
 from .provider_base import LATER, refuse_bad_inputs, refuse_bad_name
 from .schema import Problems
@@ -88,19 +88,24 @@ def declare_routed_number(
         failover_route_id=parts.failover_route_id,
         **number,
     )
+
+    def give(part: str, spec: Any, inline: Kind, id_name: str, assignment: Kind) -> tuple[Any, Any]:
+        """The object declared inline (``<name>-<part>``), if it is, and its assignment."""
+        made = None
+        if isinstance(spec, Mapping):
+            made = inline(f"{name}-{part}", opts=opts, **spec)
+            spec = getattr(made, id_name)
+        number = parts.phone_number.number
+        given = {id_name: spec}
+        return made, assignment(f"{name}-{part}-assignment", number=number, opts=opts, **given)
+
     if e911 is not None:
-        if isinstance(e911, Mapping):
-            parts.e911_address = kinds.E911Address(f"{name}-e911", opts=opts, **e911)
-            e911 = parts.e911_address.e911_id
-        parts.e911 = kinds.E911Assignment(
-            f"{name}-e911-assignment", number=parts.phone_number.number, e911_id=e911, opts=opts
+        parts.e911_address, parts.e911 = give(
+            "e911", e911, kinds.E911Address, "e911_id", kinds.E911Assignment
         )
     if cnam is not None:
-        if isinstance(cnam, Mapping):
-            parts.cnam_record = kinds.CnamRecord(f"{name}-cnam", opts=opts, **cnam)
-            cnam = parts.cnam_record.cnam_id
-        parts.cnam = kinds.CnamAssignment(
-            f"{name}-cnam-assignment", number=parts.phone_number.number, cnam_id=cnam, opts=opts
+        parts.cnam_record, parts.cnam = give(
+            "cnam", cnam, kinds.CnamRecord, "cnam_id", kinds.CnamAssignment
         )
     return parts
 
