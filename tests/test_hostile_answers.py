@@ -139,6 +139,30 @@ def test_a_links_next_that_points_back_is_caught(hostile: HostileServer) -> None
     assert len(hostile.requests) == 2
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "/v2/numbers?offset=200\x1b[2J\n    info: a line Pulumi never printed",
+        "/v2/numbers?offset=200&pad=" + "x" * 5_000,
+        {"href": "/v2/numbers?offset=200"},
+    ],
+    ids=["control characters", "5,000 characters", "an object"],
+)
+def test_a_links_next_that_is_no_url_is_refused_on_one_line(
+    hostile: HostileServer, link: object
+) -> None:
+    # The next page's path would name the request in its errors and logs.
+    page = {"data": [details("12065550001")["data"]], "links": {"next": link}}
+    client = answer(hostile, "GET", "/numbers", document(page))
+    with pytest.raises(MalformedResponse) as raised:
+        list(client.list_numbers())
+    text = one_line(raised.value)
+    assert "GET /numbers: Flowroute answered 200 with a links.next that is not a URL" in text
+    assert "\x1b" not in text
+    assert len(text) < 300
+    assert len(hostile.requests) == 1
+
+
 def test_a_page_without_a_data_list_is_refused(hostile: HostileServer) -> None:
     client = answer(hostile, "GET", "/numbers", document({"data": {"not": "a list"}}))
     with pytest.raises(MalformedResponse, match="a page without a data list"):

@@ -35,7 +35,8 @@ from .errors import (
     error_from_response,
     for_terminal,
 )
-from .records import UnexpectedDocument, load
+from .records import MAX_TEXT, UnexpectedDocument, load
+from .values import unprintable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -423,6 +424,15 @@ def _problem(error: Exception, response: requests.Response) -> str:
     return "a document of the wrong shape"
 
 
+def _url_like(link: Any) -> bool:
+    """Text that can be a URL: at most MAX_TEXT long, without spaces or control characters."""
+    return (
+        isinstance(link, str)
+        and len(link) <= MAX_TEXT
+        and not any(char.isspace() or unprintable(char) for char in link)
+    )
+
+
 def _page_of(parse: Callable[[Any], T]) -> Callable[[Any], tuple[list[T], str | None]]:
     """A parser of one page of a listing: its items, each by ``parse``, and its next link."""
 
@@ -430,8 +440,9 @@ def _page_of(parse: Callable[[Any], T]) -> Callable[[Any], tuple[list[T], str | 
         if not isinstance(document, dict) or not isinstance(document.get("data"), list):
             raise UnexpectedDocument("a page without a data list")
         link = (document.get("links") or {}).get("next")
-        if link is not None and not isinstance(link, str):
-            raise UnexpectedDocument(f"a links.next of {type(link).__name__}, not a URL")
+        # The next request's URL (and the path its errors name): a URL, or the page is refused.
+        if link is not None and not _url_like(link):
+            raise UnexpectedDocument(f"a links.next that is not a URL ({_quoted(str(link))})")
         return [parse(item) for item in document["data"]], link or None
 
     return read
