@@ -2,14 +2,23 @@
 refuses, with :class:`UnexpectedDocument`, one that is not what it says.
 
 An answer is read within bounds (:func:`load`): how deep it nests, how many digits an integer
-has, no number that is not finite; and every field a record keeps is bounded too: an id is
-digits, a text at most :data:`MAX_TEXT` characters, a count or a price a finite number. Past a
-bound the answer is not Flowroute's, and is refused like any other document of the wrong shape.
+has, no number that is not finite. Past a bound the answer is not Flowroute's, and is refused
+like any other document of the wrong shape: one line of MalformedResponse, which a write
+settles by reading. Each field a record keeps is bounded too, by what it is used for:
 
-Text is kept as the answer gives it, control characters and all, never escaped or cut: an alias
-is compared with the alias the user wrote, and an escaped copy (``Main\\x1b``) could equal one
-the user wrote while the account holds another. Whatever prints it escapes it then
-(:func:`~.errors.for_terminal`; Pulumi's own display quotes strings).
+- an id (a number's value, a route's, an address's, a caller name's, and the ids they relate
+  to) is ASCII digits, or the answer is refused: it is the resource's id in the state and goes
+  into the path of the next request (``1/../numbers`` would name another endpoint);
+- a whole number (``edge_strategy_id``) or a price is one of its range, or refused;
+- a text (an alias, a route's value, an address line, a caller name, a webhook URL, a date) is
+  at most :data:`MAX_TEXT` characters, or refused; within that it is kept as the answer gives
+  it, control characters and bidi marks included, never escaped or cut. An alias is compared
+  with the alias the user wrote (inputs hold no control character, so one that does differs
+  from any alias a user gives, and ``up`` writes the user's); an escaped copy (``Main\\x1b``) could equal an
+  alias a user wrote while the account holds another, and refusing it would make one alias set
+  in the portal block every read and listing of the account. It is escaped where it is shown
+  instead: the providers print through :func:`~.errors.for_terminal`, errors reach the CLI
+  through it, and Pulumi's own display quotes strings (Go's ``%q``).
 """
 
 from __future__ import annotations
