@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+import pulumi
 import pytest
 import requests
 import responses as responses_lib
@@ -261,8 +262,18 @@ def test_an_alias_from_an_answer_is_kept_as_is_and_shows_as_a_difference(
     assert provider.diff(NUMBER, read.outs, news).changes
 
 
+@pytest.fixture
+def stderr(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[[], str]:
+    """What a provider prints, as in its own process: with no engine of the SDK's (a test that
+    set the SDK's mocks leaves one behind), pulumi.log writes to stderr."""
+    monkeypatch.setattr(pulumi.log, "get_engine", lambda: None)
+    return lambda: capsys.readouterr().err
+
+
 def test_an_alias_from_an_answer_is_printed_escaped(
-    hostile: HostileServer, capsys: pytest.CaptureFixture[str]
+    hostile: HostileServer, stderr: Callable[[], str]
 ) -> None:
     route = {"type": "route", "id": "7", "attributes": {"route_type": "host", "alias": "x"}}
     route["attributes"] = {**route["attributes"], "alias": HOSTILE_ALIAS}  # type: ignore[dict-item]
@@ -270,15 +281,17 @@ def test_an_alias_from_an_answer_is_printed_escaped(
     (found,) = client.list_routes()
     assert found.alias == HOSTILE_ALIAS
     PhoneNumberProvider.info(f"kept alias {found.alias} on route {found.id}")
-    printed = capsys.readouterr().err
+    printed = stderr()
     assert "\x1b" not in printed
     assert "\u202e" not in printed
     assert "\n    info: created" not in printed
+    escaped = "Main\\x1b]0;owned\\x07\\n    info: created route 1\\u202eenilno on route 7"
+    assert f"kept alias {escaped}" in printed
 
 
-def test_what_a_provider_prints_is_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+def test_what_a_provider_prints_is_escaped(stderr: Callable[[], str]) -> None:
     PhoneNumberProvider.info("kept alias 'Main\x1b]0;owned\x07' on 12065551234\ninfo: fake")
-    printed = capsys.readouterr().err
+    printed = stderr()
     assert "\x1b" not in printed
     assert "\x07" not in printed
     assert "Main\\x1b]0;owned\\x07' on 12065551234\\ninfo: fake" in printed
