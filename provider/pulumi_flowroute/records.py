@@ -13,12 +13,12 @@ settles by reading. Each field a record keeps is bounded too, by what it is used
 - a text (an alias, a route's value, an address line, a caller name, a webhook URL, a date) is
   at most :data:`MAX_TEXT` characters, or refused; within that it is kept as the answer gives
   it, control characters and bidi marks included, never escaped or cut. An alias is compared
-  with the alias the user wrote (inputs hold no control character, so one that does differs
-  from any alias a user gives, and ``up`` writes the user's); an escaped copy (``Main\\x1b``) could equal an
-  alias a user wrote while the account holds another, and refusing it would make one alias set
-  in the portal block every read and listing of the account. It is escaped where it is shown
-  instead: the providers print through :func:`~.errors.for_terminal`, errors reach the CLI
-  through it, and Pulumi's own display quotes strings (Go's ``%q``).
+  with the alias the user wrote: inputs hold no control character, so one that does differs
+  from any alias a user gives, and ``up`` writes the user's. An escaped copy (``Main\\x1b``)
+  could equal an alias a user wrote while the account holds another, and refusing it would
+  make one alias set in the portal block every read and listing of the account. It is escaped
+  where it is shown instead: the providers print through :func:`~.errors.for_terminal`, errors
+  reach the CLI through it, and Pulumi's own display quotes strings (Go's ``%q``).
 """
 
 from __future__ import annotations
