@@ -223,11 +223,6 @@ def test_a_webhook_url_with_a_password_is_refused_without_repeating_it(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schema._converted still quotes the value itself; it should quote error.redacted "
-    "(#30 item 6, a change for the owner of schema.py)",
-)
 def test_the_refusal_of_a_webhook_url_never_shows_its_password(mock: MockFlowroute) -> None:
     url = f"https://hook:{WEBHOOK_PASSWORD}@hooks.example.com/sms"
     result = configured(MessagingCallbacksProvider).check({}, {"sms_url": url})
@@ -236,3 +231,8 @@ def test_the_refusal_of_a_webhook_url_never_shows_its_password(mock: MockFlowrou
     assert "user name and password" in failure.reason
     assert WEBHOOK_PASSWORD not in failure.reason
     assert "'https://***@hooks.example.com/sms'" in failure.reason
+    # Nor when the URL is refused for a control character first.
+    result = configured(MessagingCallbacksProvider).check({}, {"sms_url": url + "\x1b"})
+    [failure] = result.failures
+    assert "remove the character" in failure.reason
+    assert WEBHOOK_PASSWORD not in failure.reason

@@ -208,15 +208,17 @@ class Inputs:
 def _converted(
     problems: Problems, name: str, value: Any, convert: Callable[[Any], Any] | None
 ) -> Any:
+    try:
+        converted, error = (value if convert is None else convert(value)), None
+    except ValueError as failure:
+        converted, error = value, failure
+    # A value holding a secret (a webhook URL's password) is quoted as its conversion redacts it.
+    quoted = getattr(error, "redacted", value)
     bad = control_character(value) if isinstance(value, str) else None
     if bad is not None:
         # No input is more than one line of printable text.
-        problems.add(name, value, f"remove the character {bad!r}; use printable text")
+        problems.add(name, quoted, f"remove the character {bad!r}; use printable text")
         return value
-    if convert is None:
-        return value
-    try:
-        return convert(value)
-    except ValueError as error:
-        problems.add(name, value, str(error))
-        return value
+    if error is not None:
+        problems.add(name, quoted, str(error))
+    return converted
