@@ -125,7 +125,7 @@ def test_schema_marks_the_keys_secret_and_every_reference_resolves(
     assert all(ref.removeprefix("#/types/") in package["types"] for ref in refs)
     routed = package["resources"]["flowroute:index:RoutedNumber"]
     assert routed["isComponent"] is True
-    assert routed["inputProperties"]["primary"]["$ref"] == "#/types/flowroute:index:RouteArgs"
+    assert routed["inputProperties"]["primary"]["$ref"] == "#/types/flowroute:index:InlineRoute"
     assert "primaryRouteId" in routed["properties"]
     lookup = package["functions"]["flowroute:index:getAvailableNumbers"]
     assert lookup["outputs"]["properties"]["numbers"]["items"] == {

@@ -91,8 +91,8 @@ class Fleet(pulumi.ComponentResource):
 def specs(builder: Any) -> dict[str, dict[str, Any]]:
     """The components' schemas, their object types added to ``builder``."""
     number = builder.input_properties(NUMBER_INPUTS)["properties"]
-    route = {"$ref": f"#/types/{builder.object_of(ROUTE_INPUTS, 'RouteArgs')}"}
-    address = {"$ref": f"#/types/{builder.object_of(ADDRESS_INPUTS, 'E911AddressArgs')}"}
+    route = {"$ref": f"#/types/{builder.object_of(ROUTE_INPUTS, 'InlineRoute')}"}
+    address = {"$ref": f"#/types/{builder.object_of(ADDRESS_INPUTS, 'InlineE911Address')}"}
     caller_name = {"$ref": f"#/types/{builder.object_of(CNAM_INPUTS, 'CnamRecordArgs')}"}
     string = {"type": "string"}
     routed_inputs = {k: v for k, v in number.items() if k not in {camel(r) for r in ROUTING}}
