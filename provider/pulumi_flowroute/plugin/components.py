@@ -93,7 +93,7 @@ def specs(builder: Any) -> dict[str, dict[str, Any]]:
     number = builder.input_properties(NUMBER_INPUTS)["properties"]
     route = {"$ref": f"#/types/{builder.object_of(ROUTE_INPUTS, 'InlineRoute')}"}
     address = {"$ref": f"#/types/{builder.object_of(ADDRESS_INPUTS, 'InlineE911Address')}"}
-    caller_name = {"$ref": f"#/types/{builder.object_of(CNAM_INPUTS, 'CnamRecordArgs')}"}
+    caller_name = {"$ref": f"#/types/{builder.object_of(CNAM_INPUTS, 'InlineCnamRecord')}"}
     string = {"type": "string"}
     routed_inputs = {k: v for k, v in number.items() if k not in {camel(r) for r in ROUTING}}
     routed_inputs.update(
