@@ -4,10 +4,12 @@ register the same resources, the caller name included."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import pulumi
 import pytest
+from pulumi._utils import ContextProperty
 
 import pulumi_flowroute as flowroute
 from pulumi_flowroute.fleet import SharedResources, deploy_numbers, parse_fleet
@@ -42,13 +44,41 @@ class _Mocks(pulumi.runtime.Mocks):
 
 
 @pytest.fixture
-def mocks() -> _Mocks:
-    # A test before may have run an event loop to its end, leaving none for the SDK's futures.
-    asyncio.set_event_loop(asyncio.new_event_loop())
+def mocks() -> Iterator[_Mocks]:
+    """Mocks in an event loop and with a stack resource of this test's own, all put back after:
+    the SDK's mocks keep the first stack resource they made (in the loop of that moment), and a
+    test before may have run a loop to its end, leaving none."""
+    policy = asyncio.get_event_loop_policy()
+    try:
+        before: asyncio.AbstractEventLoop | None = policy.get_event_loop()
+    except RuntimeError:
+        before = None
+    kept = _kept_settings()
+    next(kept)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    pulumi.runtime.settings.ROOT.set(None)
     recorder = _Mocks()
     pulumi.runtime.set_mocks(recorder, project="p", stack="dev", preview=False)
     pulumi.runtime.set_all_config({"flowroute:baseUrl": "emulator:.pulumi/test.db"})
-    return recorder
+    yield recorder
+    next(kept, None)
+    asyncio.set_event_loop(before)
+    loop.close()
+
+
+def _kept_settings() -> Iterator[None]:
+    """Put the SDK's ambient settings (context variables, not fields of ``SETTINGS``), its stack
+    resource and the config back as they were, so no test after sees this one's."""
+    settings = pulumi.runtime.settings
+    names = [n for n, v in vars(settings.Settings).items() if isinstance(v, ContextProperty)]
+    kept = {name: getattr(settings.SETTINGS, name) for name in names}
+    root, config = settings.ROOT.get(), pulumi.runtime.config.CONFIG.get()
+    yield
+    for name, value in kept.items():
+        setattr(settings.SETTINGS, name, value)
+    settings.ROOT.set(root)
+    pulumi.runtime.config.CONFIG.set(config)
 
 
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
@@ -79,6 +109,7 @@ def test_a_routed_number_gets_a_caller_name_inline_or_by_id(mocks: _Mocks) -> An
     return pulumi.Output.all(inline.cnam_id, by_id.cnam_id, plain.cnam_id).apply(check)
 
 
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_a_bad_caller_name_stops_the_component_before_anything_registers(mocks: _Mocks) -> None:
     with pytest.raises(flowroute.ResourceError, match="RoutedNumber 'support' cnam"):
         flowroute.RoutedNumber(

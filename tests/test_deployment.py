@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pulumi
 import pytest
+from pulumi._utils import ContextProperty
 
 from pulumi_flowroute.deployment import DEPLOYMENT, Deployment, forget_deployment, run_key
 from pulumi_flowroute.inbound_route import DeploymentRoutes
@@ -15,16 +15,31 @@ from pulumi_flowroute.purchases import ProcessMemory, memory
 
 @pytest.fixture
 def engine_settings() -> Iterator[None]:
-    saved = pulumi.runtime.settings.SETTINGS
+    yield from _kept_settings()
+
+
+def _kept_settings() -> Iterator[None]:
+    """Put the SDK's ambient settings (context variables, not fields of ``SETTINGS``) and its
+    stack resource back as they were, so no test after sees this one's."""
+    settings = pulumi.runtime.settings
+    names = [n for n, v in vars(settings.Settings).items() if isinstance(v, ContextProperty)]
+    kept = {name: getattr(settings.SETTINGS, name) for name in names}
+    root = settings.ROOT.get()
     yield
-    pulumi.runtime.settings.configure(saved)
+    for name, value in kept.items():
+        setattr(settings.SETTINGS, name, value)
+    settings.ROOT.set(root)
 
 
-def _construct(monitor: str, preview: bool = False, engine: str = "127.0.0.1:50001") -> None:
+def _construct(monitor: str, preview: bool = False) -> None:
     """What a component provider does for each Construct: new SDK settings, a new monitor client."""
     pulumi.runtime.settings.reset_options(
-        project="p", stack="s", monitor_address=monitor, engine_address=engine, preview=preview
+        project="p", stack="s", monitor_address=monitor, engine_address=monitor, preview=preview
     )
+
+
+class _Stack:
+    """Stands for a program's stack resource."""
 
 
 def test_every_memory_is_one_object_made_on_first_use_and_dropped_by_forget() -> None:
@@ -60,32 +75,43 @@ def test_one_run_is_found_by_its_engine_across_constructs_not_by_the_monitor_cli
     _construct("127.0.0.1:40001")
     assert pulumi.runtime.settings.get_monitor() is not first_client
     assert deployment.once_per_run(make) == 1
-    assert run_key() == ("127.0.0.1:40001", "127.0.0.1:50001", False)
-    # Its preview, another run, or the same monitor port handed to another engine's run.
+    assert run_key() == ("127.0.0.1:40001", False)
+    # Its preview, or another engine's run.
     _construct("127.0.0.1:40001", preview=True)
     assert deployment.once_per_run(make) == 2
     _construct("127.0.0.1:40002")
     assert deployment.once_per_run(make) == 3
-    _construct("127.0.0.1:40001", engine="127.0.0.1:50002")
-    assert deployment.once_per_run(make) == 4
     deployment.forget()
     _construct("127.0.0.1:40001")
-    assert deployment.once_per_run(make) == 5
+    assert deployment.once_per_run(make) == 4
 
 
-class _Mocks(pulumi.runtime.Mocks):
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        return args.name, dict(args.inputs)
+@pytest.mark.usefixtures("engine_settings")
+def test_a_program_run_is_its_stack_even_on_a_port_handed_out_again() -> None:
+    # A test harness or the Automation API runs one program after another in one process;
+    # the second run's monitor may listen on the first one's old port.
+    deployment = Deployment()
+    first, second = _Stack(), _Stack()
+    _construct("127.0.0.1:40001")
+    pulumi.runtime.settings.ROOT.set(first)  # type: ignore[arg-type]
+    made = deployment.once_per_run(_Stack)
+    assert deployment.once_per_run(_Stack) is made
+    _construct("127.0.0.1:40001")
+    pulumi.runtime.settings.ROOT.set(second)  # type: ignore[arg-type]
+    assert deployment.once_per_run(_Stack) is not made
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
-        return {}, None
+
+class _MockMonitor:
+    """A monitor client with no address, as the SDK's mocks have."""
 
 
+@pytest.mark.usefixtures("engine_settings")
 def test_mocks_have_no_address_each_set_of_mocks_is_a_run() -> None:
     deployment = Deployment()
-    pulumi.runtime.set_mocks(_Mocks(), project="p", stack="s", preview=False)
+    settings = pulumi.runtime.settings
+    settings.configure(settings.Settings(project="p", stack="s", monitor=_MockMonitor()))
     assert run_key() is None
-    first = deployment.once_per_run(object)
-    assert deployment.once_per_run(object) is first
-    pulumi.runtime.set_mocks(_Mocks(), project="p", stack="s", preview=False)
-    assert deployment.once_per_run(object) is not first
+    first = deployment.once_per_run(_Stack)
+    assert deployment.once_per_run(_Stack) is first
+    settings.configure(settings.Settings(project="p", stack="s", monitor=_MockMonitor()))
+    assert deployment.once_per_run(_Stack) is not first

@@ -9,9 +9,9 @@ Two kinds of memory, both dropped together by :meth:`Deployment.forget`:
   import this one and not each other.
 - In a program, what is registered once per run (the ``flowroute`` provider instance, the
   stack's claim), found by the run: the engine's resource monitor address and the dry-run
-  flag. A process that serves several registrations of one deployment (a component provider
-  answering one ``Construct`` after another, each with new SDK settings and a new monitor
-  client) finds the same run each time, so registers each once.
+  flag, not the SDK's monitor client. A process that serves several registrations of one
+  deployment (a component provider answering one ``Construct`` after another, each with new
+  SDK settings and a new monitor client) finds the same run each time, so registers each once.
 
 A harness that runs several deployments in one process (the tests, the benchmark) calls
 :func:`forget_deployment` between them; nothing else is kept between deployments.
@@ -38,8 +38,7 @@ class Deployment:
         self._lock = threading.RLock()
         self._memories: dict[type[Any], Any] = {}
         self._runs: dict[Hashable, dict[Callable[[], Any], Any]] = {}
-        # A monitor with no address (the SDK's mocks) is its own run, forgotten with it.
-        self._unaddressed: weakref.WeakKeyDictionary[object, dict[Callable[[], Any], Any]] = (
+        self._owned: weakref.WeakKeyDictionary[object, dict[Callable[[], Any], Any]] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -60,34 +59,36 @@ class Deployment:
             return cast(T, made[make])
 
     def _made_in_this_run(self) -> dict[Callable[[], Any], Any]:
-        monitor = pulumi.runtime.settings.get_monitor()
+        settings = pulumi.runtime.settings
         run = run_key()
-        if run is None and monitor is not None:
-            return self._unaddressed.setdefault(monitor, {})
-        return self._runs.setdefault(run, {})
+        # A run that has an object of its own is found by it, and forgotten with it: a program
+        # by its stack resource (a process running one program after another, a test harness
+        # or the Automation API, may be handed an old monitor port again); the SDK's mocks,
+        # whose monitor has no address, by their monitor (they keep one stack resource). A
+        # component provider's Construct has no stack resource: the address tells its run.
+        owner = settings.get_monitor() if run is None else settings.get_root_resource()
+        if owner is None:
+            return self._runs.setdefault(run, {})
+        return self._owned.setdefault(owner, {})
 
     def forget(self) -> None:
         """Start a new deployment: every memory and every run's registrations are dropped."""
         with self._lock:
             self._memories = {}
             self._runs = {}
-            self._unaddressed = weakref.WeakKeyDictionary()
+            self._owned = weakref.WeakKeyDictionary()
 
 
-def run_key() -> tuple[str, str | None, bool] | None:
-    """The program run the SDK's settings are for: the engine's monitor address, the engine's
-    own address and the dry-run flag; None when the monitor has no address (mocks).
+def run_key() -> tuple[str, bool] | None:
+    """The program run the SDK's settings are for: the engine's monitor address and the
+    dry-run flag; None when the monitor has no address (mocks, or no program at all).
 
     The SDK keeps a client of the monitor, not the address it was given: the address is read
-    back from the client's channel. The engine's address is part of the key only so that a
-    process running one deployment after another (the Automation API) does not take a new run
-    for an old one when the operating system hands the monitor an old port again.
+    back from the client's channel.
     """
     settings = pulumi.runtime.settings.SETTINGS
     monitor = _address(settings.monitor)
-    if monitor is None:
-        return None
-    return monitor, _address(settings.engine), bool(settings.dry_run)
+    return None if monitor is None else (monitor, bool(settings.dry_run))
 
 
 def _address(stub: object) -> str | None:
