@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 import yaml
 
+from pulumi_flowroute import split
 from pulumi_flowroute.split import (
     Outcome,
     SplitError,
+    confirmation,
     plan,
     shard_numbers,
     summary,
@@ -135,8 +137,101 @@ def test_the_summary_has_a_row_per_stack_and_the_totals() -> None:
         44.0,
     )
     lines = text.splitlines()
-    assert lines[0].split() == ["stack", "numbers", "result", "changes", "seconds"]
+    assert lines[0].split() == ["stack", "numbers", "result", "changes", "seconds", "note"]
     assert lines[2].split() == ["big-001", "500", "ok", "502", "create", "40.5"]
     assert lines[1].split() == ["big-shared", "-", "ok", "3", "create", "2.0"]
-    assert lines[3].split() == ["big-002", "20", "FAILED", "nothing", "3.2"]
+    assert lines[3].split() == ["big-002", "20", "FAILED", "nothing", "3.2", "boom"]
     assert lines[4].split() == ["total", "520", "1", "failed", "3", "stacks", "44.0"]
+
+
+def test_a_summary_without_a_note_has_no_note_column_and_a_long_note_is_cut() -> None:
+    quiet = summary([Outcome("big-shared", 0, True, 2.0, {"same": 6})], 2.0)
+    assert quiet.splitlines()[0].split() == ["stack", "numbers", "result", "changes", "seconds"]
+    noisy = summary([Outcome("big-001", 3, False, 1.0, error="x" * 500)], 1.0)
+    note = noisy.splitlines()[1].split()[-1]
+    assert len(note) == split.NOTE_LIMIT
+    assert note.endswith("…")
+    fresh = summary([Outcome("big-002", 3, True, 0.0, new=True, note="`split up` creates it")], 0)
+    assert fresh.splitlines()[1].split()[:3] == ["big-002", "3", "new"]
+
+
+def test_destroy_goes_ahead_with_yes_or_pulumis_own_skip_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(split, "interactive", lambda: False)
+    monkeypatch.delenv("PULUMI_SKIP_CONFIRMATIONS", raising=False)
+    assert confirmation(True)(["big-001", "big-shared"])
+    monkeypatch.setenv("PULUMI_SKIP_CONFIRMATIONS", "true")
+    assert confirmation(False)(["big-001", "big-shared"])
+
+
+def test_destroy_off_a_terminal_without_yes_stops_before_anything(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(split, "interactive", lambda: False)
+    monkeypatch.delenv("PULUMI_SKIP_CONFIRMATIONS", raising=False)
+    with pytest.raises(SplitError) as refused:
+        confirmation(False)(["big-001", "big-shared"])
+    assert str(refused.value) == (
+        "split destroy deletes every resource of 2 stacks (big-001, big-shared): pass --yes to "
+        "confirm (no terminal to ask on)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "goes_ahead"), [("yes", True), ("y\n", True), ("no", False), ("", False)]
+)
+def test_destroy_on_a_terminal_asks_and_only_yes_goes_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    answer: str,
+    goes_ahead: bool,
+) -> None:
+    monkeypatch.setattr(split, "interactive", lambda: True)
+    monkeypatch.delenv("PULUMI_SKIP_CONFIRMATIONS", raising=False)
+    asked: list[str] = []
+
+    def ask(prompt: str) -> str:
+        asked.append(prompt)
+        return answer
+
+    assert confirmation(False, ask)(["big-001", "big-shared"]) is goes_ahead
+    assert asked == ["Do you want to perform this destroy? Type yes to go on: "]
+    assert (
+        "This destroys every resource of 2 stacks: big-001, big-shared." in capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize("stop", [EOFError, KeyboardInterrupt])
+def test_a_destroy_prompt_closed_or_interrupted_is_a_no(
+    monkeypatch: pytest.MonkeyPatch, stop: type[BaseException]
+) -> None:
+    monkeypatch.setattr(split, "interactive", lambda: True)
+    monkeypatch.delenv("PULUMI_SKIP_CONFIRMATIONS", raising=False)
+
+    def closed(_prompt: str) -> str:
+        raise stop
+
+    assert confirmation(False, closed)(["big-001"]) is False
+
+
+def test_a_project_without_pulumi_yaml_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert split.main("up", "big", 5, 1, tmp_path) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"error: {tmp_path} has no Pulumi.yaml: run from the project directory\n"
+
+
+def test_without_the_cli_on_path_split_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project_with(tmp_path, entries(2))
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    assert split.main("up", "big", 5, 1, tmp_path) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the Pulumi CLI (`pulumi`) is not on PATH: install it (https://")
+    assert len(err.splitlines()) == 1
+    # Nothing was written: the shared stack's file comes with the first stack that runs.
+    assert sorted(p.name for p in (tmp_path / "stacks").iterdir()) == ["Pulumi.big.yaml"]

@@ -41,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     split_command.add_argument(
         "--cwd", type=Path, default=Path.cwd(), help="the project directory (default: here)"
     )
+    split_command.add_argument(
+        "--yes",
+        action="store_true",
+        help="destroy without asking (needed when not on a terminal, as for pulumi destroy)",
+    )
     onboard_command = commands.add_parser(
         "onboard",
         help="print an existing account as this project's fleet config (reads only)",
@@ -75,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
             write=args.write,
             project=args.project,
         )
-    return split.main(args.verb, args.stack, args.per_stack, args.parallel, args.cwd.resolve())
+    return split.main(
+        args.verb, args.stack, args.per_stack, args.parallel, args.cwd.resolve(), yes=args.yes
+    )
 
 
 if __name__ == "__main__":
