@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_flowroute import connect
 from pulumi_flowroute.config import (
     Credentials,
     EmbeddedEmulator,
@@ -113,10 +112,10 @@ def test_an_unusable_window_names_the_setting_and_the_fix(raw: str) -> None:
 def test_an_emulator_file_that_is_not_a_database_is_named(tmp_path: Path) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("not SQLite " * 200)
-    settings = resolve_settings({"flowroute:baseUrl": f"emulator:{notes}"}, {})
+    # Refused with the settings (at preview), not at the first request (#30 item 7).
     with pytest.raises(ConfigError) as caught:
-        connect(settings)
-    assert f"{notes} cannot be the emulator's state file (file is not a database)" in str(
+        resolve_settings({"flowroute:baseUrl": f"emulator:{notes}"}, {})
+    assert f"{notes}, which cannot be the emulator's state file: it is not a SQLite" in str(
         caught.value
     )
     assert notes.read_text().startswith("not SQLite")

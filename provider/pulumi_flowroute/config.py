@@ -7,10 +7,13 @@ into Pulumi state: the provider builds a :class:`Settings` in ``configure()``.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -59,6 +62,52 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+# The first bytes of every SQLite 3 database, and the table the emulator creates first (its
+# seed and balance): a database without it, but with tables, is some other program's.
+SQLITE_HEADER = b"SQLite format 3\x00"
+EMULATOR_TABLE = "meta"
+
+
+def _not_an_emulator_database(path: str) -> str | None:
+    """Why the file at ``path`` cannot be the emulator's state, or None: it is one, or it is
+    not there yet or empty (the emulator makes a new account in it). Reads only."""
+    if not os.path.lexists(path):
+        return None
+    if os.path.isdir(path):
+        return "it is a directory"
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as error:
+        return f"it cannot be read: {error.strerror or error}"
+    if not header:
+        return None
+    if header != SQLITE_HEADER:
+        return "it is not a SQLite database"
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        ) as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.Error:
+        return None  # busy or locked: the emulator, which waits, will tell
+    if tables and EMULATOR_TABLE not in tables:
+        return "it is a SQLite database of something else (none of the emulator's tables)"
+    return None
+
+
+def check_emulator_file(value: str, path: str) -> None:
+    """Refuse ``emulator:PATH`` naming a file the emulator cannot keep its account in, so that
+    preview stops with one line (the emulator itself would only fail at the first request)."""
+    why = _not_an_emulator_database(path)
+    if why:
+        raise ConfigError(
+            f"flowroute:baseUrl {value!r} names {path}, which cannot be the emulator's state "
+            f"file: {why}. Name a new file (the emulator creates it, e.g. "
+            "'emulator:.pulumi/flowroute-dev.db') or the one an emulator made"
+        )
+
+
 def parse_base_url(value: str) -> Endpoint | EmbeddedEmulator:
     """Accept the three base URL forms of the design and reject everything else.
 
@@ -79,6 +128,7 @@ def parse_base_url(value: str) -> Endpoint | EmbeddedEmulator:
                 "project; use a path inside it (e.g. 'emulator:.pulumi/flowroute-dev.db') or "
                 "an absolute path"
             )
+        check_emulator_file(value, path)
         return EmbeddedEmulator(path)
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
