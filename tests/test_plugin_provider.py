@@ -38,7 +38,13 @@ URN = "urn:pulumi:prod::infra::flowroute:index:{kind}::{name}"
 
 
 def run(call: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(call)
+    # A loop of its own, leaving the thread's current loop as it was (asyncio.run would unset
+    # it, and the SDK's mocks in a later test on this worker expect one).
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(call)
+    finally:
+        loop.close()
 
 
 def values(**props: Any) -> dict[str, PropertyValue]:

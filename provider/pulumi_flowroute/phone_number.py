@@ -87,16 +87,6 @@ class PhoneNumberArgs(TypedDict, total=False):
 INPUTS = Inputs(PhoneNumberArgs)
 ROUTING = ("primary_route_id", "failover_route_id")
 SEARCH = INPUTS.nested["search"]
-DETAIL_OUTPUTS = (
-    "rate_center",
-    "state",
-    "number_type",
-    "monthly_cost",
-    "setup_cost",
-    "adopted",
-    "e911_id",
-    "cnam_id",
-)
 # Left as they are on the account while unset (the failover: while the primary is unset).
 UNMANAGED_WHEN_UNSET = ("alias", "cnam_lookups_enabled", "primary_route_id")
 
