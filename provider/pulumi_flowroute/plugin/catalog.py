@@ -8,6 +8,7 @@ the boundary camelCased (Pulumi's convention for schemas and every language but 
 
 from __future__ import annotations
 
+import inspect
 import re
 import typing
 from collections.abc import Callable, Mapping
@@ -80,20 +81,24 @@ def outputs(cls: type[FlowrouteResource]) -> dict[str, Any]:
 class Lookup:
     """A lookup served as a function: ``flowroute:index:getNumbers``, say.
 
-    ``call`` takes the Python keyword arguments and returns what the lookup returns;
-    ``result`` is the name of the one output property that holds it.
+    ``function`` takes the Python keyword arguments (``arguments``, by name and type;
+    ``required`` those without a default) and returns a ``returns``; ``result`` names the one
+    output property that holds it.
     """
 
     function: Callable[..., Any]
     result: str
     arguments: Mapping[str, Any]
+    required: tuple[str, ...]
     returns: Any
 
 
 def _lookup(function: Callable[..., Any], result: str) -> Lookup:
     hints = typing.get_type_hints(function)
     returns = hints.pop("return")
-    return Lookup(function, result, hints, returns)
+    params = inspect.signature(function).parameters.values()
+    required = tuple(p.name for p in params if p.default is inspect.Parameter.empty)
+    return Lookup(function, result, hints, required, returns)
 
 
 #: The lookups, by function token name.

@@ -191,8 +191,7 @@ def function_spec(builder: Builder, name: str) -> dict[str, Any]:
     lookup = LOOKUPS[name]
     doc = (lookup.function.__doc__ or "").strip()
     arguments = {camel(arg): builder.spec(hint) for arg, hint in lookup.arguments.items()}
-    required = [camel(a) for a, h in lookup.arguments.items() if not _optional(h)]
-    required = [a for a in required if a in _without_default(lookup)]
+    required = [camel(arg) for arg in lookup.required]
     spec: dict[str, Any] = {
         "description": prose(" ".join(doc.split("\n\n")[0].split())),
         "outputs": {
@@ -205,13 +204,6 @@ def function_spec(builder: Builder, name: str) -> dict[str, Any]:
         if required:
             spec["inputs"]["required"] = required
     return spec
-
-
-def _without_default(lookup: Any) -> set[str]:
-    import inspect
-
-    params = inspect.signature(lookup.function).parameters.values()
-    return {camel(p.name) for p in params if p.default is inspect.Parameter.empty}
 
 
 def config_properties() -> dict[str, Any]:
