@@ -14,6 +14,9 @@ Each ``pulumi`` runs as the Automation API runs it, but under a small supervisor
   SIGPIPE at its next line, leaving its lock and its language host behind;
 - on Linux, the language host a pulumi killed under it leaves behind (waiting minutes for an
   engine that is gone) is ended by its supervisor.
+
+POSIX only (sessions, inherited descriptors, ``os.pread``), as the Pulumi CLI's own process
+groups are.
 """
 
 from __future__ import annotations
