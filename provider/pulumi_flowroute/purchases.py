@@ -35,15 +35,28 @@ def matches(search: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
     return True
 
 
-def within_costs(props: Mapping[str, Any], candidate: AvailableNumber) -> bool:
-    limits = (
+def _costs(candidate: AvailableNumber) -> tuple[tuple[str, float | None], ...]:
+    return (
         ("max_setup_cost", candidate.setup_cost),
         ("max_monthly_cost", candidate.monthly_cost),
     )
+
+
+def within_costs(props: Mapping[str, Any], candidate: AvailableNumber) -> bool:
+    """Whether ``candidate`` is within ``props``'s cost limits; a price the inventory does not
+    give is never within a limit set on it (the limit could not be checked)."""
     return all(
         props.get(limit) is None or (cost is not None and cost <= props[limit])
-        for limit, cost in limits
+        for limit, cost in _costs(candidate)
     )
+
+
+def unpriced(props: Mapping[str, Any], candidate: AvailableNumber) -> list[str]:
+    """The cost limits of ``props`` that ``candidate`` cannot be checked against: the inventory
+    gave no such price."""
+    return [
+        limit for limit, cost in _costs(candidate) if props.get(limit) is not None and cost is None
+    ]
 
 
 # Another stack may be between buying a number and naming it: give it at least this long, and
@@ -83,6 +96,16 @@ class Candidates:
                 if self._exhausted:
                     return None
                 self._read_more(client)
+
+    def unchecked(self, props: Mapping[str, Any]) -> list[AvailableNumber]:
+        """The candidates read so far, taken by nobody here, that were passed over because
+        the inventory gave no price for a limit ``props`` sets."""
+        with self._lock:
+            return [
+                item
+                for item in self._items
+                if item.value not in self._handed_out and unpriced(props, item)
+            ]
 
     def left_inventory(self) -> None:
         """A handed-out candidate was bought, here or elsewhere: later pages shift down."""
@@ -249,6 +272,48 @@ def interrupted_message(suspects: list[Number], props: Mapping[str, Any]) -> str
     )
 
 
+def over_limits(listing: AvailableNumber, props: Mapping[str, Any]) -> str:
+    """Why an exact number was not bought: above a cost limit, or without the price it sets."""
+    value = listing.value
+    unknown = unpriced(props, listing)
+    if unknown:
+        return (
+            f"{value} has no {' or '.join(_price_names(unknown))} price in Flowroute's "
+            f"inventory, so {' / '.join(unknown)} could not be checked and it was not bought. "
+            "Choose another number, or remove the limit to buy it whatever it costs."
+        )
+    setup, monthly = (
+        "an unknown price" if cost is None else f"{cost:.2f}" for _, cost in _costs(listing)
+    )
+    return (
+        f"{value} costs {setup} to set up and {monthly} a month, above the limits "
+        f"({describe(props)}); raise max_setup_cost / max_monthly_cost or choose another "
+        "number. Nothing was bought."
+    )
+
+
+def nothing_bought(unchecked: list[AvailableNumber], props: Mapping[str, Any]) -> str:
+    """Why a search bought nothing: no match within the limits, or none with a price to check."""
+    if unchecked:
+        limits = sorted({limit for item in unchecked for limit in unpriced(props, item)})
+        shown = ", ".join(item.value for item in unchecked[:3])
+        more = f" and {len(unchecked) - 3} more" if len(unchecked) > 3 else ""
+        return (
+            f"no number in Flowroute's inventory matches {describe(props)} at a known price: "
+            f"{shown}{more} match but have no {' or '.join(_price_names(limits))} price, so "
+            f"{' / '.join(limits)} could not be checked. Nothing was bought. Widen the search, "
+            "or remove the limit to buy them whatever they cost."
+        )
+    return (
+        f"no number in Flowroute's inventory matches {describe(props)}, or every match "
+        "was taken first. Widen the search or raise the cost limits. Nothing was bought."
+    )
+
+
+def _price_names(limits: list[str]) -> list[str]:
+    return ["setup" if limit == "max_setup_cost" else "monthly" for limit in limits]
+
+
 def claimed(alias: str) -> str:
     return f"it carries this PhoneNumber's own alias {alias!r}: an interrupted run bought it"
 
@@ -299,11 +364,7 @@ class Purchaser:
             None,
         )
         if listing is not None and not within_costs(props, listing):
-            raise ResourceError(
-                f"{value} costs {listing.setup_cost:.2f} to set up and {listing.monthly_cost:.2f}"
-                f" a month, above the limits ({describe(props)}); raise max_setup_cost / "
-                "max_monthly_cost or choose another number. Nothing was bought."
-            )
+            raise ResourceError(over_limits(listing, props))
         if listing is not None:
             try:
                 return self._purchase(value, props), listing, False
@@ -367,10 +428,7 @@ class Purchaser:
                 continue
             pool.left_inventory()
             return number, candidate, False
-        raise ResourceError(
-            f"no number in Flowroute's inventory matches {describe(props)}, or every match "
-            "was taken first. Widen the search or raise the cost limits. Nothing was bought."
-        )
+        raise ResourceError(nothing_bought(pool.unchecked(props), props))
 
     def _purchase(self, value: str, props: Mapping[str, Any]) -> Number:
         """Buy once; a lost answer is settled by reading, never by buying again.
