@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import runpy
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import yaml
 import pulumi_flowroute as flowroute
 from pulumi_flowroute.errors import FleetConfigError
 from pulumi_flowroute.fleet import deploy_fleet, parse_fleet
+from pulumi_flowroute.inbound_route import NAMED
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
@@ -204,8 +206,8 @@ def test_inline_route_is_auto_named_from_project_stack_name(mocks: RecordingMock
     def check(route_id: str) -> None:
         assert route_id == "id-x-primary"
         route = next(r for r in mocks.resources if r.typ.endswith(":InboundRoute"))
-        assert route.inputs.get("alias") is None  # named at create, with a random suffix
-        assert route.inputs["alias_prefix"] == "flowroute-fleet.dev.x-primary"
+        assert route.inputs.get("alias") is None  # named by check, from the stack's claim
+        assert re.fullmatch(r"flowroute-fleet\.dev\.x-primary-[0-9a-f]{6}", route.inputs[NAMED])
 
     return pulumi.Output.from_input(exports["x"]["primary_route_id"]).apply(check)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,12 +18,15 @@ from pulumi_flowroute import (
     ResourceError,
     RoutedNumber,
 )
+from pulumi_flowroute.claims import route_alias
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.errors import Unauthorized
-from pulumi_flowroute.inbound_route import InboundRouteProvider
+from pulumi_flowroute.inbound_route import AUTO, NAMED, InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
-from pulumi_flowroute.provider_base import forget_deployment
-from tests.support.providers import STACK_CONFIG, configured
+from pulumi_flowroute.plugin.provider import route_alias as plugin_route_alias
+from pulumi_flowroute.provider_base import LATER, forget_deployment
+from pulumi_flowroute.schema import is_unknown
+from tests.support.providers import STACK_CONFIG, checked, configured
 
 PBX = {"route_type": "host", "value": "sip.example.com:5060", "alias": "proj.dev.pbx"}
 
@@ -99,13 +103,20 @@ def test_two_routes_with_one_explicit_alias_in_one_program_are_refused(
     assert [r.method for r in mock.requests()].count("POST") == 1
 
 
+URN = "urn:pulumi:dev::proj::pulumi-python:dynamic/flowroute:InboundRoute::pbx"
+
+
+def unnamed(token: str = "c1a1e0", urn: str = URN) -> dict[str, Any]:
+    """A route declared without an alias, as the program registers it: with the name it gets."""
+    return {**PBX, "alias": None, NAMED: route_alias(urn, token)}
+
+
 def test_unnamed_routes_of_two_stacks_with_the_same_names_never_meet(
     routes: InboundRouteProvider, client: FlowrouteClient
 ) -> None:
-    unnamed = {**PBX, "alias": None, "alias_prefix": "proj.dev.pbx"}
-    mine = make_route(routes, **unnamed)
-    forget_deployment()  # the other checkout, with its own backend
-    theirs = make_route(routes, **unnamed)
+    mine = make_route(routes, **unnamed("aaaaaa"))
+    forget_deployment()  # the other checkout, with its own backend and so its own claim
+    theirs = make_route(routes, **unnamed("bbbbbb"))
     assert mine["route_id"] != theirs["route_id"]
     assert mine["alias"].startswith("proj.dev.pbx-")
     assert mine["alias"] != theirs["alias"]
@@ -113,15 +124,84 @@ def test_unnamed_routes_of_two_stacks_with_the_same_names_never_meet(
     assert client.find_route(theirs["route_id"]) is not None
 
 
+def test_an_unnamed_route_is_named_from_the_claim_and_urn_the_same_on_every_run() -> None:
+    named = route_alias(URN, "c1a1e0")
+    assert re.fullmatch(r"proj\.dev\.pbx-[0-9a-f]{6}", named)
+    assert route_alias(URN, "c1a1e0") == named  # every run, every process
+    assert route_alias(URN, "c1a1e1") != named  # another stack's claim
+    assert route_alias(URN.replace("::pbx", "::pbx2"), "c1a1e0")[:-7] == "proj.dev.pbx2"
+    # Under a component, the URN differs (parent types), so the name does too.
+    nested = URN.replace("pulumi-python:", "flowroute:index:RoutedNumber$pulumi-python:")
+    assert route_alias(nested, "c1a1e0") != named
+    assert plugin_route_alias(URN, "c1a1e0") == named  # the provider plugin's is this one
+
+
 def test_an_auto_named_route_keeps_its_name(routes: InboundRouteProvider) -> None:
-    unnamed = {**PBX, "alias": None, "alias_prefix": "proj.dev.pbx"}
-    first = routes.check({}, unnamed).inputs
-    again = routes.check(first, unnamed).inputs
-    assert again["alias"] == first["alias"]
-    assert again["alias_auto"] is True
-    before_auto_naming = routes.check({**PBX}, unnamed).inputs
-    assert before_auto_naming["alias"] == "proj.dev.pbx"
+    first = routes.check({}, unnamed()).inputs
+    assert first["alias"] == route_alias(URN, "c1a1e0")
+    assert first[AUTO] is True
+    assert NAMED not in first  # used by check, never kept
+    again = routes.check(first, unnamed("d00d00")).inputs
+    assert (again["alias"], again[AUTO]) == (first["alias"], True)
     assert not routes.diff("98396", {**first, "route_id": "98396"}, again).changes
+    # A route named by an earlier version keeps that name: flagged, or from before the flag.
+    legacy = {**PBX, "alias": "proj.dev.pbx-123abc", "alias_auto": True, "alias_prefix": "p"}
+    assert routes.check(legacy, unnamed()).inputs["alias"] == "proj.dev.pbx-123abc"
+    assert routes.check({**PBX}, unnamed()).inputs["alias"] == "proj.dev.pbx"
+    # An alias the user gave and then removed is not kept: the route takes the automatic name.
+    explicit = routes.check({}, dict(PBX)).inputs
+    assert explicit[AUTO] is False
+    assert routes.check(explicit, unnamed()).inputs["alias"] == first["alias"]
+
+
+def test_a_preview_before_the_first_up_shows_the_automatic_name_as_unknown(
+    routes: InboundRouteProvider,
+) -> None:
+    later = LATER  # the claim is drawn by the first up: its token is not known yet
+    preview = routes.check({}, {**PBX, "alias": None, NAMED: later})
+    assert preview.failures == []
+    assert is_unknown(preview.inputs["alias"])
+
+
+def test_the_route_a_killed_run_made_is_taken_over_not_made_twice(
+    routes: InboundRouteProvider, client: FlowrouteClient, mock: MockFlowroute
+) -> None:
+    inputs = checked(routes, unnamed())
+    # The earlier run's POST went through, and Pulumi never recorded the route; its value
+    # changed in the program since.
+    left = client.create_route("host", "10.0.0.1", inputs["alias"])
+    mock.clear_requests()
+    outs = routes.create(inputs).outs or {}
+    assert outs["route_id"] == left.id
+    assert (outs["value"], outs["adopted"], outs[AUTO]) == ("sip.example.com:5060", False, True)
+    assert [r.method for r in mock.requests()] == ["GET", "PATCH"]
+    assert [r.alias for r in client.list_routes()].count(inputs["alias"]) == 1
+    # It is this resource's own: deleting the resource deletes it.
+    routes.delete(outs["route_id"], outs)
+    assert client.find_route(left.id) is None
+
+
+def test_a_refresh_keeps_the_inputs_unless_the_account_changed(
+    routes: InboundRouteProvider, client: FlowrouteClient
+) -> None:
+    outs = make_route(routes, **unnamed())
+    forget_deployment()  # refresh is a later run
+    same = routes.read(outs["route_id"], outs)
+    assert same.outs == {**outs, "adopt": False}
+    assert same.inputs is None  # the engine keeps the program's: no difference to show
+    # A state an earlier version wrote reads the same, its bookkeeping under the new name.
+    legacy = {k: v for k, v in outs.items() if k != AUTO} | {
+        "alias_auto": True,
+        "alias_prefix": "p",
+    }
+    forget_deployment()
+    read = routes.read(outs["route_id"], legacy)
+    assert (read.inputs, read.outs) == (None, same.outs)
+    client.update_route(outs["route_id"], value="10.0.0.9")
+    forget_deployment()
+    drifted = routes.read(outs["route_id"], outs)
+    assert drifted.inputs is not None
+    assert (drifted.inputs["value"], drifted.inputs[AUTO]) == ("10.0.0.9", True)
 
 
 def test_route_in_use_names_the_number(
@@ -262,12 +342,11 @@ def test_the_signatures_read_like_a_pulumi_package(resource: type, required: set
 
 def test_a_refused_key_pair_names_the_settings_not_the_route(mock: MockFlowroute) -> None:
     routes = configured(InboundRouteProvider, {**STACK_CONFIG, "flowroute:secretKey": "wrong"})
-    # Auto-named: the create is the first request, so the refusal is the POST's.
-    unnamed = {**PBX, "alias": None, "alias_prefix": "proj.dev.pbx"}
-    check = routes.check({}, unnamed)
+    # Auto-named: the create's first request is the listing that finds a killed run's route.
+    check = routes.check({}, unnamed())
     assert check.failures == []
     with pytest.raises(Unauthorized) as refused:
         routes.create(check.inputs)
     assert "HTTP 401" in str(refused.value)
     assert "Check flowroute:accessKey and flowroute:secretKey" in str(refused.value)
-    assert [(r.method, r.status) for r in mock.requests()] == [("POST", 401)]
+    assert [(r.method, r.status) for r in mock.requests()] == [("GET", 401)]

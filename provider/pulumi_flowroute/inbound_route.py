@@ -1,10 +1,13 @@
 """``InboundRoute``: where Flowroute sends inbound calls (a SIP host, a phone number, a SIP URI).
 
 Every property changes in place (PATCH). Without an alias, a route is auto-named
-``project.stack.name-<random>`` once and keeps that name: two stacks that share project and stack
-names (two checkouts, two backends) never share a route. Creation is settled by alias: a route
-whose POST answer was lost is found by its alias instead of being created twice. Lookups by id
-or alias use one listing per deployment (see ``DeploymentRoutes``).
+``project.stack.name-<6 hex digits>`` from the stack's claim and its URN
+(:func:`~.claims.route_alias`) and keeps that name: the same on every run, so a run that finds
+the route a killed run made takes it over instead of making a second, and a preview shows it (or,
+before the stack's first ``up``, an unknown); two stacks that share project and stack names (two
+checkouts, two backends) have different claims, so never share a route. Creation is settled by
+alias: a route whose POST answer was lost is found by its alias instead of being created twice.
+Lookups by id or alias use one listing per deployment (see ``DeploymentRoutes``).
 """
 
 import secrets
@@ -16,6 +19,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
+from .claims import route_alias_for
 from .client import FlowrouteClient, Route
 from .conversions import as_alias, as_bool, as_edge_strategy, as_route_type, as_text
 from .deployment import DEPLOYMENT
@@ -24,7 +28,6 @@ from .provider_base import (
     UNANSWERED,
     FlowrouteProvider,
     FlowrouteResource,
-    auto_alias,
     outcome_unknown,
 )
 from .schema import Inputs, Problems, Rule, is_unknown
@@ -55,8 +58,9 @@ class InboundRouteArgs(_RouteDestination, total=False):
       (``12065550100``) or ``uri`` (``sip:alice@pbx.example.com``).
     - ``value``: the destination, valid for ``route_type``.
     - ``alias``: the route's name at Flowroute. Unset, the route is named
-      ``project.stack.name-<6 hex digits>`` when it is created and keeps that name. An existing
-      route with an explicit alias is taken over only if it is identical.
+      ``project.stack.name-<6 hex digits>``, digits drawn from the stack's claim and the
+      resource's URN (the same on every run), and keeps that name. An existing route with an
+      explicit alias is taken over only if it is identical.
     - ``edge_strategy_id``: Flowroute edge strategy (media region) id.
     - ``adopt``: manage the route already on the account with this ``alias`` (it must be
       identical) instead of creating one; ``adopted`` says so, and deleting the resource leaves
@@ -93,10 +97,27 @@ def validate(
 
 
 SUFFIX_BYTES = 3  # "-" and six hex digits after the prefix
+#: The inputs the program adds to a route's (``__``: Pulumi shows none of them). The name an
+#: unnamed route gets (:func:`~.claims.route_alias`), used by ``check`` and not kept;
+NAMED = "__auto_alias"
+#: and, kept in the state, whether the alias is that name rather than one the user gave.
+AUTO = "__alias_auto"
+#: Where states written by earlier versions keep the latter, and the prefix of a random name.
+LEGACY_AUTO, LEGACY_PREFIX = "alias_auto", "alias_prefix"
 
 
 def _auto_alias(prefix: str) -> str:
+    """A random name, for a provider called outside a program (no claim to derive one from)."""
     return f"{prefix}-{secrets.token_hex(SUFFIX_BYTES)}"
+
+
+def _was_auto(props: Mapping[str, Any]) -> bool:
+    """Whether a route's recorded alias is an automatic name, in a state of any version (one
+    from before auto-naming has no flag: its alias is kept as it is, too)."""
+    for key in (AUTO, LEGACY_AUTO):
+        if key in props:
+            return bool(props[key])
+    return True
 
 
 class DeploymentRoutes:
@@ -144,11 +165,10 @@ def _routes() -> DeploymentRoutes:
 
 
 def _naming(props: Mapping[str, Any]) -> dict[str, Any]:
-    """What the state keeps of a route that Flowroute does not: how it is named, and whether it
-    was adopted."""
+    """What the state keeps of a route that Flowroute does not: whether it is named
+    automatically, and whether it was adopted."""
     return {
-        "alias_auto": bool(props.get("alias_auto")),
-        "alias_prefix": props.get("alias_prefix"),
+        AUTO: bool(props.get(AUTO, props.get(LEGACY_AUTO))),
         "adopt": bool(props.get("adopt")),
         "adopted": bool(props.get("adopted")),
     }
@@ -173,24 +193,25 @@ class InboundRouteProvider(FlowrouteProvider):
         self, problems: Problems, news: dict[str, Any], olds: dict[str, Any]
     ) -> dict[str, Any]:
         inputs = validate(problems, news)
-        if news.get("alias") is None:
-            inputs["alias"], inputs["alias_auto"] = self._keep_or_name(olds, news)
-        else:
-            inputs["alias_auto"] = False
-        inputs["alias_prefix"] = news.get("alias_prefix")
+        auto = news.get("alias") is None
+        if auto:
+            inputs["alias"] = self._keep_or_name(olds, news)
+        inputs[AUTO] = auto
         return inputs
 
     @staticmethod
-    def _keep_or_name(olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[str, bool]:
-        """The alias of a route declared without one: the name it already has, or a new one."""
+    def _keep_or_name(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
+        """The alias of a route declared without one: the name it already has (routes are never
+        renamed, even one an earlier version named at random), or the one the program derived
+        from the stack's claim (unknown in a preview until the stack has a claim)."""
         old = olds.get("alias")
-        if isinstance(old, str) and (olds.get("alias_auto") or "alias_auto" not in olds):
-            # Keep what the route is called, including a name from before auto-naming.
-            return old, True
-        prefix = news.get("alias_prefix")
-        if not isinstance(prefix, str) or not prefix:
-            prefix = "pulumi-route"
-        return _auto_alias(prefix), True
+        if isinstance(old, str) and _was_auto(olds):
+            return old
+        named = news.get(NAMED)
+        if named is not None:
+            return named
+        prefix = news.get(LEGACY_PREFIX)
+        return _auto_alias(prefix if isinstance(prefix, str) and prefix else "pulumi-route")
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         alias = props["alias"]
@@ -209,11 +230,13 @@ class InboundRouteProvider(FlowrouteProvider):
     def _create(self, client: FlowrouteClient, props: Mapping[str, Any]) -> tuple[Route, bool]:
         """The route, created or taken over, and whether it was adopted."""
         alias = props["alias"]
-        if not props.get("alias_auto"):
-            listed = _routes().listed(client).values()
-            existing = next((r for r in listed if r.alias == alias), None)
-            if existing is not None:
-                return self._take_over(existing, props), bool(props.get("adopt"))
+        listed = _routes().listed(client).values()
+        existing = next((r for r in listed if r.alias == alias), None)
+        if existing is not None and props.get(AUTO, props.get(LEGACY_AUTO)):
+            # Its name is this stack's and this resource's alone: a killed run made it.
+            return self._resume(client, existing, props), False
+        if existing is not None:
+            return self._take_over(existing, props), bool(props.get("adopt"))
         self.info(f"creating route {alias!r}")
         try:
             route = client.create_route(
@@ -240,6 +263,16 @@ class InboundRouteProvider(FlowrouteProvider):
         _routes().wrote(route)
         self.info(f"created route {route.id} ({alias!r})")
         return route, False
+
+    def _resume(self, client: FlowrouteClient, route: Route, props: Mapping[str, Any]) -> Route:
+        """The route an interrupted run created under this resource's automatic name, made
+        what this run wants."""
+        changes = {k: props.get(k) for k in ROUTE_FIELDS if props.get(k) != getattr(route, k)}
+        self.info(f"route {route.alias!r} (id {route.id}) was created by an earlier run; kept")
+        if changes:
+            route = client.update_route(route.id, **changes)
+            _routes().wrote(route)
+        return route
 
     @staticmethod
     def _by_alias(client: FlowrouteClient, alias: str) -> Route | None:
@@ -270,9 +303,11 @@ class InboundRouteProvider(FlowrouteProvider):
         if route is None:
             return ReadResult("", {})
         outs = _outputs(route) | _naming(props)
-        return ReadResult(
-            id_, outs, {k: outs[k] for k in (*INPUTS.names, "alias_auto", "alias_prefix")}
-        )
+        if all(outs[k] == props.get(k) for k in ROUTE_FIELDS):
+            # Nothing changed on the account: the inputs stay exactly as the program gave them,
+            # so a refresh shows no difference (a state of any version included).
+            return ReadResult(id_, outs)
+        return ReadResult(id_, outs, {k: outs[k] for k in (*INPUTS.names, AUTO)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         changes = {k: news.get(k) for k in ROUTE_FIELDS if news.get(k) != olds.get(k)}
@@ -343,10 +378,16 @@ class InboundRoute(FlowrouteResource, module="flowroute", name="InboundRoute"):
         **args: Unpack[InboundRouteArgs],
     ) -> None:
         """Declare a route (see :class:`InboundRouteArgs` for each input)."""
+        self._declared_opts = opts  # its parent is part of its URN, which names it
         super().__init__(resource_name, args, opts)
 
     def hidden_inputs(self, resource_name: str, reference: bool) -> dict[str, Any]:
-        return {
-            "alias_auto": None,
-            "alias_prefix": auto_alias(resource_name, reserve=1 + 2 * SUFFIX_BYTES),
-        }
+        if reference:
+            return {}
+        # The name an alias-less route gets: this stack's and this resource's, on every run.
+        parent = self._declared_opts.parent if self._declared_opts else None
+        return {NAMED: route_alias_for(resource_name, self._type_token(), parent)}
+
+    @classmethod
+    def _type_token(cls) -> str:
+        return f"pulumi-python:{cls._resource_type_name}"

@@ -459,7 +459,9 @@ class ProgramRunner:
                 if inputs:
                     changed = provider.diff(urn, state.id, state.outputs, inputs)[0] == DIFF_SOME
                 else:
-                    changed = outputs != state.outputs
+                    # No inputs read: the engine keeps the recorded ones and diffs what was read
+                    # against them.
+                    changed = provider.diff(urn, state.id, outputs, state.inputs)[0] == DIFF_SOME
                 result.operations.append(("update" if changed else "same", urn))
                 state.outputs = outputs
                 if inputs:

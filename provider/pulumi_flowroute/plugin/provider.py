@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
-import hashlib
 import json
 import re
 import secrets
@@ -54,7 +53,7 @@ from pulumi.provider.experimental.provider import (
 from pulumi.runtime.proto import engine_pb2
 from pulumi.runtime.proto.engine_pb2_grpc import EngineStub
 
-from .. import lookups
+from .. import claims, lookups
 from ..claims import TOKEN_BYTES
 from ..config import resolve_settings
 from ..connect import connect
@@ -111,10 +110,9 @@ def claim_alias(urn: str, token: str) -> str:
 
 def route_alias(urn: str, token: str) -> str:
     """An unnamed route's alias: ``project.stack.name-xxxxxx``, the same on every run, so a
-    run that finds the route a killed run made takes it over instead of making a second."""
-    stack, project, name = _urn_parts(urn)
-    digest = hashlib.sha256(f"{token}:{urn}".encode()).hexdigest()[: 2 * TOKEN_BYTES]
-    return f"{auto_alias_for(project, stack, name, reserve=1 + 2 * TOKEN_BYTES)}-{digest}"
+    run that finds the route a killed run made takes it over instead of making a second (the
+    dynamic path's own, :func:`..claims.route_alias`)."""
+    return claims.route_alias(urn, token)
 
 
 def _urn_parts(urn: str) -> tuple[str, str, str]:
@@ -275,9 +273,12 @@ class FlowroutePlugin(Provider):
             return ReadResponse(resource_id="")
         outs = dict(result.outs or {})
         given = getattr(result, "inputs", None)
-        inputs = given if given is not None else outs
+        if given is None:
+            # None read: the recorded inputs stand (a refresh that found no change shows none),
+            # else, for an import, what was read.
+            given = plain(request.inputs) if request.inputs else outs
         declared = provider.inputs.names
-        inputs = {k: v for k, v in inputs.items() if k in declared and v is not None}
+        inputs = {k: v for k, v in given.items() if k in declared and v is not None}
         secret = secret_names(request.properties) | secret_names(request.inputs)
         return ReadResponse(result.id, wire(outs, secret), wire(inputs, secret))
 
