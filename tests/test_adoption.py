@@ -13,6 +13,8 @@ from pulumi_flowroute.e911_address import E911AddressProvider
 from pulumi_flowroute.e911_assignment import E911AssignmentProvider
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.inbound_route import InboundRouteProvider
+from pulumi_flowroute.phone_number import HOLDER, PhoneNumberProvider
+from pulumi_flowroute.provider_base import forget_deployment
 from tests.support.emulators import writes
 from tests.support.providers import ADDRESS, checked, configured
 
@@ -79,3 +81,32 @@ def test_assignments_already_in_place_are_not_made_again(
     assigned: Any = cnam.create(checked(cnam, {"number": NUMBER, "cnam_id": record.id}))
     assert writes(mock) == []
     assert assigned.outs["requested_at"] is None  # when it was asked for is not known
+
+
+def _urn(name: str) -> str:
+    return f"urn:pulumi:dev::proj::pulumi-python:dynamic/flowroute:PhoneNumber::{name}"
+
+
+def test_two_resources_of_one_stack_never_manage_one_number(mock: MockFlowroute) -> None:
+    numbers = configured(PhoneNumberProvider)
+    adopt = {"number": "+1 206 555 1234", "adopt": True}
+    first = numbers.check({}, {**adopt, HOLDER: _urn("desk")})
+    assert first.failures == []
+    assert HOLDER not in first.inputs  # used by check, never kept in the state
+    # check sees every resource of a deployment in turn, before anything is created.
+    second = numbers.check({}, {**adopt, HOLDER: _urn("front")})
+    assert [(f.property, f.reason) for f in second.failures] == [
+        (
+            "number",
+            "number = '12065551234' is not valid: PhoneNumber 'desk' manages it already: keep "
+            "one of PhoneNumber 'front' and PhoneNumber 'desk' (two would undo each other's "
+            "alias and routing on every run)",
+        )
+    ]
+    assert "\n" not in second.failures[0].reason
+    # The same resource checked again, a number bought by search, or the next deployment.
+    assert numbers.check(first.inputs, {**adopt, HOLDER: _urn("desk")}).failures == []
+    assert numbers.check({}, {"search": {"starts_with": "206"}, HOLDER: _urn("x")}).failures == []
+    forget_deployment()
+    assert numbers.check({}, {**adopt, HOLDER: _urn("front")}).failures == []
+    assert mock.requests() == []  # all in check: nothing read, nothing written

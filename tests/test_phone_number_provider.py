@@ -8,6 +8,7 @@ import pytest
 from pulumi.output import Unknown
 
 from pulumi_flowroute import AvailableNumber, FlowrouteClient, ResourceError, RetryPolicy
+from pulumi_flowroute.claims import DEFAULT_ALIAS
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.phone_number import PhoneNumberProvider
 from tests.support.emulators import writes
@@ -197,13 +198,35 @@ def test_read_reports_drift_and_disappearance(
     assert provider.read("12065551234", outs).id == ""
 
 
-def test_read_keeps_a_search_number_out_of_inputs(provider: PhoneNumberProvider) -> None:
-    inputs, outs = _bought(provider, search={"starts_with": "503"})
+def test_a_refresh_right_after_an_up_keeps_the_inputs_as_the_program_gave_them(
+    provider: PhoneNumberProvider,
+) -> None:
+    # Neither alias nor caller-name lookups given: the account's are left alone, and are no
+    # inputs; the claim is bookkeeping, under a key Pulumi never shows.
+    inputs, outs = _bought(provider, search={"starts_with": "503"}, **{DEFAULT_ALIAS: "p.s.line"})
+    assert inputs[DEFAULT_ALIAS] == outs[DEFAULT_ALIAS] == "p.s.line"
+    assert "default_alias" not in inputs
+    read = provider.read(outs["number"], outs)
+    assert read.inputs is None  # the engine keeps the recorded inputs: nothing to show
+    assert read.outs == outs
+    assert provider.diff(outs["number"], read.outs, inputs).changes is False
+    # A state an earlier version wrote (the claim under its old key) reads the same way.
+    legacy = {k: v for k, v in outs.items() if k != DEFAULT_ALIAS} | {"default_alias": "p.s.line"}
+    again = provider.read(outs["number"], legacy)
+    assert (again.inputs, again.outs) == (None, outs)
+
+
+def test_read_keeps_a_search_number_out_of_inputs(
+    provider: PhoneNumberProvider, client: FlowrouteClient
+) -> None:
+    inputs, outs = _bought(provider, search={"starts_with": "503"}, cnam_lookups_enabled=False)
+    client.update_number(outs["number"], cnam_lookups_enabled=True)  # in the portal
     read = provider.read(outs["number"], outs)
     assert read.inputs is not None
+    assert read.inputs["cnam_lookups_enabled"] is True
     assert read.inputs["number"] is None
     assert read.inputs["search"] == inputs["search"]
-    assert provider.diff(outs["number"], read.outs or {}, inputs).changes is False
+    assert provider.diff(outs["number"], read.outs or {}, inputs).changes is True
 
 
 def test_diff(provider: PhoneNumberProvider) -> None:

@@ -102,6 +102,21 @@ def _address(stub: object) -> str | None:
     return None
 
 
+class Holders:
+    """Which resource of the deployment holds which thing that one resource alone may manage
+    (a number): the first to ask holds it, and every other is told who does."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders: dict[str, str] = {}
+
+    def hold(self, thing: str, holder: str) -> str | None:
+        """None once ``holder`` holds ``thing`` (again, too); else the one that holds it."""
+        with self._lock:
+            held = self._holders.setdefault(thing, holder)
+        return None if held == holder else held
+
+
 #: The one deployment this process serves.
 DEPLOYMENT = Deployment()
 

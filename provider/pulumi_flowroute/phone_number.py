@@ -20,7 +20,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 from typing_extensions import Unpack
 
 from . import purchases, routing
-from .claims import claim_alias
+from .claims import DEFAULT_ALIAS, claim_alias, default_alias_of, described, urn_of
 from .client import BUILTIN_ROUTE_ID, AvailableNumber, FlowrouteClient, Number
 from .conversions import (
     as_alias,
@@ -32,6 +32,7 @@ from .conversions import (
     as_route_id,
     as_search_state,
 )
+from .deployment import DEPLOYMENT, Holders
 from .errors import ApiError, NotFound
 from .lifeline import engine_reachable
 from .provider_base import UNANSWERED, FlowrouteProvider, FlowrouteResource
@@ -89,6 +90,9 @@ ROUTING = ("primary_route_id", "failover_route_id")
 SEARCH = INPUTS.nested["search"]
 # Left as they are on the account while unset (the failover: while the primary is unset).
 UNMANAGED_WHEN_UNSET = ("alias", "cnam_lookups_enabled", "primary_route_id")
+#: The resource's URN, given by the program (``__``: Pulumi shows none of it) so that ``check``
+#: can name both resources when two of one stack would manage one number; never kept.
+HOLDER = "__urn"
 
 
 def validate(problems: Problems, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -137,8 +141,30 @@ class PhoneNumberProvider(FlowrouteProvider):
         self, problems: Problems, news: dict[str, Any], olds: dict[str, Any]
     ) -> dict[str, Any]:
         inputs = validate(problems, news)
-        inputs["default_alias"] = news.get("default_alias")
+        inputs[DEFAULT_ALIAS] = default_alias_of(news)
+        self._hold(problems, inputs.get("number"), news.get(HOLDER))
         return inputs
+
+    @staticmethod
+    def _hold(problems: Problems, number: Any, urn: Any) -> None:
+        """Refuse a number another resource of this deployment manages already.
+
+        ``check`` sees every resource of a deployment, one after another, before anything is
+        created: the second of two resources managing one number (two ``adopt=True`` of one
+        number, say) is refused in preview, and both are named. They would otherwise overwrite
+        each other's alias, caller-name setting and routing on every run.
+        """
+        if not (isinstance(number, str) and isinstance(urn, str)):
+            return  # bought by search, or not known yet: no other resource can name it
+        holder = DEPLOYMENT.of(Holders).hold(number, urn)
+        if holder is not None:
+            problems.add(
+                "number",
+                number,
+                f"{described(holder)} manages it already: keep one of {described(urn)} and "
+                f"{described(holder)} (two would undo each other's alias and routing on every "
+                "run)",
+            )
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         self._recorded(id_, news)
@@ -231,7 +257,7 @@ class PhoneNumberProvider(FlowrouteProvider):
         with none that matches a search is what an interrupted purchase leaves behind.
         """
         alias, cnam = props.get("alias"), props.get("cnam_lookups_enabled")
-        claim = props.get("default_alias")
+        claim = default_alias_of(props)
         if alias is None and number.alias is None and bought:
             alias = claim
         elif bought and alias is not None and claim is not None and not engine_reachable():
@@ -284,6 +310,11 @@ class PhoneNumberProvider(FlowrouteProvider):
             adopt=bool(props.get("adopt")),
             release_on_delete=bool(props.get("release_on_delete")),
         )
+        if not reference and all(outs[k] == props.get(k) for k in INPUTS.names):
+            # Nothing that an input holds changed on the account: the inputs stay exactly as the
+            # program gave them, so a refresh right after an up shows no difference (whichever
+            # version wrote the state; what an unset input left alone holds is not known here).
+            return ReadResult(id_, outs)
         inputs = {k: outs[k] for k in INPUTS.names}
         if props.get("search") is not None:
             inputs["number"] = None  # bought by search: the number is an output, not an input
@@ -348,8 +379,8 @@ class PhoneNumberProvider(FlowrouteProvider):
         props: Mapping[str, Any], number: Number, costs: AvailableNumber | None, adopted: bool
     ) -> dict[str, Any]:
         outs = {k: props.get(k) for k in INPUTS.names}
+        outs[DEFAULT_ALIAS] = default_alias_of(props)
         outs.update(
-            default_alias=props.get("default_alias"),
             number=number.value,
             alias=number.alias,
             cnam_lookups_enabled=number.cnam_lookups_enabled,
@@ -407,8 +438,15 @@ class PhoneNumber(FlowrouteResource, module="flowroute", name="PhoneNumber"):
         **args: Unpack[PhoneNumberArgs],
     ) -> None:
         """Declare a number (see :class:`PhoneNumberArgs` for each input)."""
+        self._declared_opts = opts  # its parent is part of its URN
         super().__init__(resource_name, args, opts)
 
     def hidden_inputs(self, resource_name: str, reference: bool) -> dict[str, Any]:
-        # Given to a bought number that has no alias of its own: its claim.
-        return {"default_alias": None if reference else claim_alias(resource_name)}
+        if reference:
+            return {}
+        parent = self._declared_opts.parent if self._declared_opts else None
+        return {
+            # Given to a bought number that has no alias of its own: its claim.
+            DEFAULT_ALIAS: claim_alias(resource_name),
+            HOLDER: urn_of(resource_name, f"pulumi-python:{self._resource_type_name}", parent),
+        }

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from .claims import default_alias_of
 from .client import BUILTIN_ROUTE_ID, AvailableNumber, FlowrouteClient, Number
 from .deployment import DEPLOYMENT
 from .errors import ApiError, Forbidden, MalformedResponse, NotFound, RateLimited, ResourceError
@@ -371,7 +372,7 @@ class Purchaser:
             except NotFound:
                 pass
         owned = self.details_or_none(value)
-        claim = props.get("default_alias")
+        claim = default_alias_of(props)
         if owned is not None and claim is not None and owned.alias == claim:
             return self._adopt(owned, claimed(claim)), None, True
         raise ResourceError(self._not_for_sale(value, owned=owned is not None, sold=bool(listing)))
@@ -406,7 +407,7 @@ class Purchaser:
     def _by_search(self, props: Mapping[str, Any]) -> tuple[Number, AvailableNumber | None, bool]:
         client = self.client
         search = props["search"]
-        claim: str | None = props.get("default_alias")
+        claim: str | None = default_alias_of(props)
         alias = props.get("alias")
         # A bought number is named at once: this resource's alias, else its claim
         # (project.stack.name~token). The claim proves whose it is; your alias or none does not.
@@ -437,7 +438,7 @@ class Purchaser:
         mid-purchase still says which number it may have bought.
         """
         self.memory.hold(value)
-        self.info(f"buying {value} for {props.get('default_alias') or 'this PhoneNumber'}")
+        self.info(f"buying {value} for {default_alias_of(props) or 'this PhoneNumber'}")
         try:
             number = self.client.purchase_number(value)
         except Forbidden as error:
