@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +22,7 @@ def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lifeline, "PROBE_SECONDS", 0.05)
     monkeypatch.setattr(lifeline, "RECONNECT_SECONDS", 0.5)
     monkeypatch.setattr(lifeline.LIFELINE, "connection", None)
+    monkeypatch.setattr(lifeline.LIFELINE, "interrupted_at", None)
 
 
 def test_only_the_sdks_provider_server_watches_an_engine() -> None:
@@ -76,3 +81,94 @@ def test_an_address_never_reached_is_not_watched() -> None:
     lifeline._watch("127.0.0.1:1", exited.append)
     assert exited == []
     assert lifeline.engine_reachable()
+
+
+# A provider process as the engine stops it: SIGINT to it (its process group), SIGKILL 5 s
+# later. MODE "main": the plugin's server, whose main thread handles SIGINT itself. MODE
+# "worker": the SDK's provider server, configured on a worker thread while the main thread
+# waits and stops its gRPC server on KeyboardInterrupt.
+STOPPED_PROCESS = """
+import sys, threading, time
+from pulumi_flowroute import lifeline
+
+mode, seconds = sys.argv[1], float(sys.argv[2])
+
+def call():
+    with lifeline.in_flight():
+        print("call started", flush=True)
+        time.sleep(seconds)
+        print(f"call finished, recorded={lifeline.answer_recorded()}", flush=True)
+
+if mode == "main":
+    lifeline.finish_calls_on_interrupt()
+else:
+    configured = threading.Thread(target=lifeline.finish_calls_on_interrupt)
+    configured.start()
+    configured.join()
+try:
+    if seconds:
+        threading.Thread(target=call, daemon=True).start()
+    else:
+        print("idle", flush=True)
+    threading.Event().wait()
+except KeyboardInterrupt:
+    print("stopping", flush=True)
+"""
+
+
+def _stopped(mode: str, seconds: float) -> tuple[list[str], float]:
+    """Run STOPPED_PROCESS, SIGINT it once it is ready; what it printed, and how long it took
+    to exit after the SIGINT."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", STOPPED_PROCESS, mode, str(seconds)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    assert first.strip() in ("call started", "idle"), first
+    start = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=30)
+    return [first.strip(), *rest.splitlines()], time.monotonic() - start
+
+
+@pytest.mark.parametrize("mode", ["main", "worker"])
+def test_a_call_in_flight_when_the_engine_stops_the_process_finishes_unrecorded(
+    mode: str,
+) -> None:
+    lines, took = _stopped(mode, 1.5)
+    # The call finishes, knowing its answer will not be recorded; then the process exits,
+    # within the engine's grace.
+    assert lines[0] == "call started"
+    assert "call finished, recorded=False" in lines, lines
+    assert lines[-1] == ("stopping" if mode == "main" else "call finished, recorded=False")
+    assert "Traceback" not in "\n".join(lines), lines
+    assert 1.0 < took < 5.0
+
+
+@pytest.mark.parametrize("mode", ["main", "worker"])
+def test_an_idle_process_stops_at_once(mode: str) -> None:
+    lines, took = _stopped(mode, 0)
+    assert lines == ["idle", "stopping"]
+    assert took < 2.0
+
+
+@pytest.mark.parametrize("mode", ["main", "worker"])
+def test_a_call_longer_than_the_grace_is_left_to_the_engines_sigkill(mode: str) -> None:
+    # (Its thread a daemon here, so that the process can end.)
+    lines, took = _stopped(mode, 60)
+    assert lines == ["call started", "stopping"]
+    assert lifeline.INTERRUPT_GRACE_SECONDS - 1 < took < lifeline.INTERRUPT_GRACE_SECONDS + 3
+
+
+def test_time_left_shrinks_to_the_grace_once_interrupted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lifeline.LIFELINE, "interrupted_at", None)
+    assert lifeline.time_left(30) == 30
+    assert lifeline.answer_recorded()
+    lifeline.LIFELINE.interrupt()
+    assert not lifeline.answer_recorded()
+    assert 0 < lifeline.time_left(30) <= lifeline.INTERRUPT_GRACE_SECONDS
+    assert lifeline.time_left(0.5) == 0.5

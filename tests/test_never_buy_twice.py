@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_flowroute import FlowrouteClient, ResourceError
+from pulumi_flowroute import FlowrouteClient, ResourceError, lifeline
 from pulumi_flowroute.emulator import RemoteEmulator
 from pulumi_flowroute.phone_number import PhoneNumberProvider
 from pulumi_flowroute.provider_base import forget_deployment
@@ -294,3 +294,107 @@ def test_refresh_does_not_drop_a_number_on_one_404(
     assert provider.read(created.id, outs).id == created.id
     client.release_number(created.id)
     assert provider.read(created.id, outs).id == ""
+
+
+def _number_writes(control: RemoteEmulator) -> list[tuple[str, Any]]:
+    return [
+        (r.method, r.json().get("alias") if r.method == "PATCH" else None)
+        for r in control.requests()
+        if r.method != "GET" and r.path.startswith("/v2/numbers/")
+    ]
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["search", "exact number"])
+def test_the_claim_goes_on_first_and_your_alias_last(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient, exact: bool
+) -> None:
+    # Until Pulumi records the number, only the claim says whose it is: a run killed after any
+    # write but the last leaves a number the rerun adopts.
+    value = next(client.search_available(**SEARCH, limit=1)).value
+    asked = {"number": value} if exact else {"search": SEARCH}
+    created = provider.create(
+        inputs(provider, **asked, alias="Main line", cnam_lookups_enabled=True)
+    )
+    assert _number_writes(control) == [
+        ("POST", None),
+        ("PATCH", "proj.dev.line"),
+        ("PATCH", "Main line"),
+    ]
+    last = control.requests()[-1].json()
+    assert last == {"type": "number", "alias": "Main line", "cnam_lookups_enabled": True}
+    assert (created.outs or {})["alias"] == "Main line"
+    assert client.get_number(value).cnam_lookups_enabled is True
+
+
+def test_without_your_alias_the_claim_is_its_one_write(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient
+) -> None:
+    created = provider.create(inputs(provider, search=SEARCH, cnam_lookups_enabled=True))
+    assert _number_writes(control) == [("POST", None), ("PATCH", "proj.dev.line")]
+    assert client.get_number(created.id).cnam_lookups_enabled is True
+
+
+@pytest.mark.parametrize("kind", ["drop", "garbage", "slow"])
+def test_a_claim_whose_answer_is_lost_still_gets_your_alias(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient, kind: str
+) -> None:
+    # The claim PATCH went through; its answer did not. The number is recorded, so your alias
+    # goes on (the PATCH is safe to repeat), and nothing is bought again.
+    control.inject_fault(kind, method="PATCH", seconds=1.0)
+    created = provider.create(inputs(provider, search=SEARCH, alias="Main line"))
+    wait_until(lambda: purchases(control), "the purchase in the emulator's log")
+    assert owned(client) == [created.id] == purchases(control)
+    assert client.get_number(created.id).alias in ("Main line", "proj.dev.line")
+
+
+@pytest.fixture
+def stopping(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Stop the process (as the engine's SIGINT does) at the moment the returned function is
+    called."""
+    monkeypatch.setattr(lifeline.LIFELINE, "interrupted_at", None)
+    return lifeline.LIFELINE.interrupt
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["search", "exact number"])
+def test_a_purchase_stopped_mid_flight_keeps_its_claim_and_the_rerun_adopts_it(
+    provider: PhoneNumberProvider,
+    control: RemoteEmulator,
+    client: FlowrouteClient,
+    stopping: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    exact: bool,
+) -> None:
+    # Ctrl-C twice: the engine drops the answer of the create in flight and SIGINTs the
+    # provider, which finishes the purchase with the claim on and your alias not yet.
+    value = next(client.search_available(**SEARCH, limit=1)).value
+    control.inject_fault("delay", method="POST", seconds=1.0)
+    stop = threading.Timer(0.5, stopping)
+    stop.start()
+    asked = {"number": value} if exact else {"search": SEARCH}
+    warnings: list[str] = []
+    monkeypatch.setattr(PhoneNumberProvider, "warn", staticmethod(warnings.append))
+    provider.create(inputs(provider, **asked, alias="Main line"))
+    stop.join()
+    assert client.get_number(value).alias == "proj.dev.line"
+    assert _number_writes(control) == [("POST", None), ("PATCH", "proj.dev.line")]
+    assert any("the next `pulumi up` adopts it" in w for w in warnings), warnings
+    # The rerun (a new provider process) adopts it by its claim and then sets your alias.
+    monkeypatch.setattr(lifeline.LIFELINE, "interrupted_at", None)
+    forget_deployment()
+    control.clear_requests()
+    rerun = provider.create(inputs(provider, **asked, alias="Main line"))
+    assert (rerun.id, (rerun.outs or {})["adopted"]) == (value, True)
+    assert purchases(control) == []
+    assert client.get_number(value).alias == "Main line"
+
+
+def test_no_purchase_starts_once_pulumi_is_stopping(
+    provider: PhoneNumberProvider, control: RemoteEmulator, client: FlowrouteClient, stopping: Any
+) -> None:
+    stopping()
+    with pytest.raises(
+        ResourceError, match=r"^Pulumi stopped before 1303[0-9]+ was bought, so nothing"
+    ):
+        provider.create(inputs(provider, search=SEARCH))
+    assert owned(client) == []
+    assert [r for r in control.requests() if r.method != "GET"] == []

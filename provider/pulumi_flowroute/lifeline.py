@@ -5,12 +5,20 @@ it at the end of a run. When ``pulumi`` itself is killed, nothing stops it: it w
 running, and a purchase it was making would never get its alias. So the provider holds one
 idle gRPC connection to the engine's address; once that is gone and cannot be made again, the
 calls in flight may finish what they write (bounded), and the process exits.
+
+The engine stops a plugin with SIGINT to its process group, and SIGKILL 5 s later if it is
+still there: at the end of every run (nothing in flight), and at once on a second Ctrl-C, when
+it drops the answers of the calls in flight. A SIGINT therefore means that what a call returns
+from then on is never recorded: the calls in flight finish (a purchase leaves its claim on the
+number, not your alias) within that grace, no purchase starts, and the process exits once they
+are done (:func:`finish_calls_on_interrupt`).
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 import threading
 import time
@@ -28,6 +36,9 @@ PROBE_SECONDS = 2.0
 RECONNECT_SECONDS = 5.0
 #: How long the calls in flight may take to finish once the engine is gone.
 GRACE_SECONDS = 120.0
+#: How long the calls in flight may take once the engine has stopped this process (SIGINT):
+#: it sends SIGKILL 5 s after its SIGINT, so a call settles within this much and exits.
+INTERRUPT_GRACE_SECONDS = 4.0
 
 
 class Lifeline:
@@ -44,8 +55,11 @@ class Lifeline:
         self._idle = threading.Condition(self._lock)
         self._in_flight = 0
         self._watching = False
+        self._interrupts_handled = False
         # The connection to the engine as last seen: None until one was made (or not watched).
         self.connection: grpc.ChannelConnectivity | None = None
+        # When the engine stopped this process (SIGINT), on the monotonic clock; None until then.
+        self.interrupted_at: float | None = None
 
     @contextmanager
     def in_flight(self) -> Iterator[None]:
@@ -62,6 +76,36 @@ class Lifeline:
         with self._lock:
             state = self.connection
         return state is None or state is grpc.ChannelConnectivity.READY
+
+    def interrupt(self) -> None:
+        """The engine stopped this process: no answer from now on is recorded."""
+        with self._lock:
+            if self.interrupted_at is None:
+                self.interrupted_at = time.monotonic()
+
+    def recorded(self) -> bool:
+        """Whether what a call returns now can still be recorded by the engine."""
+        with self._lock:
+            interrupted = self.interrupted_at is not None
+        return not interrupted and self.engine_reachable()
+
+    def time_left(self, seconds: float) -> float:
+        """``seconds``, or what is left of the grace once this process was interrupted."""
+        with self._lock:
+            since = self.interrupted_at
+        if since is None:
+            return seconds
+        return max(0.0, min(seconds, since + INTERRUPT_GRACE_SECONDS - time.monotonic()))
+
+    def busy(self) -> bool:
+        with self._lock:
+            return self._in_flight > 0
+
+    def handle_interrupts(self) -> bool:
+        """True the first time only: the process handles SIGINT once."""
+        with self._lock:
+            first, self._interrupts_handled = not self._interrupts_handled, True
+            return first
 
     def seen(self, state: grpc.ChannelConnectivity) -> None:
         with self._lock:
@@ -110,13 +154,72 @@ def engine_reachable() -> bool:
     return LIFELINE.engine_reachable()
 
 
+def answer_recorded() -> bool:
+    """False once the engine is gone or has stopped this process (SIGINT): what a call returns
+    from now on is never recorded, so a bought number must keep its claim."""
+    return LIFELINE.recorded()
+
+
+def time_left(seconds: float) -> float:
+    """``seconds`` for a wait (settling a lost answer), cut to what is left of the grace once
+    the engine has stopped this process: a call settles before the engine's SIGKILL."""
+    return LIFELINE.time_left(seconds)
+
+
+def finish_calls_on_interrupt() -> None:
+    """Once per process: on SIGINT the calls in flight are told their answers go unrecorded,
+    and the process exits once they are done (within :data:`INTERRUPT_GRACE_SECONDS`).
+
+    From the main thread (the plugin's server) it becomes the SIGINT handler. The SDK's
+    provider server configures its providers on a worker thread, which cannot set one: its
+    own handling of SIGINT stops its gRPC server and lets the interpreter exit, and the exit
+    marks the interruption and waits for the calls in flight (the SDK's worker threads would
+    otherwise be joined for as long as they take).
+    """
+    if not LIFELINE.handle_interrupts():
+        return
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _interrupted)
+    # Run at exit before the thread pools are joined, whatever ends the process.
+    threading._register_atexit(_finish_calls)  # type: ignore[attr-defined]
+
+
+_calls_done = threading.Event()
+
+
+def _interrupted(signum: int, frame: Any) -> None:
+    first = LIFELINE.interrupted_at is None
+    LIFELINE.interrupt()
+    if _calls_done.is_set() or not LIFELINE.busy():
+        raise KeyboardInterrupt
+    if first:
+        # Stopped mid-call: the process stays while the calls finish, then stops as asked.
+        threading.Thread(target=_stop_when_done, name="interrupted", daemon=True).start()
+
+
+def _stop_when_done() -> None:
+    LIFELINE.wait_for_calls(LIFELINE.time_left(INTERRUPT_GRACE_SECONDS))
+    _calls_done.set()
+    # To the main thread itself, so that a wait it is blocked in is interrupted.
+    signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+
+def _finish_calls() -> None:
+    LIFELINE.interrupt()
+    LIFELINE.wait_for_calls(LIFELINE.time_left(INTERRUPT_GRACE_SECONDS))
+
+
 def _seen(state: grpc.ChannelConnectivity) -> None:
     LIFELINE.seen(state)
 
 
 def watch_engine(argv: Sequence[str] = sys.argv, exit: Callable[[int], None] = os._exit) -> None:
-    """Watch the engine from now on, once per process, in the SDK's provider server only."""
-    watch_engine_at(_engine_address(argv), exit)
+    """Watch the engine from now on, once per process, in the SDK's provider server only; and
+    finish the calls in flight when it stops the process."""
+    address = _engine_address(argv)
+    if address is not None:
+        finish_calls_on_interrupt()
+    watch_engine_at(address, exit)
 
 
 def watch_engine_at(address: str | None, exit: Callable[[int], None] = os._exit) -> None:

@@ -20,7 +20,7 @@ from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from ..errors import FlowrouteError, for_terminal
-from ..lifeline import watch_engine_at
+from ..lifeline import finish_calls_on_interrupt, watch_engine_at
 from ..transport import __version__
 from .provider import FlowroutePlugin, camel_text
 
@@ -73,6 +73,8 @@ def serve(argv: list[str] | None = None) -> None:
     known, _ = parser.parse_known_args(args)
     # Killed with the engine gone, the calls in flight may still finish what they write.
     watch_engine_at(known.engine)
+    # Stopped by the engine (SIGINT) mid-call: the calls finish within its grace, then the exit.
+    finish_calls_on_interrupt()
 
     async def run() -> None:
         server = grpc.aio.server(options=[("grpc.max_receive_message_length", 1 << 30)])
