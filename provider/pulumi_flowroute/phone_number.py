@@ -34,7 +34,7 @@ from .conversions import (
 )
 from .deployment import DEPLOYMENT, Holders
 from .errors import ApiError, NotFound
-from .lifeline import engine_reachable
+from .lifeline import answer_recorded
 from .provider_base import UNANSWERED, FlowrouteProvider, FlowrouteResource
 from .purchases import Purchaser, matches
 from .schema import Inputs, Problems, Rule, is_unknown
@@ -253,27 +253,34 @@ class PhoneNumberProvider(FlowrouteProvider):
     ) -> Number:
         """Set alias / CNAM after a purchase; a failure here must not lose the number.
 
-        A bought number always gets an alias (the user's, or ``project.stack.name``): a number
-        with none that matches a search is what an interrupted purchase leaves behind.
+        A bought number always gets an alias, and its claim (``project.stack.name~token``)
+        first: until Pulumi has recorded the number, only the claim proves it this resource's,
+        so a run killed after any write but the last leaves a number the rerun adopts. Your
+        alias, if you gave one, comes last with the other settings, and only while the answer
+        can still be recorded (Pulumi neither gone nor stopping this process).
         """
         alias, cnam = props.get("alias"), props.get("cnam_lookups_enabled")
         claim = default_alias_of(props)
         if alias is None and number.alias is None and bought:
-            alias = claim
-        elif bought and alias is not None and claim is not None and not engine_reachable():
-            # Pulumi is gone, so this number will not be recorded: only its claim lets the next
-            # run know it for this resource's (your alias may be another stack's too).
-            self.warn(
-                f"Pulumi stopped while {number.value} was being bought: it carries this "
-                f"PhoneNumber's claim {claim!r} for now; the next `pulumi up` adopts it and "
-                f"sets the alias {alias!r}"
-            )
-            alias = claim
-        if (alias is None or alias == number.alias) and (
-            cnam is None or cnam == number.cnam_lookups_enabled
-        ):
-            return number
+            alias = claim  # the claim is its alias: one write, with the other settings
+        # Your alias in place of the claim, which it must carry until then.
+        renamed = claim is not None and alias is not None and alias != claim
         try:
+            if renamed and bought and number.alias != claim:
+                number = client.update_number(number.value, alias=claim)
+            if renamed and number.alias == claim and not answer_recorded():
+                # This number will not be recorded: only its claim lets the next run know it
+                # for this resource's (your alias may be another stack's too).
+                self.warn(
+                    f"Pulumi stopped while {number.value} was being bought: it carries this "
+                    f"PhoneNumber's claim {claim!r} for now; the next `pulumi up` adopts it "
+                    f"and sets the alias {alias!r}"
+                )
+                return number
+            if (alias is None or alias == number.alias) and (
+                cnam is None or cnam == number.cnam_lookups_enabled
+            ):
+                return number
             return client.update_number(number.value, alias=alias, cnam_lookups_enabled=cnam)
         except (ApiError, *UNANSWERED) as error:
             self.warn(

@@ -17,6 +17,7 @@ from .claims import default_alias_of
 from .client import BUILTIN_ROUTE_ID, AvailableNumber, FlowrouteClient, Number
 from .deployment import DEPLOYMENT
 from .errors import ApiError, Forbidden, MalformedResponse, NotFound, RateLimited, ResourceError
+from .lifeline import answer_recorded, time_left
 from .provider_base import UNANSWERED, details_or_none, outcome_unknown, settle
 
 
@@ -437,6 +438,12 @@ class Purchaser:
         The number is named in the log before the POST, so that the CLI output of a run killed
         mid-purchase still says which number it may have bought.
         """
+        if not answer_recorded():
+            # Pulumi is gone or stopping: a number bought now would never be recorded.
+            raise ResourceError(
+                f"Pulumi stopped before {value} was bought, so nothing was bought. Run "
+                "`pulumi up` again."
+            )
         self.memory.hold(value)
         self.info(f"buying {value} for {default_alias_of(props) or 'this PhoneNumber'}")
         try:
@@ -459,11 +466,12 @@ class Purchaser:
         return number
 
     def _settle_purchase(self, value: str, lost: Exception) -> Number:
-        owned, failure = settle(lambda: self.details_or_none(value), self.settle_seconds)
+        # Within the engine's grace when it is stopping this process.
+        seconds = time_left(self.settle_seconds)
+        owned, failure = settle(lambda: self.details_or_none(value), seconds)
         if owned is not None:
             self.info(f"bought {value} (the answer was lost; its details show it is ours)")
             return owned
-        seconds = f"{self.settle_seconds:g}"
         if failure is not None:
             raise ResourceError(
                 f"buying {value} got no usable answer ({lost}), and reading its details failed "
@@ -472,7 +480,7 @@ class Purchaser:
                 "PhoneNumber (or release it); if not, run `pulumi up` again."
             ) from None
         raise ResourceError(
-            f"buying {value} got no usable answer ({lost}), and for {seconds} s its details "
+            f"buying {value} got no usable answer ({lost}), and for {seconds:g} s its details "
             "said it is not on your account, so it was most likely not bought. Run `pulumi up` "
             f"again: if {value} turns up later, that run stops and names it instead of buying "
             "another."
