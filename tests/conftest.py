@@ -20,6 +20,7 @@ from tests.support.audit import ACCESS_KEY, SECRET_KEY, leaks
 from tests.support.cli import PulumiProject, copy_of_the_project, provide_cli
 from tests.support.e2e import cli_or_skip
 from tests.support.emulators import Emulated, ServerProcess, audit_request_log, fast_client
+from tests.support.infra import Installed, built_wheel, installed_template
 
 # CI runs the same examples every time (main stays green on what it proved); a developer's run
 # draws new ones, which is how property tests find what nobody wrote down.
@@ -153,3 +154,15 @@ def cli_bin() -> str:
 def project(tmp_path: Path, cli_bin: str) -> PulumiProject:
     """A temporary copy of this project with its dev stack initialised (end-to-end tests)."""
     return copy_of_the_project(tmp_path, cli_bin)
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from this checkout, once per run (tests/support/infra.py)."""
+    return built_wheel(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory, cli_bin: str) -> Installed:
+    """An infra repo's virtualenv with the wheel, made by ``pulumi install`` once per run."""
+    return installed_template(wheel, tmp_path_factory, cli_bin)

@@ -5,8 +5,9 @@ Resources: :class:`PhoneNumber`, :class:`InboundRoute`, :class:`NumberRouting`,
 :class:`MessagingCallbacks`; the component
 :class:`RoutedNumber`; lookups:
 :func:`get_available_numbers`, :func:`get_numbers`, :func:`get_number` (each with an ``_output``
-form); the HTTP client :class:`FlowrouteClient` and :func:`connect`, which builds one from settings;
-the emulator lives in :mod:`pulumi_flowroute.emulator`.
+form); a whole fleet from stack config, :func:`deploy_fleet_from_config`; the HTTP client
+:class:`FlowrouteClient` and :func:`connect`, which builds one from settings; the emulator
+lives in :mod:`pulumi_flowroute.emulator`.
 """
 
 from .client import (
@@ -42,6 +43,7 @@ from .errors import (
     Unauthorized,
     Unprocessable,
 )
+from .fleet import deploy_fleet_from_config
 from .inbound_route import InboundRoute, InboundRouteArgs
 from .lookups import (
     get_available_numbers,
@@ -106,6 +108,7 @@ __all__ = [
     "Unprocessable",
     "__version__",
     "connect",
+    "deploy_fleet_from_config",
     "get_available_numbers",
     "get_available_numbers_output",
     "get_cnam_records",

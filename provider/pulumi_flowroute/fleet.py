@@ -1,6 +1,13 @@
 """A fleet of numbers described in stack config, validated whole before anything is registered.
 
-The stack program (``__main__.py``) reads four config objects::
+An infra repo's whole program can be :func:`deploy_fleet_from_config`::
+
+    from pulumi_flowroute.fleet import deploy_fleet_from_config
+
+    deploy_fleet_from_config()
+
+It reads five config objects of the project's namespace (as ``onboard`` writes them and
+``split`` divides them)::
 
     routes:                       # shared routes, declared once by name
       pbx: {route_type: host, value: "sip.example.com:5060"}
@@ -345,6 +352,49 @@ def deploy_fleet(
     return deploy_numbers(fleet, deploy_shared(fleet, kinds, opts), kinds, opts)
 
 
+#: The config objects a fleet is described by, in :func:`parse_fleet`'s order.
+FLEET_KEYS = ("routes", "numbers", "e911", "messaging", "cnam")
+
+
+def fleet_from_config(config: pulumi.Config | None = None) -> Fleet:
+    """The fleet the stack config describes, checked whole (:class:`FleetConfigError` lists
+    every mistake): ``routes``, ``numbers``, ``e911``, ``messaging`` and ``cnam`` of
+    ``config`` (by default the project's namespace)."""
+    config = pulumi.Config() if config is None else config
+    routes, numbers, e911, messaging, cnam = (config.get_object(key) for key in FLEET_KEYS)
+    return parse_fleet(routes, numbers, e911, messaging, cnam)
+
+
+def deploy_fleet_from_config(
+    config: pulumi.Config | None = None,
+    *,
+    opts: pulumi.ResourceOptions | None = None,
+    export: bool = True,
+) -> dict[str, Any]:
+    """An infra repo's whole program: the fleet its stack config describes, deployed.
+
+    ``config``: where the fleet is (default: the project's namespace, ``<project>:numbers``
+    and the rest, which ``python -m pulumi_flowroute onboard`` writes and ``split`` divides);
+    ``opts``: every resource's options (``provider=`` a :class:`~.engine_provider.Provider`
+    for another account than the stack's ``flowroute:*`` config, ``protect=True``...).
+
+    With ``export`` (the default), the stack exports ``numbers`` (per entry its number, route
+    ids, ``e911_id`` and ``cnam_id``) and the shared ``routes``, ``e911`` and ``cnam`` ids by
+    name: what ``split`` hands from the shared stack to the numbers' stacks. Returns
+    ``numbers``.
+    """
+    fleet = fleet_from_config(config)
+    shared = deploy_shared(fleet, opts=opts)
+    numbers = deploy_numbers(fleet, shared, opts=opts)
+    if export:
+        pulumi.export("numbers", numbers)
+        # What other stacks name as {route_id: ...} / {e911_id: ...}: `split` does.
+        pulumi.export("routes", shared.route_ids)
+        pulumi.export("e911", shared.e911_ids)
+        pulumi.export("cnam", shared.cnam_ids)
+    return numbers
+
+
 def deploy_numbers(
     fleet: Fleet,
     shared_resources: SharedResources,
@@ -370,7 +420,6 @@ def deploy_numbers(
     progress = _Progress(len(fleet.numbers))
     exports: dict[str, Any] = {}
     for entry in fleet.numbers:
-        # Inside a component (``opts`` has its parent) there is no older layout to move from.
         parts = declare_routed_number(
             kinds,
             entry.name,
@@ -379,7 +428,7 @@ def deploy_numbers(
             failover=spec(entry.failover) if entry.failover else None,
             e911=addresses[entry.e911].e911_id if entry.e911 else entry.e911_id,
             cnam=caller_names[entry.cnam].cnam_id if entry.cnam else entry.cnam_id,
-            opts=_moved(entry.name) if opts is None else opts,
+            opts=_moved(entry.name, opts),
             protect=entry.protect,
         )
         number = parts.phone_number.number
@@ -421,8 +470,13 @@ class _Progress:
             pulumi.log.info(f"flowroute: {self.done} of {self.total} numbers done")
 
 
-def _moved(name: str) -> pulumi.ResourceOptions:
-    """Each entry used to be a ``RoutedNumber`` component: its children keep their identity
-    (so the number is never bought again) by naming their old parent as an alias."""
+def _moved(name: str, opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions | None:
+    """``opts`` of an entry's resources. Each entry used to be a ``RoutedNumber`` component:
+    its children keep their identity (so the number is never bought again) by naming their old
+    parent as an alias. Inside a component (``opts`` has its parent) there is no older layout
+    to move from."""
+    if opts is not None and opts.parent is not None:
+        return opts
     component = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{ROUTED_NUMBER}::{name}"
-    return pulumi.ResourceOptions(aliases=[pulumi.Alias(parent=component)])
+    moved = pulumi.ResourceOptions(aliases=[pulumi.Alias(parent=component)])
+    return moved if opts is None else pulumi.ResourceOptions.merge(opts, moved)
