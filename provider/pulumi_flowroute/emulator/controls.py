@@ -22,7 +22,21 @@ class EmulatorControls(ABC):
 
     @abstractmethod
     def seed_number(self, number: str, alias: str | None = None) -> None:
-        """Put an inventory number on the account as if bought earlier, outside Pulumi."""
+        """Put an inventory number on the account as if bought earlier, outside Pulumi.
+
+        ``number``: 11 digits, country code first (``"12065551234"``), one of the emulator's
+        inventory: ``12065551234`` is always for sale on a fresh account, and
+        ``GET /v2/numbers/available`` (``FlowrouteClient.search_available``) lists the others.
+        It leaves the inventory, is not charged to the balance, and no request is logged.
+        ``alias``: the portal alias it arrives with (``None``: none, as a number bought in the
+        portal has), which decides how the provider treats it: a ``PhoneNumber`` needs
+        ``adopt=True`` to take over a number that is already there, and a search stops at an
+        unaliased match (an interrupted purchase, it cannot tell).
+
+        Refused (an :class:`~pulumi_flowroute.emulator.exceptions.HttpBadRequest`, from a
+        server an :class:`~pulumi_flowroute.emulator.EmulatorControlError`) for a number not in
+        the inventory, which includes one already on the account.
+        """
 
     @abstractmethod
     def set_balance(self, balance: float) -> None:
