@@ -3,11 +3,12 @@
 Resources: :class:`PhoneNumber`, :class:`InboundRoute`, :class:`NumberRouting`,
 :class:`E911Address`, :class:`E911Assignment`, :class:`CnamRecord`, :class:`CnamAssignment`,
 :class:`MessagingCallbacks`; the component
-:class:`RoutedNumber`; lookups:
+:class:`RoutedNumber`; :class:`Provider`, an explicit account for them (the default is the
+stack's ``flowroute:*`` config); lookups:
 :func:`get_available_numbers`, :func:`get_numbers`, :func:`get_number` (each with an ``_output``
 form); a whole fleet from stack config, :func:`deploy_fleet_from_config`; the HTTP client
 :class:`FlowrouteClient` and :func:`connect`, which builds one from settings; the emulator
-lives in :mod:`pulumi_flowroute.emulator`.
+lives in :mod:`pulumi_flowroute.emulator` (program tests: :mod:`pulumi_flowroute.testing`).
 """
 
 from .client import (
@@ -26,6 +27,7 @@ from .components import RoutedNumber
 from .connect import connect
 from .e911_address import E911Address, E911AddressArgs
 from .e911_assignment import E911Assignment, E911AssignmentArgs
+from .engine_provider import Provider
 from .errors import (
     ApiError,
     BadRequest,
@@ -97,6 +99,7 @@ __all__ = [
     "NumberSearch",
     "PhoneNumber",
     "PhoneNumberArgs",
+    "Provider",
     "RateLimited",
     "ResourceError",
     "RetryPolicy",

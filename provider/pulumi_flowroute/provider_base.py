@@ -29,7 +29,7 @@ from .config import Settings, read_config, resolve_settings
 from .connect import connect
 from .deployment import DEPLOYMENT
 from .deployment import forget_deployment as forget_deployment  # the harnesses' name for it
-from .engine_provider import served_by_flowroute
+from .engine_provider import Provider, served_by_flowroute, serving
 from .errors import (
     ApiError,
     FlowrouteError,
@@ -309,10 +309,12 @@ class FlowrouteResource(pulumi.dynamic.Resource):
         props.update(dict.fromkeys(self.computed_outputs()))
         props.update(self.hidden_inputs(resource_name, reference))
         provider = type(self).provider_class()
+        served = served_by_flowroute(opts)
         if not reference:  # a read-only get() makes no change: let it read as it can
-            check_settings()
+            if not isinstance(serving(opts), Provider):  # one checked its settings itself
+                check_settings()
             refuse_bad_inputs(f"{kind} {resource_name!r}", provider.validate, props)
-        super().__init__(provider, resource_name, props, served_by_flowroute(opts))
+        super().__init__(provider, resource_name, props, served)
         if self.id_output is not None:
             setattr(self, self.id_output, self.id.apply(str))
 

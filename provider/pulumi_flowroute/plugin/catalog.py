@@ -93,9 +93,15 @@ class Lookup:
     returns: Any
 
 
+#: A lookup's keywords that pick its account in a Python program: here the function is served
+#: by the plugin's own provider instance, so they are no arguments of it.
+ACCOUNT_KEYWORDS = ("provider", "opts")
+
+
 def _lookup(function: Callable[..., Any], result: str) -> Lookup:
     hints = typing.get_type_hints(function)
     returns = hints.pop("return")
+    hints = {name: hint for name, hint in hints.items() if name not in ACCOUNT_KEYWORDS}
     params = inspect.signature(function).parameters.values()
     required = tuple(p.name for p in params if p.default is inspect.Parameter.empty)
     return Lookup(function, result, hints, required, returns)
