@@ -39,6 +39,7 @@ from .errors import (
     TransportError,
     for_terminal,
 )
+from .imports import refused_import
 from .lifeline import counted, watch_engine
 from .schema import Inputs, Problems, shown
 from .values import MAX_ALIAS_LENGTH, control_character
@@ -236,20 +237,30 @@ def _report_our_errors_plainly() -> None:
     program's other dynamic ones) answers a failed call with ``traceback.format_exc()``, and the
     CLI prints that to the user: a dozen lines of frames above a message that already says what
     happened and what to do. It offers no hook, so ``format_exc`` is wrapped in that process,
-    for our errors only; any other exception (a bug) keeps its traceback.
+    for our errors only; any other exception (a bug) keeps its traceback. The SDK's own
+    ``KeyError: '__provider'`` on ``pulumi import`` of one of our resources becomes the line
+    saying what to do instead (:mod:`.imports`).
     """
     original = traceback.format_exc
     if getattr(original, "flowroute_plain", False):
         return
 
     def format_exc(limit: int | None = None, chain: bool = True) -> str:
-        error = sys.exc_info()[1]
+        _, error, trace = sys.exc_info()
         if isinstance(error, FlowrouteError):
             return f"{for_terminal(str(error))}\n"
+        refusal = refused_import(error, trace)
+        if refusal is not None:
+            return f"{refusal}\n"
         return original(limit, chain)
 
     format_exc.flowroute_plain = True  # type: ignore[attr-defined]
     traceback.format_exc = format_exc
+
+
+#: What the SDK's provider server process runs before any provider is loaded, through the
+#: installed ``pulumi_flowroute-dynamic.pth`` (setup.py): ``pulumi import`` loads none.
+report_errors_plainly = _report_our_errors_plainly
 
 
 def check_settings() -> None:
