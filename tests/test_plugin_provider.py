@@ -26,6 +26,7 @@ from pulumi.provider.experimental.provider import (
 from pulumi.runtime.rpc import UNKNOWN
 
 from pulumi_flowroute import FlowrouteClient
+from pulumi_flowroute.claims import route_alias
 from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.plugin.catalog import RESOURCES, camel, outputs
 from pulumi_flowroute.plugin.provider import CLAIM, FlowroutePlugin
@@ -207,6 +208,8 @@ def test_an_unnamed_route_gets_the_same_alias_on_every_run(plugin: FlowroutePlug
     assert isinstance(alias, str)
     assert alias.startswith("infra.prod.pbx-")
     assert again["alias"].value == alias
+    # As the dynamic resources name theirs.
+    assert alias == route_alias(urn("InboundRoute", "pbx"), plugin._claim)
     # Internal bookkeeping stays out of the user's inputs.
     assert set(first) == {"routeType", "value", "alias", "adopt"}
 

@@ -23,7 +23,6 @@ from pulumi_flowroute.emulator import MockFlowroute
 from pulumi_flowroute.errors import Unauthorized
 from pulumi_flowroute.inbound_route import AUTO, NAMED, InboundRouteProvider
 from pulumi_flowroute.number_routing import NumberRoutingProvider
-from pulumi_flowroute.plugin.provider import route_alias as plugin_route_alias
 from pulumi_flowroute.provider_base import LATER, forget_deployment
 from pulumi_flowroute.schema import is_unknown
 from tests.support.providers import STACK_CONFIG, checked, configured
@@ -133,7 +132,6 @@ def test_an_unnamed_route_is_named_from_the_claim_and_urn_the_same_on_every_run(
     # Under a component, the URN differs (parent types), so the name does too.
     nested = URN.replace("pulumi-python:", "flowroute:index:RoutedNumber$pulumi-python:")
     assert route_alias(nested, "c1a1e0") != named
-    assert plugin_route_alias(URN, "c1a1e0") == named  # the provider plugin's is this one
 
 
 def test_an_auto_named_route_keeps_its_name(routes: InboundRouteProvider) -> None:

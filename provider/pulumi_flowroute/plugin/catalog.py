@@ -57,13 +57,17 @@ def type_name(type_token: str) -> str:
 
 
 def camel(name: str) -> str:
-    """``cnam_lookups_enabled`` -> ``cnamLookupsEnabled``."""
+    """``cnam_lookups_enabled`` -> ``cnamLookupsEnabled``; bookkeeping (``__name``) as it is."""
+    if name.startswith("_"):
+        return name
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def snake(name: str) -> str:
-    """``cnamLookupsEnabled`` -> ``cnam_lookups_enabled``."""
+    """``cnamLookupsEnabled`` -> ``cnam_lookups_enabled``; bookkeeping (``__name``) as it is."""
+    if name.startswith("_"):
+        return name
     return re.sub(r"(?<=[a-z0-9])([A-Z])", lambda m: "_" + m.group(1).lower(), name)
 
 

@@ -54,7 +54,7 @@ from pulumi.runtime.proto import engine_pb2
 from pulumi.runtime.proto.engine_pb2_grpc import EngineStub
 
 from .. import claims, lookups
-from ..claims import TOKEN_BYTES
+from ..claims import DEFAULT_ALIAS, TOKEN_BYTES
 from ..config import resolve_settings
 from ..connect import connect
 from ..errors import ConfigError
@@ -106,13 +106,6 @@ def claim_alias(urn: str, token: str) -> str:
     stack, project, name = _urn_parts(urn)
     prefix = auto_alias_for(project, stack, name, reserve=1 + 2 * TOKEN_BYTES)
     return f"{prefix}~{token}"
-
-
-def route_alias(urn: str, token: str) -> str:
-    """An unnamed route's alias: ``project.stack.name-xxxxxx``, the same on every run, so a
-    run that finds the route a killed run made takes it over instead of making a second (the
-    dynamic path's own, :func:`..claims.route_alias`)."""
-    return claims.route_alias(urn, token)
 
 
 def _urn_parts(urn: str) -> tuple[str, str, str]:
@@ -213,7 +206,7 @@ class FlowroutePlugin(Provider):
         news = plain(request.new_inputs)
         olds = plain(request.old_inputs)
         if type_name(request.type) == "InboundRoute" and news.get("alias") is None:
-            news["alias"] = route_alias(request.urn, self._claim)
+            news["alias"] = claims.route_alias(request.urn, self._claim)
         result = provider.check(olds, news)
         declared = provider.inputs.names
         inputs = {k: v for k, v in result.inputs.items() if k in declared and v is not None}
@@ -260,7 +253,7 @@ class FlowroutePlugin(Provider):
         provider = self._provider(request.type)
         props = plain(request.properties)
         if type_name(request.type) == "PhoneNumber":
-            props["default_alias"] = claim_alias(request.urn, self._claim)
+            props[DEFAULT_ALIAS] = claim_alias(request.urn, self._claim)
         result = await self._run(request.urn, lambda: provider.create(props))
         outs = dict(result.outs or {})
         return CreateResponse(result.id, wire(outs, secret_names(request.properties)))
