@@ -212,6 +212,19 @@ def test_inline_route_is_auto_named_from_project_stack_name(mocks: RecordingMock
     return pulumi.Output.from_input(exports["x"]["primary_route_id"]).apply(check)
 
 
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_routes_named_by_the_user_need_no_claim(mocks: RecordingMocks) -> Any:
+    named = flowroute.InboundRoute("pbx", route_type="host", value="10.0.0.1", alias="pbx")
+
+    def check(route_id: str) -> None:
+        assert route_id == "id-pbx"
+        assert mocks.names(":StackClaim") == []  # a stack of such routes gets none
+        (route,) = (r for r in mocks.resources if r.typ.endswith(":InboundRoute"))
+        assert [k for k in route.inputs if k.startswith("__")] == ["__provider"]
+
+    return named.route_id.apply(check)
+
+
 BAD_CONFIGS: list[tuple[dict[str, Any] | None, list[str]]] = [
     ({"a": {"primary": "office-pbx"}}, ["numbers.a.number = None: set number"]),
     ({"a": {"number": "555", "primary": "office-pbx"}}, ["numbers.a.number = '555'"]),

@@ -378,12 +378,13 @@ class InboundRoute(FlowrouteResource, module="flowroute", name="InboundRoute"):
         **args: Unpack[InboundRouteArgs],
     ) -> None:
         """Declare a route (see :class:`InboundRouteArgs` for each input)."""
-        self._declared_opts = opts  # its parent is part of its URN, which names it
+        # What names it when it has no alias: its URN (the parent is part of it).
+        self._declared_opts, self._declared_alias = opts, args.get("alias")
         super().__init__(resource_name, args, opts)
 
     def hidden_inputs(self, resource_name: str, reference: bool) -> dict[str, Any]:
-        if reference:
-            return {}
+        if reference or isinstance(self._declared_alias, str):
+            return {}  # named by the user: no claim needed (a stack of such routes has none)
         # The name an alias-less route gets: this stack's and this resource's, on every run.
         parent = self._declared_opts.parent if self._declared_opts else None
         return {NAMED: route_alias_for(resource_name, self._type_token(), parent)}
