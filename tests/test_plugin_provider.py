@@ -289,3 +289,11 @@ def test_import_reads_a_route_and_an_address_by_id(plugin: FlowroutePlugin) -> N
     read = run(plugin.read(ReadRequest(urn("E911Address", "hq2"), made.resource_id, {}, {})))
     assert plain(read.inputs)["street_name"] == ADDRESS["street_name"]
     assert plain(read.inputs)["label"] == ADDRESS["label"]
+
+
+def test_two_numbers_of_one_number_are_refused_naming_both(plugin: FlowroutePlugin) -> None:
+    checked(plugin, "PhoneNumber", "support", number="12065551234")
+    found = failures(plugin, "PhoneNumber", number="12065551234")
+    assert list(found) == ["number"]
+    assert "PhoneNumber 'support'" in found["number"]
+    assert "PhoneNumber 'x'" in found["number"]

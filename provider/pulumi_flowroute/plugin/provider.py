@@ -58,6 +58,7 @@ from ..claims import DEFAULT_ALIAS, TOKEN_BYTES
 from ..config import resolve_settings
 from ..connect import connect
 from ..errors import ConfigError
+from ..phone_number import HOLDER
 from ..provider_base import LOG_SINK, FlowrouteProvider, auto_alias_for
 from ..schema import is_unknown
 from . import components
@@ -205,8 +206,11 @@ class FlowroutePlugin(Provider):
         provider = self._provider(request.type)
         news = plain(request.new_inputs)
         olds = plain(request.old_inputs)
-        if type_name(request.type) == "InboundRoute" and news.get("alias") is None:
+        kind = type_name(request.type)
+        if kind == "InboundRoute" and news.get("alias") is None:
             news["alias"] = claims.route_alias(request.urn, self._claim)
+        elif kind == "PhoneNumber":
+            news[HOLDER] = request.urn  # so a second resource of one number is refused
         result = provider.check(olds, news)
         declared = provider.inputs.names
         inputs = {k: v for k, v in result.inputs.items() if k in declared and v is not None}
