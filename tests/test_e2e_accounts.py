@@ -99,8 +99,6 @@ def test_one_program_manages_two_accounts_through_explicit_providers(
         f"infra:testSecretKey={TEST_SECRET_KEY}",
         secret=True,
     )
-    preview = infra.ok("preview")
-    assert "pulumi:providers:pulumi-python" in preview
     up = infra.ok("up")
     assert "Traceback" not in up
     assert in_clear(up) == []
