@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-from bench import cli_fleet
+from bench import cli_fleet, plugin_fleet
 from bench.cli_fleet import AUTH, emulator_server
 from pulumi_flowroute import FlowrouteClient
 from pulumi_flowroute.emulator import FlowrouteBackend
@@ -321,10 +321,17 @@ def _add_growth(rows: list[Row]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a 10-number fleet: a smoke check")
-    parser.add_argument("--large", action="store_true", help="10,000 numbers split in stacks too")
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help="10,000 numbers split in stacks, and 1,000 through the plugin, too",
+    )
     parser.add_argument("--out", default=str(ROOT / "build" / "bench.json"), help="JSON path")
     args = parser.parse_args(argv)
     sizes = (10,) if args.quick else (100, 300, 1000)
+    # The same fleet through the provider plugin, in one stack. Its 1,000 numbers (about ten
+    # minutes on a busy 2-core machine) would nearly double the normal run: --large only.
+    plugin_sizes = (10,) if args.quick else (100, 300, 1000) if args.large else (100, 300)
     # (numbers, per stack). One stack's time grows with the square of its numbers: 10,000 in one
     # stack would take hours, and that is what split is for.
     splits = (
@@ -346,18 +353,31 @@ def main(argv: list[str] | None = None) -> int:
             results["overhead"],
         )
         cli_bin = provide_cli()
-        results["fleets"] = [
-            row for size in sizes for row in cli_fleet.fleet(directory, ROOT, cli_bin, size)
-        ] + [
-            row
-            for size, per_stack in splits
-            for row in cli_fleet.fleet(directory, ROOT, cli_bin, size, per_stack)
-        ]
-        _add_growth(results["fleets"])
+        packages = plugin_fleet.install(directory, ROOT, cli_bin)
+        fleets: list[Row] = []
+        plugin_fleets: list[Row] = []
+        for size in sizes:
+            if size in plugin_sizes:
+                dynamic, plugin = plugin_fleet.fleets(directory, ROOT, cli_bin, packages, size)
+                fleets += dynamic
+                plugin_fleets += plugin
+            else:
+                fleets += cli_fleet.fleet(directory, ROOT, cli_bin, size)
+        for size, per_stack in splits:
+            fleets += cli_fleet.fleet(directory, ROOT, cli_bin, size, per_stack)
+        _add_growth(fleets)
+        _add_growth(plugin_fleets)
+        results["fleets"] = fleets
         table(
             "The stack-config fleet under plain pulumi (one search, two shared routes), beside "
             "the floor: the same API calls made directly by one thread",
             results["fleets"],
+        )
+        results["plugin_fleets"] = plugin_fleet.beside(fleets, plugin_fleets)
+        table(
+            "The same fleet through the provider plugin (a Pulumi YAML program, one "
+            "flowroute:index:Fleet) and the dynamic one, operations in turn, beside the floor",
+            results["plugin_fleets"],
         )
         onboard_sizes = (25,) if args.quick else (1000, 10000) if args.large else (1000,)
         results["onboarding"] = [cli_fleet.onboarding(directory, n) for n in onboard_sizes]

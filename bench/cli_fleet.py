@@ -44,6 +44,10 @@ INVENTORY = 2282
 @dataclass(frozen=True)
 class Timed:
     seconds: float
+    #: CPU time (user and system) of the command and every process it started and waited for:
+    #: the engine, the language host, the program, the providers. Less noisy than wall time on
+    #: a machine others share.
+    cpu_seconds: float
     peak_rss_mb: float
     log: list[LoggedRequest]
 
@@ -54,9 +58,9 @@ def reset(db: Path, size: int) -> FlowrouteBackend:
     return backend
 
 
-def stack_config(url: str, size: int) -> dict[str, Any]:
-    """``size`` numbers sharing one search, each routed to two shared routes."""
-    numbers = {
+def fleet_numbers(size: int) -> dict[str, Any]:
+    """``size`` fleet entries sharing one search, each routed to the two shared routes."""
+    return {
         f"line{i:05d}": {
             "search": {"starts_with": "1"},
             "primary": "pbx",
@@ -65,12 +69,20 @@ def stack_config(url: str, size: int) -> dict[str, Any]:
         }
         for i in range(size)
     }
+
+
+def settings(url: str) -> dict[str, str]:
+    """The provider's settings in a bench stack's config (the credentials are in its env)."""
+    return {"flowroute:baseUrl": url, "flowroute:settleSeconds": "1"}
+
+
+def stack_config(url: str, size: int) -> dict[str, Any]:
+    """``size`` numbers sharing one search, each routed to two shared routes."""
     return {
         "config": {
-            "flowroute:baseUrl": url,
-            "flowroute:settleSeconds": "1",
+            **settings(url),
             "flowroute-fleet:routes": SHARED_ROUTES,
-            "flowroute-fleet:numbers": numbers,
+            "flowroute-fleet:numbers": fleet_numbers(size),
         }
     }
 
@@ -101,16 +113,24 @@ def run_split(cli: PulumiProject, operation: str, control: RemoteEmulator, per_s
     """One ``python -m pulumi_flowroute split`` operation over the whole fleet."""
     verb = "up" if operation.endswith("up") else operation
     argv = [sys.executable, "-m", "pulumi_flowroute", "split", verb, "--stack", cli.stack]
-    return timed([*argv, "--per-stack", str(per_stack)], cli, operation, control)
+    # `split destroy` asks to be confirmed, as pulumi does; this is how pulumi's --yes is set.
+    confirmed = {**cli.env, "PULUMI_SKIP_CONFIRMATIONS": "true"}
+    return timed([*argv, "--per-stack", str(per_stack)], cli, operation, control, confirmed)
 
 
-def timed(argv: list[str], cli: PulumiProject, operation: str, control: RemoteEmulator) -> Timed:
+def timed(
+    argv: list[str],
+    cli: PulumiProject,
+    operation: str,
+    control: RemoteEmulator,
+    env: dict[str, str] | None = None,
+) -> Timed:
     control.clear_requests()
     start = time.perf_counter()
     process = subprocess.Popen(
         argv,
         cwd=cli.path,
-        env=cli.env,
+        env=cli.env if env is None else env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -124,7 +144,8 @@ def timed(argv: list[str], cli: PulumiProject, operation: str, control: RemoteEm
     seconds = time.perf_counter() - start
     process.stdout.close()
     assert process.returncode == 0, f"{operation} failed:\n{output[-4000:]}"
-    return Timed(seconds, usage.ru_maxrss / 1024, control.requests())
+    cpu = usage.ru_utime + usage.ru_stime
+    return Timed(seconds, cpu, usage.ru_maxrss / 1024, control.requests())
 
 
 def replay(url: str, auth: tuple[str, str], log: list[LoggedRequest]) -> float:
@@ -186,6 +207,16 @@ def emulator_server(db: str, *extra: str) -> Iterator[str]:
         process.stdout.close()
 
 
+@contextlib.contextmanager
+def emulators(directory: Path, name: str, size: int) -> Iterator[tuple[str, str]]:
+    """Two emulator servers with room for ``size`` numbers: the run's, and the floor's."""
+    db, floor_db = directory / f"fleet-{name}.db", directory / f"floor-{name}.db"
+    reset(db, size)
+    reset(floor_db, size)
+    with emulator_server(str(db)) as url, emulator_server(str(floor_db)) as floor_url:
+        yield url, floor_url
+
+
 def fleet(
     directory: Path, root: Path, cli_bin: str, size: int, per_stack: int | None = None
 ) -> list[dict[str, Any]]:
@@ -194,44 +225,47 @@ def fleet(
     With ``per_stack``, the fleet is run by ``split`` as stacks of that many numbers.
     """
     name = f"{size}" if per_stack is None else f"{size}-split"
-    db, floor_db = directory / f"fleet-{name}.db", directory / f"floor-{name}.db"
-    reset(db, size)
-    reset(floor_db, size)
-    rows = []
-    with emulator_server(str(db)) as url, emulator_server(str(floor_db)) as floor_url:
+    with emulators(directory, name, size) as (url, floor_url):
         cli = project(directory / f"fleet-{name}", root, cli_bin, url, size)
-        control = RemoteEmulator(url, access_key=AUTH[0], secret_key=AUTH[1])
-        for operation in OPERATIONS:
-            if per_stack is None:
-                measured = run(cli, operation, control)
-                stacks = [state_of(cli)]
-            else:
-                measured = run_split(cli, operation, control, per_stack)
-                stacks = states_of(cli)
-            if operation == "up":
-                per_number = sum(state.stat().st_size for state in stacks) / size
-                resources = [r for state in stacks for r in engine_resources(state)]
-                numbers = sum("line" in r["urn"] for r in resources)
-                traces = sum(stack_trace_bytes(r) for r in resources) / size
-            # An operation that calls nothing has no floor to compare with.
-            floor = replay(floor_url, AUTH, measured.log) if measured.log else None
-            rows.append(
-                {
-                    "numbers": size,
-                    "stacks": len(stacks),
-                    "operation": operation,
-                    "pulumi s": measured.seconds,
-                    "floor s": floor,
-                    "x floor": measured.seconds / floor if floor else None,
-                    "engine MB": measured.peak_rss_mb,
-                    "calls/number": len(measured.log) / size,
-                    "writes": sum(r.method in WRITES for r in measured.log),
-                    "state B/number": per_number if operation == "up" else None,
-                    "of which SDK trace": traces if operation == "up" else None,
-                    "resources/number": numbers / size if operation == "up" else None,
-                }
-            )
-    return rows
+        return list(operations(cli, size, url, floor_url, per_stack))
+
+
+def operations(
+    cli: PulumiProject, size: int, url: str, floor_url: str, per_stack: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """Up, a no-op up, refresh and destroy of ``cli``'s ``bench`` stack (with ``per_stack``,
+    run by ``split``) on the emulator at ``url``, each beside its floor, replayed on
+    ``floor_url``: one row per operation, each as soon as it is measured."""
+    control = RemoteEmulator(url, access_key=AUTH[0], secret_key=AUTH[1])
+    for operation in OPERATIONS:
+        if per_stack is None:
+            measured = run(cli, operation, control)
+            stacks = [state_of(cli)]
+        else:
+            measured = run_split(cli, operation, control, per_stack)
+            stacks = states_of(cli)
+        if operation == "up":
+            per_number = sum(state.stat().st_size for state in stacks) / size
+            resources = [r for state in stacks for r in engine_resources(state)]
+            numbers = sum("line" in r["urn"] for r in resources)
+            traces = sum(stack_trace_bytes(r) for r in resources) / size
+        # An operation that calls nothing has no floor to compare with.
+        floor = replay(floor_url, AUTH, measured.log) if measured.log else None
+        yield {
+            "numbers": size,
+            "stacks": len(stacks),
+            "operation": operation,
+            "pulumi s": measured.seconds,
+            "floor s": floor,
+            "x floor": measured.seconds / floor if floor else None,
+            "CPU s": measured.cpu_seconds,
+            "engine MB": measured.peak_rss_mb,
+            "calls/number": len(measured.log) / size,
+            "writes": sum(r.method in WRITES for r in measured.log),
+            "state B/number": per_number if operation == "up" else None,
+            "of which SDK trace": traces if operation == "up" else None,
+            "resources/number": numbers / size if operation == "up" else None,
+        }
 
 
 def onboarding(directory: Path, size: int) -> dict[str, Any]:
