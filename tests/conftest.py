@@ -10,6 +10,7 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 from hypothesis import settings
 
@@ -64,6 +65,9 @@ def pytest_runtest_makereport(
 def _one_deployment_per_test() -> None:
     """A provider process serves one deployment; this test process runs many."""
     forget_deployment()
+    # Stack config is the SDK's process-wide state, which tests set for a program of theirs: each
+    # test starts with none, whatever ran before it on this worker.
+    pulumi.runtime.set_all_config({}, [])
 
 
 @pytest.fixture(scope="session")
