@@ -35,8 +35,8 @@ from .conversions import (
 from .deployment import DEPLOYMENT, Holders
 from .errors import ApiError, NotFound
 from .lifeline import answer_recorded
-from .provider_base import UNANSWERED, FlowrouteProvider, FlowrouteResource
-from .purchases import Purchaser, matches
+from .provider_base import UNANSWERED, FlowrouteProvider, FlowrouteResource, outcome_unknown
+from .purchases import Purchaser, matches, quiet
 from .schema import Inputs, Problems, Rule, is_unknown
 
 
@@ -267,11 +267,11 @@ class PhoneNumberProvider(FlowrouteProvider):
         renamed = claim is not None and alias is not None and alias != claim
         try:
             if renamed and bought and number.alias != claim:
-                number = client.update_number(number.value, alias=claim)
+                number = self._write(client, number, claim, None)
             if renamed and number.alias == claim and not answer_recorded():
                 # This number will not be recorded: only its claim lets the next run know it
                 # for this resource's (your alias may be another stack's too).
-                self.warn(
+                quiet(self.warn)(
                     f"Pulumi stopped while {number.value} was being bought: it carries this "
                     f"PhoneNumber's claim {claim!r} for now; the next `pulumi up` adopts it "
                     f"and sets the alias {alias!r}"
@@ -281,15 +281,34 @@ class PhoneNumberProvider(FlowrouteProvider):
                 cnam is None or cnam == number.cnam_lookups_enabled
             ):
                 return number
-            return client.update_number(number.value, alias=alias, cnam_lookups_enabled=cnam)
+            return self._write(client, number, alias, cnam)
         except (ApiError, *UNANSWERED) as error:
-            self.warn(
+            quiet(self.warn)(
                 f"{number.value} is yours and recorded, but setting its alias / CNAM failed "
                 f"({error}). The next `pulumi up` sets an alias or CNAM you gave; a number left "
                 "with no alias that matches a search looks like an interrupted purchase, so "
                 "give it one."
             )
             return number
+
+    def _write(
+        self, client: FlowrouteClient, number: Number, alias: str | None, cnam: bool | None
+    ) -> Number:
+        """PATCH alias / CNAM; an answer lost or unusable is settled by reading the number, so
+        the write that went through counts (and the next one follows it)."""
+        try:
+            return client.update_number(number.value, alias=alias, cnam_lookups_enabled=cnam)
+        except (ApiError, *UNANSWERED) as error:
+            if not outcome_unknown(error):
+                raise
+            found = self.details_or_none(number.value)
+            if (
+                found is None
+                or found.alias != alias
+                or cnam not in (None, found.cnam_lookups_enabled)
+            ):
+                raise
+            return found
 
     # -- read, update, delete ----------------------------------------------------------------
 

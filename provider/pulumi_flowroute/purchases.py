@@ -21,6 +21,17 @@ from .lifeline import answer_recorded, time_left
 from .provider_base import UNANSWERED, details_or_none, outcome_unknown, settle
 
 
+def quiet(say: Callable[[str], None]) -> Callable[[str], None]:
+    """``say``, never raising: once the engine is gone its log fails (the plugin sends each
+    message to the engine), and a purchase must still reach its claim, heard or not."""
+
+    def said(message: str) -> None:
+        with contextlib.suppress(Exception):
+            say(message)
+
+    return said
+
+
 def matches(search: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
     """Whether the number held in ``props`` still satisfies ``search`` and the cost limits."""
     number = str(props.get("number") or "")
@@ -340,7 +351,7 @@ class Purchaser:
     ) -> None:
         self.client = client
         self.settle_seconds = settle_seconds
-        self.info = info
+        self.info = quiet(info)
         self.memory = memory()
 
     def acquire(self, props: Mapping[str, Any]) -> tuple[Number, AvailableNumber | None, bool]:
