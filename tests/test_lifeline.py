@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent import futures
+from pathlib import Path
 
 import grpc
 import pytest
@@ -172,3 +173,66 @@ def test_time_left_shrinks_to_the_grace_once_interrupted(monkeypatch: pytest.Mon
     assert not lifeline.answer_recorded()
     assert 0 < lifeline.time_left(30) <= lifeline.INTERRUPT_GRACE_SECONDS
     assert lifeline.time_left(0.5) == 0.5
+
+
+# The plugin's process as the Python language host starts it: `outlive_the_host` serves from a
+# child of a session of its own; the host's SIGKILL reaches the parent alone.
+OUTLIVING_PROCESS = """
+import os, sys, threading, time
+from pulumi_flowroute import lifeline
+
+lifeline.outlive_the_host()
+seconds = float(sys.argv[1])
+
+def call():
+    with lifeline.in_flight():
+        print(f"serving {os.getpid()} {os.getsid(0) == os.getpid()}", flush=True)
+        time.sleep(seconds)
+        print(f"call finished, recorded={lifeline.answer_recorded()}", flush=True)
+
+if seconds:
+    threading.Thread(target=call).start()
+else:
+    print(f"serving {os.getpid()} {os.getsid(0) == os.getpid()}", flush=True)
+threading.Event().wait()
+"""
+
+
+@pytest.mark.parametrize("seconds", [0, 1.5], ids=["idle", "in a call"])
+def test_the_plugin_serves_from_a_process_the_hosts_sigkill_does_not_reach(
+    seconds: float,
+) -> None:
+    started = subprocess.Popen(
+        [sys.executable, "-c", OUTLIVING_PROCESS, str(seconds)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert started.stdout is not None
+    line = started.stdout.readline().split()
+    assert line[0] == "serving", line
+    serving, own_session = int(line[1]), line[2] == "True"
+    assert serving != started.pid
+    assert own_session
+    kill_time = time.monotonic()
+    started.kill()  # as the language host does when the engine lets go of the plugin
+    rest, _ = started.communicate(timeout=30)
+    took = time.monotonic() - kill_time
+    _soon(lambda: not _running(serving), 5.0)
+    assert not _running(serving)
+    if seconds:
+        # The call finished, knowing its answer goes unrecorded; then the process exited.
+        assert rest.splitlines() == ["call finished, recorded=False"]
+        assert 1.0 < took < 10
+    else:
+        assert rest == ""
+        assert took < 3
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -12,6 +12,10 @@ it drops the answers of the calls in flight. A SIGINT therefore means that what 
 from then on is never recorded: the calls in flight finish (a purchase leaves its claim on the
 number, not your alias) within that grace, no purchase starts, and the process exits once they
 are done (:func:`finish_calls_on_interrupt`).
+
+The provider plugin is not stopped that way: Pulumi's Python language host runs it, and SIGKILLs
+it, with no SIGINT first, as soon as the engine lets go of it. So it serves from a process of its
+own session, which that SIGKILL does not reach (:func:`outlive_the_host`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -60,6 +65,8 @@ class Lifeline:
         self.connection: grpc.ChannelConnectivity | None = None
         # When the engine stopped this process (SIGINT), on the monotonic clock; None until then.
         self.interrupted_at: float | None = None
+        # How long the calls in flight may take from then.
+        self.grace = INTERRUPT_GRACE_SECONDS
 
     @contextmanager
     def in_flight(self) -> Iterator[None]:
@@ -77,11 +84,13 @@ class Lifeline:
             state = self.connection
         return state is None or state is grpc.ChannelConnectivity.READY
 
-    def interrupt(self) -> None:
-        """The engine stopped this process: no answer from now on is recorded."""
+    def interrupt(self, grace: float = INTERRUPT_GRACE_SECONDS) -> None:
+        """The engine stopped this process: no answer from now on is recorded, and the calls in
+        flight have ``grace`` seconds left."""
         with self._lock:
             if self.interrupted_at is None:
                 self.interrupted_at = time.monotonic()
+                self.grace = grace
 
     def recorded(self) -> bool:
         """Whether what a call returns now can still be recorded by the engine."""
@@ -95,7 +104,7 @@ class Lifeline:
             since = self.interrupted_at
         if since is None:
             return seconds
-        return max(0.0, min(seconds, since + INTERRUPT_GRACE_SECONDS - time.monotonic()))
+        return max(0.0, min(seconds, since + self.grace - time.monotonic()))
 
     def busy(self) -> bool:
         with self._lock:
@@ -207,6 +216,54 @@ def _stop_when_done() -> None:
 def _finish_calls() -> None:
     LIFELINE.interrupt()
     LIFELINE.wait_for_calls(LIFELINE.time_left(INTERRUPT_GRACE_SECONDS))
+
+
+#: In the environment of the process that serves the plugin: the descriptor of its tie to the
+#: process the language host started.
+_PARENT_FD = "FLOWROUTE_PLUGIN_PARENT_FD"
+
+
+def outlive_the_host() -> None:
+    """Serve the plugin from a process that the language host's SIGKILL does not reach.
+
+    Pulumi's Python language host runs a plugin under the engine's request: when the engine lets
+    go of it (at the end of every run, on a second Ctrl-C, when ``pulumi`` dies) the host SIGKILLs
+    the process it started, with no SIGINT first, and a call in flight would die between two
+    writes (a purchase without its claim). So that process starts the same command again as its
+    child, in a session of its own, passes it SIGINT and SIGTERM and exits with it; the child
+    returns from here and serves (its output goes where its parent's did). It learns from a pipe
+    when its parent is gone: idle, it exits at once; in a call, it marks the answers unrecorded
+    (a purchase keeps its claim), lets the calls finish (at most :data:`GRACE_SECONDS`), then
+    exits.
+    """
+    inherited = os.environ.pop(_PARENT_FD, None)
+    if inherited is not None:
+        threading.Thread(
+            target=_watch_parent, args=(int(inherited),), name="plugin-parent", daemon=True
+        ).start()
+        return
+    read, _held = os.pipe()  # the write end stays open in this process alone, until it dies
+    child = subprocess.Popen(
+        [sys.executable, *sys.orig_argv[1:]],
+        env={**os.environ, _PARENT_FD: str(read)},
+        pass_fds=(read,),
+        start_new_session=True,
+    )
+    os.close(read)
+    for passed in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(passed, lambda signum, _frame: child.send_signal(signum))
+    code = child.wait()
+    os._exit(code if code >= 0 else 128 - code)
+
+
+def _watch_parent(descriptor: int) -> None:
+    while os.read(descriptor, 1):
+        pass
+    os.close(descriptor)
+    if LIFELINE.busy():
+        LIFELINE.interrupt(GRACE_SECONDS)
+        LIFELINE.wait_for_calls(GRACE_SECONDS)
+    os._exit(0)
 
 
 def _seen(state: grpc.ChannelConnectivity) -> None:

@@ -20,7 +20,7 @@ from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from ..errors import FlowrouteError, for_terminal
-from ..lifeline import finish_calls_on_interrupt, watch_engine_at
+from ..lifeline import finish_calls_on_interrupt, outlive_the_host, watch_engine_at
 from ..transport import __version__
 from .provider import FlowroutePlugin, camel_text
 
@@ -71,6 +71,8 @@ def serve(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="The flowroute Pulumi provider plugin")
     parser.add_argument("engine", help="the Pulumi engine's address")
     known, _ = parser.parse_known_args(args)
+    # Served from a process the language host's SIGKILL does not reach, which finishes its calls.
+    outlive_the_host()
     # Killed with the engine gone, the calls in flight may still finish what they write.
     watch_engine_at(known.engine)
     # Stopped by the engine (SIGINT) mid-call: the calls finish within its grace, then the exit.
