@@ -122,8 +122,9 @@ def api_calls(directory: Path) -> list[Row]:
     measure(
         "exact purchase with alias",
         2,
-        lambda: numbers.create(checked(numbers, {"number": exact2, "alias": "Desk"})),
-        "+1 inventory read: the cost outputs and limits",
+        lambda: numbers.create(checked(numbers, {**default, "number": exact2, "alias": "Desk"})),
+        "+1 inventory read: the cost outputs and limits; +1 claim PATCH before your alias: until "
+        "Pulumi records the number, only its claim proves it this resource's",
     )
     by_search = {**default, "search": {"starts_with": "425"}}
     bought = measure(
