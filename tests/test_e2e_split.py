@@ -117,8 +117,9 @@ def test_the_fleet_split_in_stacks_buys_each_number_once_and_converges(
     assert writes(emulator.request_log()) == []
     changes = {name: cells[2:-1] for name, cells in rows(again.stdout).items()}
     assert changes == {
-        # the stack, the flowroute provider, two routes, the address, the webhooks
-        "dev-shared": ["6", "same"],
+        # the stack, the flowroute provider, the stack's claim (the unnamed routes are named
+        # from it), two routes, the address, the webhooks
+        "dev-shared": ["7", "same"],
         "dev-001": ["8", "same"],
         "dev-002": ["5", "same"],
         "total": ["3", "stacks"],
