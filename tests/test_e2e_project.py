@@ -4,20 +4,21 @@ interrupted: the provider or ``pulumi`` killed mid-purchase, mid-update and mid-
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from pulumi_flowroute import NotFound
 from pulumi_flowroute.emulator import Fault
+from tests.support.audit import ACCESS_KEY, SECRET_KEY
 from tests.support.cli import PulumiProject, dynamic_provider_of
 from tests.support.dev_stack import (
     DB,
@@ -27,7 +28,19 @@ from tests.support.dev_stack import (
     edit_numbers,
     owned,
 )
-from tests.support.emulators import embedded_client, writes
+from tests.support.emulators import ServerProcess, embedded_client, emulator_keys, writes
+from tests.support.hostile import HostileServer, raw
+from tests.support.kill_points import (
+    KILL_MATRIX,
+    KILL_POINTS,
+    NEEDS_A_PERSON,
+    arm,
+    bought,
+    cell_id,
+    committed,
+    wait_for_the_fault,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 # The alias helpdesk's number carries when bought without one: its claim (project.stack.name~token).
@@ -70,26 +83,19 @@ def _kill_provider(run: subprocess.Popen[str]) -> str:
     return output
 
 
-# Where a purchase is cut: (the fault the provider is killed in, whether its write committed).
-KILL_POINTS = {
-    "before the purchase POST commits": ("delay", "POST", False),
-    "after the purchase POST commits": ("slow", "POST", True),
-    "before the alias PATCH commits": ("delay", "PATCH", False),
-    "after the alias PATCH commits": ("slow", "PATCH", True),
-}
-# (kill point, exact number rather than search, the user's alias kept)
-KILL_MATRIX = [
-    (point, exact, alias)
-    for point in KILL_POINTS
-    for exact in (False, True)
-    for alias in (True, False)
-]
 # What `make test` runs of it; `make kill-matrix` runs every cell.
 KILL_SAMPLE = {
-    ("after the purchase POST commits", False, True),
-    ("after the alias PATCH commits", False, False),
-    ("after the alias PATCH commits", True, True),
+    ("after the purchase POST commits", True, False),
+    ("after the claim PATCH commits", False, True),
 }
+
+
+def _helpdesk_entry(helpdesk: str, exact: bool, alias: bool) -> dict[str, object | None]:
+    return {
+        "number": helpdesk if exact else None,
+        "search": None if exact else {"starts_with": "503"},
+        "alias": "Helpdesk" if alias else None,
+    }
 
 
 @pytest.mark.parametrize(
@@ -98,46 +104,35 @@ KILL_SAMPLE = {
         pytest.param(*cell, marks=() if cell in KILL_SAMPLE else pytest.mark.kill_matrix)
         for cell in KILL_MATRIX
     ],
-    ids=[
-        f"{point}, {'exact' if exact else 'search'}, {'alias' if alias else 'no alias'}"
-        for point, exact, alias in KILL_MATRIX
-    ],
+    ids=[cell_id(*cell) for cell in KILL_MATRIX],
 )
 def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
     project: PulumiProject, point: str, exact: bool, alias: bool
 ) -> None:
     helpdesk = _everything_but_helpdesk_first(project)
-    edit_numbers(
-        project,
-        {
-            "helpdesk": {
-                "number": helpdesk if exact else None,
-                "search": None if exact else {"starts_with": "503"},
-                "alias": "Helpdesk" if alias else None,
-            }
-        },
-    )
-    kind, method, committed = KILL_POINTS[point]
-    emulator = project.emulator(DB)
+    edit_numbers(project, {"helpdesk": _helpdesk_entry(helpdesk, exact, alias)})
+    kind, write, went_through = KILL_POINTS[point]
     # The provider hangs in this call until it is killed.
-    emulator.add_fault(Fault(kind, method=method, path=f"/v2/numbers/{helpdesk}", seconds=25))
+    arm(project.emulator(DB), helpdesk, kind, write, 25)
+    emulator = project.emulator(DB)
     run = project.start("up")
     _wait_for_the_fault(project, run)
-    if committed:
-        _wait_until(lambda: _committed(project, helpdesk, method))
+    if went_through:
+        db = str(project.path / DB)
+        wait_until(lambda: committed(db, helpdesk, write, CLAIM, "Helpdesk"))
     killed = _kill_provider(run)
     assert f"buying {helpdesk}" in killed
+    # The engine saw the create fail: no lock and no pending operation (Pulumi v3.274.1).
+    assert _pending_operations(project) == []
 
     rerun = project.op("up")
-    after_purchase = committed or method == "PATCH"
-    provable = point == "after the alias PATCH commits" and not alias
-    if not after_purchase or provable:
-        # Nothing was bought, or the number carries this resource's own alias (its claim).
+    if point not in NEEDS_A_PERSON:
+        # Nothing was bought, or the number carries this resource's claim: no hand edit.
         assert rerun.ok, rerun.output
-        if provable:
+        if write > 0:
             assert f"adopted {helpdesk} (it carries this PhoneNumber's own alias" in rerun.output
     else:
-        # Not provably this resource's: one line names it and says how to take it.
+        # Not provably this resource's: one line names the number and the one step.
         assert not rerun.ok
         assert rerun.tracebacks == 0
         stopped = (
@@ -145,22 +140,16 @@ def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
             if exact
             else f"{helpdesk} is on your Flowroute account, matches this search"
         )
-        assert stopped in rerun.output, rerun.output
-        assert "adopt=True" in rerun.output, rerun.output
+        named = [line for line in rerun.output.splitlines() if stopped in line]
+        assert named, rerun.output
+        assert "adopt=True" in named[0], named[0]
         edit_numbers(project, {"helpdesk": {"number": helpdesk, "adopt": True, "search": None}})
         project.ok("up")
     assert helpdesk in built(project).values()
-    # One number each (the killed provider's emulator never logged the purchase it was in).
-    log = project.emulator(DB).request_log()
-    bought = [
-        r.path for r in log if r.method == "POST" and "/numbers/" in r.path and r.status == 201
-    ]
-    assert len(bought) == len(set(bought))
-    assert len(owned(project)) == 3
-    # A number is named when bought; one adopted on advice keeps what it had (adopting writes
-    # nothing that was not asked for).
-    named = not after_purchase or provable
-    own = "Helpdesk" if alias else CLAIM if named else None
+    _assert_bought_once(project)
+    # Your alias when you gave one, else the claim; a number adopted on advice keeps what it
+    # had (adopting writes nothing that was not asked for).
+    own = "Helpdesk" if alias else None if point in NEEDS_A_PERSON else CLAIM
     found = emulator.get_number(helpdesk).alias
     assert found == own if own is None else re.fullmatch(own, found or ""), found
     emulator.clear_request_log()
@@ -168,31 +157,15 @@ def test_a_provider_killed_mid_purchase_never_leads_to_a_second_purchase(
     assert writes(emulator.request_log()) == []
 
 
-def _committed(project: PulumiProject, value: str, method: str) -> bool:
-    """The killed call's write shows on the emulated account: bought, or named."""
-    client = embedded_client(project.path / DB)
-    try:
-        number = client.get_number(value)
-    except NotFound:
-        return False
-    finally:
-        client.close()
-    return method == "POST" or number.alias is not None
-
-
-def _wait_until(done: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 30
-    while not done():
-        assert time.monotonic() < deadline, "the write never committed"
-        time.sleep(0.1)
+def _assert_bought_once(project: PulumiProject) -> None:
+    """One number each (the killed provider's emulator never logged the purchase it was in)."""
+    purchases = bought(project.emulator(DB))
+    assert len(purchases) == len(set(purchases))
+    assert len(owned(project)) == 3
 
 
 def _wait_for_the_fault(project: PulumiProject, run: subprocess.Popen[str]) -> None:
-    emulator = project.emulator(DB)
-    deadline = time.monotonic() + 120
-    while emulator.armed_faults() and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert run.poll() is None, "the run ended before it met the fault"
+    wait_for_the_fault(project.emulator(DB), run)
 
 
 def _pending_operations(project: PulumiProject) -> list[str]:
@@ -276,33 +249,86 @@ def test_one_ctrl_c_lets_the_purchase_in_flight_finish_and_be_recorded(
     assert len(owned(project)) == 3
 
 
-def test_two_ctrl_cs_leave_a_pending_create_that_the_rerun_resolves_without_buying_again(
-    project: PulumiProject,
+# A write of helpdesk's purchase that committed, answered so that the provider cannot use the
+# answer: after the client's timeout, dropped, garbled (an HTML page), or a body past the
+# bounds (from a relay in front of an emulator server on the stack's account).
+COMMITTED_FAULTS: dict[str, str | bytes] = {
+    "answered after the timeout": "slow",
+    "dropped": "drop",
+    "garbled": "garbage",
+    "nested 100,000 deep": b"[" * 100_000 + b"]" * 100_000,
+    "a 5,000-digit integer": b"1" + b"0" * 4_999,
+    "1e999999": b"1e999999",
+}
+WRITES = {0: "purchase POST", 1: "claim PATCH", 2: "alias PATCH"}
+# The relay answers the first request of a path its own way: the purchase POST or the claim.
+FAULT_MATRIX = [
+    (fault, write)
+    for write in WRITES
+    for fault, answer in COMMITTED_FAULTS.items()
+    if isinstance(answer, str) or write < 2
+]
+FAULT_SAMPLE = {("garbled", 1)}
+
+
+@contextlib.contextmanager
+def _through_a_relay(project: PulumiProject) -> Iterator[HostileServer]:
+    """The dev stack's account served by an emulator server, through a relay."""
+    server = ServerProcess(
+        "--db", str(project.path / DB), env=emulator_keys(ACCESS_KEY, SECRET_KEY)
+    )
+    relay = HostileServer({}, upstream=server.url)
+    try:
+        edit_config(project, **{"flowroute:baseUrl": relay.url, "flowroute:accessKey": ACCESS_KEY})
+        secret = ("config", "set", "--secret", "--stack", "dev", "flowroute:secretKey", SECRET_KEY)
+        assert project.pulumi(*secret).ok
+        yield relay
+    finally:
+        relay.close()
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    ("fault", "write"),
+    [
+        pytest.param(*cell, marks=() if cell in FAULT_SAMPLE else pytest.mark.kill_matrix)
+        for cell in FAULT_MATRIX
+    ],
+    ids=[f"{WRITES[write]} {fault}" for fault, write in FAULT_MATRIX],
+)
+def test_a_write_that_committed_unanswered_converges_as_if_killed_mid_purchase(
+    project: PulumiProject, fault: str, write: int
 ) -> None:
-    helpdesk = _everything_but_helpdesk_first(project)
-    _, provider = _interrupt(project, 2, helpdesk)
-    # pulumi stops at once; its provider finishes the purchase it was in, names it, and exits.
-    assert provider is not None
-    _wait_until(lambda: not _alive(provider))
-    assert project.emulator(DB).get_number(helpdesk).alias == "Helpdesk"
-    # Unlike a killed pulumi, one stopped by Ctrl-C releases its lock as it exits.
-    assert "currently locked" not in project.op("preview").output
-    # The README's steps: the pending create is dropped (the account is what matters), the
-    # rerun names the number it finds instead of buying another, and adopting it converges.
-    assert _pending_operations(project) == ["creating"]
-    project.ok("refresh", "--clear-pending-creates")
-    assert _pending_operations(project) == []
-    rerun = project.op("up")
-    assert not rerun.ok
-    assert rerun.tracebacks == 0
-    assert f"{helpdesk} is on your Flowroute account, matches this search" in rerun.output
-    edit_numbers(project, {"helpdesk": {"number": helpdesk, "adopt": True, "search": None}})
-    assert helpdesk in built(project).values()
-    assert len(owned(project)) == 3
-    emulator = project.emulator(DB)
-    emulator.clear_request_log()
-    assert "unchanged" in project.ok("up")
-    assert writes(emulator.request_log()) == []
+    # Short enough for a slow answer to be lost; long enough to settle by reading.
+    edit_config(project, **{"flowroute:timeoutSeconds": "3", "flowroute:settleSeconds": "8"})
+    answer = COMMITTED_FAULTS[fault]
+    with contextlib.ExitStack() as stack:
+        relay = (
+            stack.enter_context(_through_a_relay(project)) if isinstance(answer, bytes) else None
+        )
+        helpdesk = _everything_but_helpdesk_first(project)
+        if isinstance(answer, str):
+            arm(project.emulator(DB), helpdesk, answer, write, 6)
+        else:
+            assert relay is not None
+            method, status = ("POST", 201) if write == 0 else ("PATCH", 200)
+            body = b'{"data": {"type": "number", "id": %s, "attributes": {}}}' % answer
+            relay.after_relay[(method, f"/v2/numbers/{helpdesk}")] = raw(body, status)
+        # Settled by reading, in the same run: no hand edit, nothing bought twice.
+        run = project.op("up")
+        assert run.ok, run.output
+        assert run.tracebacks == 0
+        if relay is not None:
+            assert not relay.after_relay, "the write was not answered with the body"
+        else:
+            assert project.emulator(DB).armed_faults() == 0
+        assert helpdesk in built(project).values()
+        _assert_bought_once(project)
+        emulator = project.emulator(DB)
+        assert emulator.get_number(helpdesk).alias == "Helpdesk"
+        emulator.clear_request_log()
+        assert "unchanged" in project.ok("up")
+        assert writes(emulator.request_log()) == []
 
 
 def _alive(pid: int) -> bool:
@@ -313,26 +339,89 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_a_provider_whose_pulumi_was_killed_finishes_its_purchase_and_exits(
-    project: PulumiProject,
+# How `pulumi` is stopped while a purchase is in flight (its provider left to finish the call):
+# Ctrl-C twice in a terminal (SIGINT to its process group twice: the engine stops waiting and
+# SIGINTs its plugins, SIGKILL 5 s later), or pulumi alone SIGKILLed (a CI runner's timeout).
+PULUMI_STOPS = ("Ctrl-C twice", "pulumi SIGKILLed")
+# The write in flight when it is stopped: 0, the purchase POST; 1, the claim PATCH.
+IN_FLIGHT = {0: "the purchase POST in flight", 1: "the claim PATCH in flight"}
+# helpdesk as a RoutedNumber of the fleet: routed to the stack's shared route, or to an
+# inline route of its own.
+ROUTES = {"shared route": "office-pbx", "inline route": {"route_type": "uri", "value": "sip:h@pbx"}}
+PULUMI_MATRIX = [
+    (stop, write, route) for stop in PULUMI_STOPS for write in IN_FLIGHT for route in ROUTES
+]
+PULUMI_SAMPLE = {("Ctrl-C twice", 0, "shared route")}
+
+
+def _stop_pulumi(run: subprocess.Popen[str], stop: str) -> None:
+    if stop == "Ctrl-C twice":
+        for _ in range(2):
+            # A terminal sends SIGINT to its foreground process group: pulumi and the host.
+            os.killpg(run.pid, signal.SIGINT)
+            time.sleep(0.5)
+    else:
+        os.kill(run.pid, signal.SIGKILL)
+    output, _ = run.communicate(timeout=120)
+    assert run.returncode != 0, output
+
+
+@pytest.mark.parametrize(
+    ("stop", "write", "route"),
+    [
+        pytest.param(*cell, marks=() if cell in PULUMI_SAMPLE else pytest.mark.kill_matrix)
+        for cell in PULUMI_MATRIX
+    ],
+    ids=[f"{stop}, {IN_FLIGHT[write]}, {route}" for stop, write, route in PULUMI_MATRIX],
+)
+def test_pulumi_stopped_or_killed_mid_purchase_converges_on_the_rerun(
+    project: PulumiProject, stop: str, write: int, route: str
 ) -> None:
     helpdesk = _everything_but_helpdesk_first(project)
-    project.emulator(DB).add_fault(
-        Fault("delay", method="POST", path=f"/v2/numbers/{helpdesk}", seconds=4)
-    )
+    edit_numbers(project, {"helpdesk": {"primary": ROUTES[route]}})
+    # The call takes 4 s: it commits after pulumi is gone, within the engine's grace.
+    arm(project.emulator(DB), helpdesk, "delay", write, 4)
     run = project.start("up")
     _wait_for_the_fault(project, run)
     provider = dynamic_provider_of(run.pid)
     assert provider is not None
-    os.kill(run.pid, signal.SIGKILL)  # pulumi alone, as a CI runner's timeout might
-    run.communicate(timeout=60)
+    _stop_pulumi(run, stop)
     deadline = time.monotonic() + 60
     while _alive(provider) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not _alive(provider), "the provider outlived its engine"
-    # It finished the call it was in, and named the number with its claim, not your alias:
+    # It finished the call it was in, and left the number with its claim, not your alias:
     # the number will not be recorded, and the claim lets the next run adopt it.
-    assert re.fullmatch(CLAIM, project.emulator(DB).get_number(helpdesk).alias or "")
+    emulator = project.emulator(DB)
+    assert re.fullmatch(CLAIM, emulator.get_number(helpdesk).alias or "")
+
+    if stop == "pulumi SIGKILLed":
+        # Its lock stays: the one step a killed pulumi needs, whatever it was doing.
+        locked = project.op("up")
+        assert "the stack is currently locked" in locked.output
+        assert project.pulumi("cancel", "--yes", "--stack", "dev").ok
+    # The interrupted create stays pending in the state (Pulumi keeps a pending create until
+    # `refresh --clear-pending-creates`); the rerun adopts the number by its claim.
+    assert _pending_operations(project) == ["creating"]
+    rerun = project.op("up")
+    assert rerun.ok, rerun.output
+    assert f"adopted {helpdesk} (it carries this PhoneNumber's own alias" in rerun.output
+    numbers = built(project)
+    assert numbers["helpdesk"] == helpdesk
+    _assert_bought_once(project)
+    # Routed to the route the state records, named with your alias, and only one route of it.
+    state = {r["urn"].rsplit("::", 1)[1]: r for r in deployment(project)["resources"]}
+    details = emulator.get_number(helpdesk)
+    assert details.alias == "Helpdesk"
+    assert details.primary_route_id == state["helpdesk"]["outputs"]["primary_route_id"]
+    routes = emulator.list_routes(None, 200, 0).items
+    assert details.primary_route_id in {r.id for r in routes}
+    assert len(routes) == len({(r.route_type, r.value) for r in routes})
+    project.ok("refresh", "--clear-pending-creates")
+    assert _pending_operations(project) == []
+    emulator.clear_request_log()
+    assert "unchanged" in project.ok("up")
+    assert writes(emulator.request_log()) == []
 
 
 SUPPORT = "12065551234"
