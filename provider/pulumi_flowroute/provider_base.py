@@ -316,11 +316,11 @@ class FlowrouteResource(pulumi.dynamic.Resource):
         kind = type(self).__name__
         refuse_bad_name(kind, resource_name)
         reference = bool(opts and opts.id)
+        props = type(self).provider_class.inputs.props(kind, args, reference=reference)
         # A read-only get() makes no change: let it read as it can. Otherwise the settings are
         # checked before anything of the run registers (the flowroute provider, the claim).
         if not reference and not isinstance(serving(opts), Provider):  # one checked its own
             check_settings()
-        props = type(self).provider_class.inputs.props(kind, args, reference=reference)
         props.update(dict.fromkeys(self.computed_outputs()))
         props.update(self.hidden_inputs(resource_name, reference))
         provider = type(self).provider_class()
