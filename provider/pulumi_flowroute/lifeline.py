@@ -236,6 +236,8 @@ def outlive_the_host() -> None:
     (a purchase keeps its claim), lets the calls finish (at most :data:`GRACE_SECONDS`), then
     exits.
     """
+    if os.name != "posix":
+        return  # no sessions or inherited pipes to build on: served as started
     inherited = os.environ.pop(_PARENT_FD, None)
     if inherited is not None:
         threading.Thread(
