@@ -105,6 +105,11 @@ def test_the_release_workflow_builds_both_and_attaches_them_to_the_tag() -> None
     assert attach["env"] == {"GH_TOKEN": "${{ github.token }}"}
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="the workflow's step reads pyproject.toml with tomllib (3.11+), on the Python the "
+    "workflow sets up; the compat run's 3.10 has none",
+)
 @pytest.mark.parametrize("tag", ["current", "v9.9.9", "0.3.0"])
 def test_the_workflow_releases_only_a_tag_equal_to_the_version(tmp_path: Path, tag: str) -> None:
     version = pyproject_version()
